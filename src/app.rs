@@ -1,0 +1,221 @@
+//! The studio window: one tab per technique, a status bar with the compute
+//! backend and the assets, and the optional runtime demo and frame-time overlay.
+//! The UI thread only drains job channels (`poll`) and draws.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::assets::{Cache, Manifest};
+use crate::backend::{BackendRequest, ComputeBackend};
+use crate::cli::GuiOptions;
+use crate::demo::{self, DemoView};
+use crate::techniques::Technique;
+use crate::ui::assets::{AssetBoard, AssetState};
+use crate::ui::frame_stats::{FrameStats, FrameSummary};
+
+/// Frames to draw before a `--screenshot` is taken, so the layout has settled.
+const SCREENSHOT_AFTER_FRAMES: u64 = 30;
+
+/// Opens the window and runs until it is closed.
+pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
+    let backend = crate::backend::detect(request);
+    let report_stats = options.frame_stats;
+    let summary: Arc<Mutex<Option<FrameSummary>>> = Arc::default();
+    let summary_out = Arc::clone(&summary);
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("latent-studio")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "latent-studio",
+        native,
+        Box::new(move |cc| Ok(Box::new(StudioApp::new(&cc.egui_ctx, backend, options, summary_out)))),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if report_stats {
+        match *summary.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some(s) => println!(
+                "frame CPU time over {} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                s.frames, s.p50_ms, s.p99_ms, s.max_ms
+            ),
+            None => println!("no frames were recorded"),
+        }
+    }
+    Ok(())
+}
+
+/// A screenshot request in flight.
+enum Screenshot {
+    Pending(PathBuf),
+    Requested,
+}
+
+/// The application state.
+pub struct StudioApp {
+    backend: ComputeBackend,
+    tab: Technique,
+    assets: AssetBoard,
+    demo: Option<DemoView>,
+    stats: FrameStats,
+    show_stats: bool,
+    started: Instant,
+    exit_after_secs: Option<f32>,
+    screenshot: Option<Screenshot>,
+    summary_out: Arc<Mutex<Option<FrameSummary>>>,
+    backend_notice_open: bool,
+}
+
+impl StudioApp {
+    /// Builds the app; starts the asset check (and the demo when asked).
+    pub fn new(
+        ctx: &egui::Context,
+        backend: ComputeBackend,
+        options: GuiOptions,
+        summary_out: Arc<Mutex<Option<FrameSummary>>>,
+    ) -> Self {
+        let waker = crate::ui::repaint_waker(ctx);
+        let demo = options
+            .demo
+            .then(|| demo::start(backend.device(), Arc::clone(&waker)).ok().map(DemoView::new))
+            .flatten();
+        Self {
+            backend_notice_open: backend.fell_back,
+            backend,
+            tab: options.tab.unwrap_or_default(),
+            assets: AssetBoard::new(Cache::user(), Manifest::bundled(), waker),
+            demo,
+            stats: FrameStats::default(),
+            show_stats: options.frame_stats,
+            started: Instant::now(),
+            exit_after_secs: options.exit_after,
+            screenshot: options.screenshot.map(Screenshot::Pending),
+            summary_out,
+        }
+    }
+
+    fn tabs_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("latent-studio");
+            ui.separator();
+            for technique in Technique::ALL {
+                ui.selectable_value(&mut self.tab, technique, technique.title());
+            }
+        });
+    }
+
+    fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let label = ui.label(format!("Compute: {}", self.backend.label()));
+            label.on_hover_text(&self.backend.reason);
+            if self.backend.fell_back {
+                ui.colored_label(ui.visuals().warn_fg_color, "⚠ no GPU for compute")
+                    .on_hover_text(&self.backend.reason);
+            }
+            ui.separator();
+            self.assets.status_ui(ui);
+            if self.show_stats {
+                ui.separator();
+                self.stats.ui(ui);
+            }
+        });
+    }
+
+    fn technique_ui(&self, ui: &mut egui::Ui) {
+        let technique = self.tab;
+        ui.heading(technique.book_section());
+        ui.label(technique.not_built_line());
+        ui.add_space(12.0);
+        ui.label("Assets it will use:");
+        for id in technique.assets() {
+            let state = match self.assets.state(id) {
+                AssetState::Ready => "verified in the cache".to_owned(),
+                AssetState::Missing => "not fetched yet".to_owned(),
+                AssetState::Unknown => "checking…".to_owned(),
+                AssetState::Fetching(p) => format!("{} ({:.0}%)", p.stage.label(), p.fraction * 100.0),
+                AssetState::Failed(e) => format!("failed: {}", e.lines().next().unwrap_or_default()),
+            };
+            ui.label(format!("  • {id}: {state}"));
+        }
+    }
+
+    fn backend_notice_ui(&mut self, ctx: &egui::Context) {
+        let mut open = self.backend_notice_open;
+        egui::Window::new("Compute runs on the CPU")
+            .open(&mut open)
+            .collapsible(false)
+            .default_pos([420.0, 300.0])
+            .show(ctx, |ui| {
+                ui.label(&self.backend.reason);
+                ui.label("Everything works; long jobs are slower. Start with --backend cpu to skip this check.");
+            });
+        self.backend_notice_open = open;
+    }
+
+    fn automation(&mut self, ctx: &egui::Context) {
+        if let Some(limit) = self.exit_after_secs
+            && self.started.elapsed().as_secs_f32() >= limit
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        if self.exit_after_secs.is_some() || self.screenshot.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
+            && !self.assets.is_busy()
+            && self.demo.as_ref().is_none_or(|d| d.previews() > 3);
+        if settled && let Some(Screenshot::Pending(path)) = self.screenshot.take() {
+            let ctx_for_close = ctx.clone();
+            ctx.request_screenshot(move |image| {
+                save_screenshot(&image, &path);
+                ctx_for_close.send_viewport_cmd(egui::ViewportCommand::Close);
+                ctx_for_close.request_repaint();
+            });
+            self.screenshot = Some(Screenshot::Requested);
+        }
+    }
+}
+
+/// Writes a screenshot as PNG (the `--screenshot` tool only).
+fn save_screenshot(image: &egui::ColorImage, path: &std::path::Path) {
+    let [w, h] = image.size;
+    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else { return };
+    match image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8) {
+        Ok(()) => println!("screenshot saved to {}", path.display()),
+        Err(err) => eprintln!("error: could not save the screenshot to {}: {err}", path.display()),
+    }
+}
+
+impl eframe::App for StudioApp {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(cpu_secs) = frame.info().cpu_usage {
+            self.stats.record(cpu_secs * 1000.0);
+        }
+        let ctx = ui.ctx().clone();
+        self.assets.poll();
+        if let Some(demo) = &mut self.demo {
+            demo.poll(&ctx);
+        }
+        egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));
+        if self.assets.window_open {
+            self.assets.window_ui(&ctx);
+        }
+        if let Some(demo) = &self.demo {
+            demo.window_ui(&ctx);
+        }
+        self.backend_notice_ui(&ctx);
+        self.automation(&ctx);
+    }
+
+    fn on_exit(&mut self) {
+        if let Ok(mut out) = self.summary_out.lock() {
+            *out = self.stats.summary();
+        }
+    }
+}

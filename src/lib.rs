@@ -1,0 +1,13 @@
+//! latent-studio: a native desktop studio for the five generative techniques of
+//! chapter 12 of *Deep Learning with Python*. The binary is a thin shell over
+//! this library so integration tests can drive the same code.
+
+pub mod app;
+pub mod assets;
+pub mod backend;
+pub mod cli;
+pub mod demo;
+pub mod job;
+pub mod techniques;
+pub mod torch;
+pub mod ui;

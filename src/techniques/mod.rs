@@ -1,0 +1,64 @@
+//! The five techniques of chapter 12, one tab each. Each technique gets its own
+//! folder (`model.rs` burn only, `job.rs` threads and tensors, `panel.rs` egui
+//! only) when its issue is built; until then its tab says so in one line.
+
+/// A tab of the studio.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum Technique {
+    #[default]
+    Text,
+    #[value(name = "dream")]
+    DeepDream,
+    Style,
+    Vae,
+    Gan,
+}
+
+impl Technique {
+    /// Every technique, in tab order.
+    pub const ALL: [Self; 5] = [Self::Text, Self::DeepDream, Self::Style, Self::Vae, Self::Gan];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Text => "Text",
+            Self::DeepDream => "DeepDream",
+            Self::Style => "Style transfer",
+            Self::Vae => "VAE",
+            Self::Gan => "GAN",
+        }
+    }
+
+    /// The section of the book it comes from.
+    pub fn book_section(self) -> &'static str {
+        match self {
+            Self::Text => "12.1 Text generation (char-LSTM, Transformer)",
+            Self::DeepDream => "12.2 DeepDream (InceptionV3)",
+            Self::Style => "12.3 Neural style transfer (VGG19)",
+            Self::Vae => "12.4 Variational autoencoder (MNIST)",
+            Self::Gan => "12.5 DCGAN",
+        }
+    }
+
+    /// Assets (manifest ids) the technique needs.
+    pub fn assets(self) -> &'static [&'static str] {
+        match self {
+            Self::Text => &["reviews"],
+            Self::DeepDream => &["inception_v3", "photos"],
+            Self::Style => &["vgg19", "photos", "starry_night"],
+            Self::Vae => &["mnist"],
+            Self::Gan => &["emoji", "inception_v3"],
+        }
+    }
+
+    /// What the tab says while the technique is not built: one plain line.
+    pub fn not_built_line(self) -> &'static str {
+        match self {
+            Self::Text => "Not built yet: text generation arrives with its own issue (#7); nothing here runs.",
+            Self::DeepDream => "Not built yet: DeepDream arrives with its own issue (#4); nothing here runs.",
+            Self::Style => "Not built yet: style transfer arrives with its own issue (#3); nothing here runs.",
+            Self::Vae => "Not built yet: the VAE arrives with its own issue (#5); nothing here runs.",
+            Self::Gan => "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs.",
+        }
+    }
+}

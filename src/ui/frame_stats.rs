@@ -1,0 +1,98 @@
+//! Frame-time statistics: eframe's CPU time per frame (egui pass, tessellation
+//! and painting, without waiting for vsync), kept for the last few thousand
+//! frames and summarised as p50 / p99.
+
+use std::collections::VecDeque;
+
+/// Frames kept for the percentiles.
+const WINDOW: usize = 4096;
+
+/// Frame times in milliseconds.
+#[derive(Default)]
+pub struct FrameStats {
+    frames_ms: VecDeque<f32>,
+    total_frames: u64,
+}
+
+/// A summary of the recorded frames.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FrameSummary {
+    pub frames: usize,
+    pub p50_ms: f32,
+    pub p99_ms: f32,
+    pub max_ms: f32,
+}
+
+impl FrameStats {
+    /// Records one frame.
+    pub fn record(&mut self, frame_ms: f32) {
+        if self.frames_ms.len() == WINDOW {
+            self.frames_ms.pop_front();
+        }
+        self.frames_ms.push_back(frame_ms);
+        self.total_frames += 1;
+    }
+
+    /// Frames recorded since start.
+    pub fn total_frames(&self) -> u64 {
+        self.total_frames
+    }
+
+    /// p50/p99/max over the window, `None` before the first frame.
+    pub fn summary(&self) -> Option<FrameSummary> {
+        if self.frames_ms.is_empty() {
+            return None;
+        }
+        let mut sorted: Vec<f32> = self.frames_ms.iter().copied().collect();
+        sorted.sort_by(f32::total_cmp);
+        let at = |q: f32| {
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "an index into a short list")]
+            let index = ((sorted.len() - 1) as f32 * q).round() as usize;
+            sorted[index]
+        };
+        Some(FrameSummary { frames: sorted.len(), p50_ms: at(0.50), p99_ms: at(0.99), max_ms: sorted[sorted.len() - 1] })
+    }
+
+    /// The overlay line.
+    pub fn ui(&self, ui: &mut egui::Ui) {
+        if let Some(s) = self.summary() {
+            ui.monospace(format!(
+                "frame CPU time  p50 {:.2} ms · p99 {:.2} ms · max {:.2} ms · {} frames",
+                s.p50_ms, s.p99_ms, s.max_ms, self.total_frames
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles() {
+        let mut stats = FrameStats::default();
+        assert_eq!(stats.summary(), None);
+        for i in 1..=100 {
+            #[expect(clippy::cast_precision_loss, reason = "small test numbers")]
+            stats.record(i as f32);
+        }
+        let s = stats.summary().unwrap();
+        assert_eq!(s.frames, 100);
+        assert!((s.p50_ms - 50.0).abs() <= 1.0, "{s:?}");
+        assert!((s.p99_ms - 99.0).abs() <= 1.0, "{s:?}");
+        assert_eq!(s.max_ms, 100.0);
+    }
+
+    #[test]
+    fn window_forgets_old_frames() {
+        let mut stats = FrameStats::default();
+        for _ in 0..WINDOW {
+            stats.record(100.0);
+        }
+        for _ in 0..WINDOW {
+            stats.record(1.0);
+        }
+        assert_eq!(stats.summary().unwrap().max_ms, 1.0);
+        assert_eq!(stats.total_frames(), 2 * WINDOW as u64);
+    }
+}
