@@ -19,9 +19,10 @@ const SCREENSHOT_AFTER_FRAMES: u64 = 30;
 
 /// Opens the window and runs until it is closed.
 pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
+    crate::priority::init_compute_pool();
     let backend = crate::backend::detect(request);
     let report_stats = options.frame_stats;
-    let summary: Arc<Mutex<Option<FrameSummary>>> = Arc::default();
+    let summary: Arc<Mutex<StatsOut>> = Arc::default();
     let summary_out = Arc::clone(&summary);
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -30,23 +31,43 @@ pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
             .with_min_inner_size([720.0, 480.0]),
         ..Default::default()
     };
+
     eframe::run_native(
         "latent-studio",
         native,
-        Box::new(move |cc| Ok(Box::new(StudioApp::new(&cc.egui_ctx, backend, options, summary_out)))),
+        Box::new(move |cc| {
+            Ok(Box::new(StudioApp::new(
+                &cc.egui_ctx,
+                backend,
+                options,
+                summary_out,
+            )))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     if report_stats {
-        match *summary.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        let (cpu, interval) = *summary
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cpu {
             Some(s) => println!(
                 "frame CPU time over {} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
                 s.frames, s.p50_ms, s.p99_ms, s.max_ms
             ),
             None => println!("no frames were recorded"),
         }
+        if let Some(s) = interval {
+            println!(
+                "interval between busy frames ({} frames): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                s.frames, s.p50_ms, s.p99_ms, s.max_ms
+            );
+        }
     }
     Ok(())
 }
+
+/// Frame CPU time and busy-frame interval summaries, handed back at exit.
+type StatsOut = (Option<FrameSummary>, Option<FrameSummary>);
 
 /// A screenshot request in flight.
 enum Screenshot {
@@ -65,8 +86,10 @@ pub struct StudioApp {
     started: Instant,
     exit_after_secs: Option<f32>,
     screenshot: Option<Screenshot>,
-    summary_out: Arc<Mutex<Option<FrameSummary>>>,
+    summary_out: Arc<Mutex<StatsOut>>,
     backend_notice_open: bool,
+    last_frame: Option<Instant>,
+    continuous: bool,
 }
 
 impl StudioApp {
@@ -75,12 +98,16 @@ impl StudioApp {
         ctx: &egui::Context,
         backend: ComputeBackend,
         options: GuiOptions,
-        summary_out: Arc<Mutex<Option<FrameSummary>>>,
+        summary_out: Arc<Mutex<StatsOut>>,
     ) -> Self {
         let waker = crate::ui::repaint_waker(ctx);
         let demo = options
             .demo
-            .then(|| demo::start(backend.device(), Arc::clone(&waker)).ok().map(DemoView::new))
+            .then(|| {
+                demo::start(backend.device(), Arc::clone(&waker))
+                    .ok()
+                    .map(DemoView::new)
+            })
             .flatten();
         Self {
             backend_notice_open: backend.fell_back,
@@ -94,6 +121,8 @@ impl StudioApp {
             exit_after_secs: options.exit_after,
             screenshot: options.screenshot.map(Screenshot::Pending),
             summary_out,
+            last_frame: None,
+            continuous: options.continuous,
         }
     }
 
@@ -112,7 +141,7 @@ impl StudioApp {
             let label = ui.label(format!("Compute: {}", self.backend.label()));
             label.on_hover_text(&self.backend.reason);
             if self.backend.fell_back {
-                ui.colored_label(ui.visuals().warn_fg_color, "⚠ no GPU for compute")
+                ui.colored_label(ui.visuals().warn_fg_color, "no GPU for compute")
                     .on_hover_text(&self.backend.reason);
             }
             ui.separator();
@@ -135,8 +164,12 @@ impl StudioApp {
                 AssetState::Ready => "verified in the cache".to_owned(),
                 AssetState::Missing => "not fetched yet".to_owned(),
                 AssetState::Unknown => "checking…".to_owned(),
-                AssetState::Fetching(p) => format!("{} ({:.0}%)", p.stage.label(), p.fraction * 100.0),
-                AssetState::Failed(e) => format!("failed: {}", e.lines().next().unwrap_or_default()),
+                AssetState::Fetching(p) => {
+                    format!("{} ({:.0}%)", p.stage.label(), p.fraction * 100.0)
+                }
+                AssetState::Failed(e) => {
+                    format!("failed: {}", e.lines().next().unwrap_or_default())
+                }
             };
             ui.label(format!("  • {id}: {state}"));
         }
@@ -156,12 +189,15 @@ impl StudioApp {
     }
 
     fn automation(&mut self, ctx: &egui::Context) {
-        if let Some(limit) = self.exit_after_secs
-            && self.started.elapsed().as_secs_f32() >= limit
-        {
-            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        if let Some(limit) = self.exit_after_secs {
+            let left = limit - self.started.elapsed().as_secs_f32();
+            if left <= 0.0 {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            } else {
+                ctx.request_repaint_after(std::time::Duration::from_secs_f32(left));
+            }
         }
-        if self.exit_after_secs.is_some() || self.screenshot.is_some() {
+        if self.screenshot.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
         let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
@@ -182,11 +218,20 @@ impl StudioApp {
 /// Writes a screenshot as PNG (the `--screenshot` tool only).
 fn save_screenshot(image: &egui::ColorImage, path: &std::path::Path) {
     let [w, h] = image.size;
-    let bytes: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
-    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else { return };
+    let bytes: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(egui::Color32::to_array)
+        .collect();
+    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
+        return;
+    };
     match image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8) {
         Ok(()) => println!("screenshot saved to {}", path.display()),
-        Err(err) => eprintln!("error: could not save the screenshot to {}: {err}", path.display()),
+        Err(err) => eprintln!(
+            "error: could not save the screenshot to {}: {err}",
+            path.display()
+        ),
     }
 }
 
@@ -195,6 +240,13 @@ impl eframe::App for StudioApp {
         if let Some(cpu_secs) = frame.info().cpu_usage {
             self.stats.record(cpu_secs * 1000.0);
         }
+        let now = Instant::now();
+        // While the demo streams (or --continuous), every frame is one the user waits for.
+        if let (Some(last), true) = (self.last_frame, self.demo.is_some() || self.continuous) {
+            self.stats
+                .record_interval((now - last).as_secs_f32() * 1000.0);
+        }
+        self.last_frame = Some(now);
         let ctx = ui.ctx().clone();
         self.assets.poll();
         if let Some(demo) = &mut self.demo {
@@ -211,11 +263,14 @@ impl eframe::App for StudioApp {
         }
         self.backend_notice_ui(&ctx);
         self.automation(&ctx);
+        if self.continuous {
+            ctx.request_repaint();
+        }
     }
 
     fn on_exit(&mut self) {
         if let Ok(mut out) = self.summary_out.lock() {
-            *out = self.stats.summary();
+            *out = (self.stats.summary(), self.stats.interval_summary());
         }
     }
 }

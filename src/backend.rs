@@ -12,7 +12,17 @@ use burn::tensor::{Device, DeviceKind};
 pub const BACKEND_ENV: &str = "LATENT_STUDIO_BACKEND";
 
 /// What the user asked for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum BackendRequest {
     /// wgpu on a hardware GPU, falling back to the CPU when there is none.
     #[default]
@@ -31,7 +41,9 @@ impl BackendRequest {
             Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
                 "wgpu" | "gpu" | "" => Ok(Self::Wgpu),
                 "cpu" | "flex" => Ok(Self::Cpu),
-                other => Err(format!("{BACKEND_ENV}={other} is not a backend (use wgpu or cpu)")),
+                other => Err(format!(
+                    "{BACKEND_ENV}={other} is not a backend (use wgpu or cpu)"
+                )),
             },
             Err(_) => Ok(Self::Wgpu),
         }
@@ -61,7 +73,10 @@ pub struct AdapterSummary {
 
 impl AdapterSummary {
     fn is_hardware(&self) -> bool {
-        matches!(self.kind, AdapterKind::Discrete | AdapterKind::Integrated | AdapterKind::Virtual)
+        matches!(
+            self.kind,
+            AdapterKind::Discrete | AdapterKind::Integrated | AdapterKind::Virtual
+        )
     }
 }
 
@@ -121,7 +136,8 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
             kind: BackendKind::Flex,
             adapter: None,
             adapters,
-            reason: "the CPU backend was requested (--backend cpu or LATENT_STUDIO_BACKEND=cpu)".into(),
+            reason: "the CPU backend was requested (--backend cpu or LATENT_STUDIO_BACKEND=cpu)"
+                .into(),
             fell_back: false,
         };
     }
@@ -136,7 +152,13 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
         .cloned();
     if let Some(adapter) = best {
         let reason = format!("a hardware GPU is available: {adapter}");
-        return ComputeBackend { kind: BackendKind::Wgpu, adapter: Some(adapter), adapters, reason, fell_back: false };
+        return ComputeBackend {
+            kind: BackendKind::Wgpu,
+            adapter: Some(adapter),
+            adapters,
+            reason,
+            fell_back: false,
+        };
     }
     let reason = match adapters.iter().find(|a| a.kind == AdapterKind::Software) {
         Some(software) => format!(
@@ -145,12 +167,19 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
         ),
         None => "no GPU adapter was found, so compute runs on the CPU (burn-flex)".to_owned(),
     };
-    ComputeBackend { kind: BackendKind::Flex, adapter: None, adapters, reason, fell_back: true }
+    ComputeBackend {
+        kind: BackendKind::Flex,
+        adapter: None,
+        adapters,
+        reason,
+        fell_back: true,
+    }
 }
 
 /// Asks wgpu for every adapter on every graphics API it was built with.
 pub fn enumerate_adapters() -> Vec<AdapterSummary> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     adapters
         .iter()
@@ -182,7 +211,12 @@ mod tests {
     use super::*;
 
     fn adapter(name: &str, kind: AdapterKind) -> AdapterSummary {
-        AdapterSummary { name: name.into(), kind, api: "Vulkan".into(), driver: String::new() }
+        AdapterSummary {
+            name: name.into(),
+            kind,
+            api: "Vulkan".into(),
+            driver: String::new(),
+        }
     }
 
     #[test]
@@ -195,7 +229,13 @@ mod tests {
 
     #[test]
     fn software_adapter_counts_as_no_gpu() {
-        let chosen = choose(BackendRequest::Wgpu, vec![adapter("llvmpipe (LLVM 15.0.6, 256 bits)", AdapterKind::Software)]);
+        let chosen = choose(
+            BackendRequest::Wgpu,
+            vec![adapter(
+                "llvmpipe (LLVM 15.0.6, 256 bits)",
+                AdapterKind::Software,
+            )],
+        );
         assert_eq!(chosen.kind, BackendKind::Flex);
         assert!(chosen.fell_back);
         assert!(chosen.reason.contains("llvmpipe"));
@@ -218,13 +258,19 @@ mod tests {
 
     #[test]
     fn cpu_request_wins_over_a_gpu() {
-        let chosen = choose(BackendRequest::Cpu, vec![adapter("NVIDIA H100", AdapterKind::Discrete)]);
+        let chosen = choose(
+            BackendRequest::Cpu,
+            vec![adapter("NVIDIA H100", AdapterKind::Discrete)],
+        );
         assert_eq!(chosen.kind, BackendKind::Flex);
         assert!(!chosen.fell_back);
     }
 
     #[test]
     fn flag_beats_environment() {
-        assert_eq!(BackendRequest::resolve(Some(BackendRequest::Cpu)), Ok(BackendRequest::Cpu));
+        assert_eq!(
+            BackendRequest::resolve(Some(BackendRequest::Cpu)),
+            Ok(BackendRequest::Cpu)
+        );
     }
 }

@@ -40,6 +40,9 @@ pub struct GuiOptions {
     /// Run the runtime demo job: a burn computation streaming previews at full speed.
     #[arg(long)]
     pub demo: bool,
+    /// Repaint every frame (with --frame-stats: the renderer's own cost, no job running).
+    #[arg(long)]
+    pub continuous: bool,
     /// Close the window after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub exit_after: Option<f32>,
@@ -102,7 +105,11 @@ fn info(request: BackendRequest) {
     let manifest = Manifest::bundled();
     println!("asset cache:     {}", cache.root().display());
     for asset in &manifest.assets {
-        let state = if cache.is_ready(asset) { "ready" } else { "not fetched" };
+        let state = if cache.is_ready(asset) {
+            "ready"
+        } else {
+            "not fetched"
+        };
         println!("  {:<13} {:<12} {}", asset.id, state, asset.title);
     }
 }
@@ -116,7 +123,11 @@ fn fetch(ids: &[String], force: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let selected: Vec<_> = manifest.assets.iter().filter(|a| ids.is_empty() || ids.contains(&a.id)).collect();
+    let selected: Vec<_> = manifest
+        .assets
+        .iter()
+        .filter(|a| ids.is_empty() || ids.contains(&a.id))
+        .collect();
     println!("asset cache: {}", cache.root().display());
     let mut failed = 0;
     for asset in &selected {
@@ -137,18 +148,36 @@ fn fetch(ids: &[String], force: bool) -> ExitCode {
             }
         }
     }
-    println!("{}/{} assets verified in {}", selected.len() - failed, selected.len(), cache.root().display());
-    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "{}/{} assets verified in {}",
+        selected.len() - failed,
+        selected.len(),
+        cache.root().display()
+    );
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn print_progress(progress: &FetchProgress) {
     const WIDTH: usize = 30;
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a 0..=30 bar")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_precision_loss,
+        clippy::cast_sign_loss,
+        reason = "a 0..=30 bar"
+    )]
     let filled = ((progress.fraction.clamp(0.0, 1.0) * WIDTH as f32) as usize).min(WIDTH);
     let bar = format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled));
     let detail: String = progress.detail.chars().take(48).collect();
     if progress.stage != FetchStage::Ready {
-        print!("\r{:<13} {:<11} [{bar}] {detail:<48}", progress.asset, progress.stage.label());
+        print!(
+            "\r{:<13} {:<11} [{bar}] {detail:<48}",
+            progress.asset,
+            progress.stage.label()
+        );
         let _ = std::io::stdout().flush();
     }
 }

@@ -20,61 +20,85 @@ pub enum DemoEvent {
     Progress { step: u64, steps_per_sec: f32 },
 }
 
-/// One frame of the pattern at time `t`, computed on `device`: [3, size, size] in 0..1.
-pub fn pattern(device: &Device, size: usize, t: f32) -> Tensor<3> {
-    let n = i64::try_from(size).unwrap_or(i64::MAX);
+/// One frame of the pattern at `time`, computed on `device`: [3, size, size] in 0..1.
+pub fn pattern(device: &Device, size: usize, time: f32) -> Tensor<3> {
+    let count = i64::try_from(size).unwrap_or(i64::MAX);
     #[expect(clippy::cast_precision_loss, reason = "image sizes are small")]
-    let coords = Tensor::<1, Int>::arange(0..n, device).float() / size as f32;
-    let x = coords.clone().reshape([1, size]);
-    let y = coords.reshape([size, 1]);
-    let wave = |fx: f32, fy: f32, phase: f32| {
-        let a = (x.clone() * fx + t + phase).sin();
-        let b = (y.clone() * fy - t * 0.7 + phase).cos();
-        ((a * b) + 1.0) * 0.5
+    let coords = Tensor::<1, Int>::arange(0..count, device).float() / size as f32;
+    let columns = coords.clone().reshape([1, size]); // [1, size]
+    let rows = coords.reshape([size, 1]); // [size, 1]
+    let wave = |freq_x: f32, freq_y: f32, phase: f32| {
+        let across = (columns.clone() * freq_x + time + phase).sin();
+        let down = (rows.clone() * freq_y - time * 0.7 + phase).cos();
+        ((across * down) + 1.0) * 0.5 // [size, size] by broadcasting
     };
-    Tensor::stack::<3>(vec![wave(9.0, 5.0, 0.0), wave(6.0, 8.0, 2.1), wave(4.0, 11.0, 4.2)], 0)
+    Tensor::stack::<3>(
+        vec![
+            wave(9.0, 5.0, 0.0),
+            wave(6.0, 8.0, 2.1),
+            wave(4.0, 11.0, 4.2),
+        ],
+        0,
+    )
 }
 
 /// Reads a [3, h, w] tensor in 0..1 back and packs it as an egui image (job thread only).
 pub fn to_color_image(tensor: Tensor<3>) -> Result<egui::ColorImage, JobError> {
     let [_, h, w] = tensor.dims();
     let data = tensor.into_data();
-    let values = data.as_slice::<f32>().map_err(|e| anyhow::anyhow!("preview read-back: {e:?}"))?;
+    let values = data
+        .as_slice::<f32>()
+        .map_err(|e| anyhow::anyhow!("preview read-back: {e:?}"))?;
     let plane = h * w;
     let to_byte = |v: f32| {
-        #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to 0..=255")]
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped to 0..=255"
+        )]
         let byte = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
         byte
     };
     let pixels = (0..plane)
-        .map(|i| egui::Color32::from_rgb(to_byte(values[i]), to_byte(values[plane + i]), to_byte(values[2 * plane + i])))
+        .map(|i| {
+            egui::Color32::from_rgb(
+                to_byte(values[i]),
+                to_byte(values[plane + i]),
+                to_byte(values[2 * plane + i]),
+            )
+        })
         .collect();
     Ok(egui::ColorImage::new([w, h], pixels))
 }
 
 /// Starts the demo on `device`.
 pub fn start(device: Device, waker: Waker) -> std::io::Result<JobHandle<DemoEvent>> {
-    JobBuilder::new("demo").waker(waker).spawn(move |ctx: &mut JobContext<DemoEvent, ()>| {
-        let started = Instant::now();
-        let mut step = 0u64;
-        loop {
-            ctx.checkpoint()?;
-            step += 1;
-            #[expect(clippy::cast_precision_loss, reason = "animation time")]
-            let t = step as f32 * 0.05;
-            let frame = pattern(&device, DEMO_SIZE, t);
-            if ctx.preview_due() {
-                let image = to_color_image(frame)?;
-                ctx.preview(|| DemoEvent::Preview { step, image });
-            } else {
-                // Still force the computation, as a real job would each step.
-                let _ = frame.sum().into_scalar::<f32>();
+    JobBuilder::new("demo")
+        .waker(waker)
+        .spawn(move |ctx: &mut JobContext<DemoEvent, ()>| {
+            let started = Instant::now();
+            let mut step = 0u64;
+            loop {
+                ctx.checkpoint()?;
+                step += 1;
+                #[expect(clippy::cast_precision_loss, reason = "animation time")]
+                let t = step as f32 * 0.05;
+                let frame = pattern(&device, DEMO_SIZE, t);
+                if ctx.preview_due() {
+                    let image = to_color_image(frame)?;
+                    ctx.preview(|| DemoEvent::Preview { step, image });
+                } else {
+                    // Still force the computation, as a real job would each step.
+                    let _ = frame.sum().into_scalar::<f32>();
+                }
+                #[expect(clippy::cast_precision_loss, reason = "a rate")]
+                let steps_per_sec = step as f32 / started.elapsed().as_secs_f32().max(1e-3);
+                ctx.progress(|| DemoEvent::Progress {
+                    step,
+                    steps_per_sec,
+                });
             }
-            #[expect(clippy::cast_precision_loss, reason = "a rate")]
-            let steps_per_sec = step as f32 / started.elapsed().as_secs_f32().max(1e-3);
-            ctx.progress(|| DemoEvent::Progress { step, steps_per_sec });
-        }
-    })
+        })
 }
 
 /// The demo's window: the live image and its counters.
@@ -91,7 +115,10 @@ pub struct DemoView {
 impl DemoView {
     /// A view driving a running demo job.
     pub fn new(job: JobHandle<DemoEvent>) -> Self {
-        Self { job: Some(job), ..Self::default() }
+        Self {
+            job: Some(job),
+            ..Self::default()
+        }
     }
 
     /// Previews received so far.
@@ -110,7 +137,10 @@ impl DemoView {
                     self.step = step;
                     newest = Some(image);
                 }
-                JobMessage::Event(DemoEvent::Progress { step, steps_per_sec }) => {
+                JobMessage::Event(DemoEvent::Progress {
+                    step,
+                    steps_per_sec,
+                }) => {
                     self.step = step;
                     self.steps_per_sec = steps_per_sec;
                 }
@@ -121,7 +151,10 @@ impl DemoView {
         if let Some(image) = newest {
             match &mut self.texture {
                 Some(texture) => texture.set(image, egui::TextureOptions::LINEAR),
-                None => self.texture = Some(ctx.load_texture("demo-preview", image, egui::TextureOptions::LINEAR)),
+                None => {
+                    self.texture =
+                        Some(ctx.load_texture("demo-preview", image, egui::TextureOptions::LINEAR));
+                }
             }
         }
     }

@@ -12,13 +12,12 @@
 //! Every job ends with exactly one terminal message: `Finished`, `Failed` or
 //! `Cancelled`; a panic inside the job becomes `Failed` with the panic text.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 /// Capacity of the event channel from a job to its panel.
 const EVENT_CAPACITY: usize = 64;
@@ -283,104 +282,8 @@ impl<E, C> Drop for JobHandle<E, C> {
     }
 }
 
-/// Builder for a job: name, waker and throttle.
-pub struct JobBuilder {
-    name: String,
-    waker: Waker,
-    throttle: Throttle,
-}
-
-impl JobBuilder {
-    /// A job whose thread is called `job-<name>`.
-    pub fn new(name: &str) -> Self {
-        Self {
-            name: format!("job-{name}"),
-            waker: no_waker(),
-            throttle: Throttle::default(),
-        }
-    }
-
-    /// Called after every event sent, e.g. `move || ctx.request_repaint()`.
-    #[must_use]
-    pub fn waker(mut self, waker: Waker) -> Self {
-        self.waker = waker;
-        self
-    }
-
-    /// Overrides the default throttle.
-    #[must_use]
-    pub fn throttle(mut self, throttle: Throttle) -> Self {
-        self.throttle = throttle;
-        self
-    }
-
-    /// Starts the job on its own thread.
-    pub fn spawn<E, C, F>(self, job: F) -> std::io::Result<JobHandle<E, C>>
-    where
-        E: Send + 'static,
-        C: Send + 'static,
-        F: FnOnce(&mut JobContext<E, C>) -> Result<(), JobError> + Send + 'static,
-    {
-        let (event_tx, event_rx) = bounded(EVENT_CAPACITY);
-        let (command_tx, command_rx) = bounded(COMMAND_CAPACITY);
-        let control = Arc::new(Control {
-            cancelled: AtomicBool::new(false),
-            paused: AtomicBool::new(false),
-            thread: std::sync::OnceLock::new(),
-        });
-        let mut context = JobContext {
-            events: event_tx,
-            commands: command_rx,
-            control: Arc::clone(&control),
-            waker: self.waker,
-            throttle: self.throttle,
-            last_preview: None,
-            last_progress: None,
-        };
-        let thread = std::thread::Builder::new()
-            .name(self.name.clone())
-            .spawn(move || run_job(&mut context, job))?;
-        // The thread may already be parked in a checkpoint; unparking before it
-        // parks is harmless (park returns at once), so order does not matter.
-        let _ = control.thread.set(thread.thread().clone());
-        Ok(JobHandle {
-            name: self.name,
-            events: event_rx,
-            commands: command_tx,
-            control,
-            finished: false,
-        })
-    }
-}
-
-/// Runs the job, turns its outcome (or panic) into exactly one terminal message.
-fn run_job<E, C, F>(context: &mut JobContext<E, C>, job: F)
-where
-    F: FnOnce(&mut JobContext<E, C>) -> Result<(), JobError>,
-{
-    let outcome = catch_unwind(AssertUnwindSafe(|| job(context)));
-    let terminal = match outcome {
-        Ok(Ok(())) => JobMessage::Finished,
-        Ok(Err(JobError::Cancelled)) => JobMessage::Cancelled,
-        Ok(Err(JobError::Failed(err))) => JobMessage::Failed(format!("{err:#}")),
-        Err(panic) => JobMessage::Failed(format!("the job crashed: {}", panic_text(&*panic))),
-    };
-    // Blocking send: the terminal message must not be dropped. It fails only when
-    // the handle is gone, and then nobody is listening anyway.
-    if context.events.send(terminal).is_ok() {
-        (context.waker)();
-    }
-}
-
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "unknown panic".to_owned()
-    }
-}
+mod builder;
+pub use builder::JobBuilder;
 
 #[cfg(test)]
 mod tests;

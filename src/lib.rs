@@ -8,6 +8,7 @@ pub mod backend;
 pub mod cli;
 pub mod demo;
 pub mod job;
+pub mod priority;
 pub mod techniques;
 pub mod torch;
 pub mod ui;

@@ -42,7 +42,10 @@ fn demo_job_streams_previews_and_stops_on_drop() {
         match handle.recv_blocking() {
             Some(JobMessage::Cancelled) => break,
             Some(JobMessage::Event(_)) => {}
-            other => panic!("expected Cancelled, got terminal={:?}", other.map(|m| m.is_terminal())),
+            other => panic!(
+                "expected Cancelled, got terminal={:?}",
+                other.map(|m| m.is_terminal())
+            ),
         }
     }
 }

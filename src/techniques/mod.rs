@@ -3,7 +3,17 @@
 //! only) when its issue is built; until then its tab says so in one line.
 
 /// A tab of the studio.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum Technique {
     #[default]
     Text,
@@ -16,7 +26,13 @@ pub enum Technique {
 
 impl Technique {
     /// Every technique, in tab order.
-    pub const ALL: [Self; 5] = [Self::Text, Self::DeepDream, Self::Style, Self::Vae, Self::Gan];
+    pub const ALL: [Self; 5] = [
+        Self::Text,
+        Self::DeepDream,
+        Self::Style,
+        Self::Vae,
+        Self::Gan,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -54,11 +70,21 @@ impl Technique {
     /// What the tab says while the technique is not built: one plain line.
     pub fn not_built_line(self) -> &'static str {
         match self {
-            Self::Text => "Not built yet: text generation arrives with its own issue (#7); nothing here runs.",
-            Self::DeepDream => "Not built yet: DeepDream arrives with its own issue (#4); nothing here runs.",
-            Self::Style => "Not built yet: style transfer arrives with its own issue (#3); nothing here runs.",
-            Self::Vae => "Not built yet: the VAE arrives with its own issue (#5); nothing here runs.",
-            Self::Gan => "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs.",
+            Self::Text => {
+                "Not built yet: text generation arrives with its own issue (#7); nothing here runs."
+            }
+            Self::DeepDream => {
+                "Not built yet: DeepDream arrives with its own issue (#4); nothing here runs."
+            }
+            Self::Style => {
+                "Not built yet: style transfer arrives with its own issue (#3); nothing here runs."
+            }
+            Self::Vae => {
+                "Not built yet: the VAE arrives with its own issue (#5); nothing here runs."
+            }
+            Self::Gan => {
+                "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs."
+            }
         }
     }
 }

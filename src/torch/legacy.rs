@@ -13,17 +13,25 @@ const PROTOCOL_VERSION: i128 = 1001;
 
 /// Reads every tensor of a legacy `torch.save` file holding a dict of tensors.
 pub fn read_legacy(bytes: &[u8]) -> Result<Vec<NamedTensor>, TorchError> {
-    let policy = Policy { script_classes: false };
+    let policy = Policy {
+        script_classes: false,
+    };
     let mut pos = 0;
     if pickle::read(bytes, &mut pos, policy)? != Value::Int(MAGIC) {
-        return Err(TorchError::Format("not a legacy torch.save file (magic number)".into()));
+        return Err(TorchError::Format(
+            "not a legacy torch.save file (magic number)".into(),
+        ));
     }
     if pickle::read(bytes, &mut pos, policy)? != Value::Int(PROTOCOL_VERSION) {
-        return Err(TorchError::Format("unsupported torch.save protocol version".into()));
+        return Err(TorchError::Format(
+            "unsupported torch.save protocol version".into(),
+        ));
     }
     check_little_endian(&pickle::read(bytes, &mut pos, policy)?)?;
     let Value::Dict(entries) = pickle::read(bytes, &mut pos, policy)? else {
-        return Err(TorchError::Format("the saved object is not a dict of tensors".into()));
+        return Err(TorchError::Format(
+            "the saved object is not a dict of tensors".into(),
+        ));
     };
     let Value::List(keys) = pickle::read(bytes, &mut pos, policy)? else {
         return Err(TorchError::Format("storage key list missing".into()));
@@ -32,7 +40,10 @@ pub fn read_legacy(bytes: &[u8]) -> Result<Vec<NamedTensor>, TorchError> {
     let types: HashMap<&str, usize> = entries
         .iter()
         .filter_map(|(_, v)| match v {
-            Value::Tensor(t) => Some((t.storage.key.as_str(), t.storage.storage_type.element_size())),
+            Value::Tensor(t) => Some((
+                t.storage.key.as_str(),
+                t.storage.storage_type.element_size(),
+            )),
             _ => None,
         })
         .collect();
@@ -44,7 +55,8 @@ pub fn read_legacy(bytes: &[u8]) -> Result<Vec<NamedTensor>, TorchError> {
         let element_size = *types
             .get(key.as_str())
             .ok_or_else(|| TorchError::Format(format!("storage {key} is used by no tensor")))?;
-        let count = read_count(bytes, pos).ok_or_else(|| TorchError::Format(format!("storage {key} missing")))?;
+        let count = read_count(bytes, pos)
+            .ok_or_else(|| TorchError::Format(format!("storage {key} missing")))?;
         let start = pos + 8;
         let end = count
             .checked_mul(element_size)
@@ -57,12 +69,13 @@ pub fn read_legacy(bytes: &[u8]) -> Result<Vec<NamedTensor>, TorchError> {
     let mut tensors = Vec::with_capacity(entries.len());
     for (name, value) in entries {
         let (Value::Str(name), Value::Tensor(tensor)) = (name, value) else {
-            return Err(TorchError::Format("dict entry is not a named tensor".into()));
+            return Err(TorchError::Format(
+                "dict entry is not a named tensor".into(),
+            ));
         };
-        let (start, end) = offsets
-            .get(&tensor.storage.key)
-            .copied()
-            .ok_or_else(|| TorchError::Format(format!("{name}: storage {} missing", tensor.storage.key)))?;
+        let (start, end) = offsets.get(&tensor.storage.key).copied().ok_or_else(|| {
+            TorchError::Format(format!("{name}: storage {} missing", tensor.storage.key))
+        })?;
         tensors.push(materialize(name, &tensor, &bytes[start..end])?);
     }
     Ok(tensors)
@@ -83,6 +96,8 @@ fn check_little_endian(sys_info: &Value) -> Result<(), TorchError> {
     if little {
         Ok(())
     } else {
-        Err(TorchError::Format("big-endian torch files are not supported".into()))
+        Err(TorchError::Format(
+            "big-endian torch files are not supported".into(),
+        ))
     }
 }

@@ -6,6 +6,7 @@
 mod legacy;
 pub mod pickle;
 mod torchscript;
+mod value;
 
 pub use legacy::read_legacy;
 pub use torchscript::read_torchscript;
@@ -62,12 +63,18 @@ pub struct NamedTensor {
 }
 
 /// Copies a contiguous tensor view out of its storage's bytes.
-fn materialize(name: String, tensor: &TensorRef, storage_bytes: &[u8]) -> Result<NamedTensor, TorchError> {
+fn materialize(
+    name: String,
+    tensor: &TensorRef,
+    storage_bytes: &[u8],
+) -> Result<NamedTensor, TorchError> {
     let numel: usize = tensor.shape.iter().product();
     let mut expected_stride = 1;
     for (dim, stride) in tensor.shape.iter().zip(&tensor.stride).rev() {
         if *dim > 1 && *stride != expected_stride {
-            return Err(TorchError::Format(format!("{name}: non-contiguous tensors are not supported")));
+            return Err(TorchError::Format(format!(
+                "{name}: non-contiguous tensors are not supported"
+            )));
         }
         expected_stride *= dim;
     }
@@ -75,7 +82,9 @@ fn materialize(name: String, tensor: &TensorRef, storage_bytes: &[u8]) -> Result
     let start = tensor.offset * size;
     let end = start + numel * size;
     if end > storage_bytes.len() || tensor.offset + numel > tensor.storage.numel {
-        return Err(TorchError::Format(format!("{name}: tensor runs past its storage")));
+        return Err(TorchError::Format(format!(
+            "{name}: tensor runs past its storage"
+        )));
     }
     let bytes = &storage_bytes[start..end];
     let data = match tensor.storage.storage_type {
@@ -87,7 +96,11 @@ fn materialize(name: String, tensor: &TensorRef, storage_bytes: &[u8]) -> Result
         ),
         StorageType::Byte => TensorData::U8(bytes.to_vec()),
     };
-    Ok(NamedTensor { name, shape: tensor.shape.clone(), data })
+    Ok(NamedTensor {
+        name,
+        shape: tensor.shape.clone(),
+        data,
+    })
 }
 
 #[cfg(test)]

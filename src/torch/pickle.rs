@@ -6,91 +6,8 @@
 use std::collections::HashMap;
 
 use super::TorchError;
-
-/// Element type of a torch storage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StorageType {
-    /// `torch.FloatStorage`: little-endian f32.
-    Float,
-    /// `torch.ByteStorage`: u8.
-    Byte,
-}
-
-impl StorageType {
-    /// Size of one element in bytes.
-    pub fn element_size(self) -> usize {
-        match self {
-            Self::Float => 4,
-            Self::Byte => 1,
-        }
-    }
-}
-
-/// A storage named by a persistent id; its bytes live outside the pickle.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StorageRef {
-    pub storage_type: StorageType,
-    pub key: String,
-    pub numel: usize,
-}
-
-/// A tensor view into a storage, as `torch._utils._rebuild_tensor_v2` describes it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TensorRef {
-    pub storage: StorageRef,
-    pub offset: usize,
-    pub shape: Vec<usize>,
-    pub stride: Vec<usize>,
-}
-
-/// The callables a pickle may name. Only these are accepted by `GLOBAL`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Global {
-    RebuildTensorV2,
-    Storage(StorageType),
-    OrderedDict,
-    BuildIntList,
-    /// A TorchScript module class (`__torch__.*`), rebuilt as a plain attribute bag.
-    ScriptClass(String),
-}
-
-/// A value on the unpickler's stack.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    None,
-    Bool(bool),
-    Int(i128),
-    Float(f64),
-    Str(String),
-    Tuple(Vec<Value>),
-    List(Vec<Value>),
-    Dict(Vec<(Value, Value)>),
-    Global(Global),
-    /// A TorchScript module object: its class and attributes in file order.
-    Object { class: String, attrs: Vec<(String, Value)> },
-    Storage(StorageRef),
-    Tensor(TensorRef),
-}
-
-impl Value {
-    fn as_usize(&self) -> Option<usize> {
-        match self {
-            Self::Int(i) => usize::try_from(*i).ok(),
-            _ => None,
-        }
-    }
-
-    fn as_usize_list(&self) -> Option<Vec<usize>> {
-        match self {
-            Self::Tuple(items) | Self::List(items) => items.iter().map(Self::as_usize).collect(),
-            _ => None,
-        }
-    }
-
-    fn is_mutable_container(&self) -> bool {
-        matches!(self, Self::List(_) | Self::Dict(_) | Self::Object { .. })
-    }
-}
+pub use super::value::{Global, StorageRef, StorageType, TensorRef, Value};
+use super::value::{long_from_le, persistent_storage, reduce};
 
 /// Which GLOBALs a file may name besides the tensor and storage constructors.
 #[derive(Clone, Copy, Debug)]
@@ -128,11 +45,15 @@ struct Unpickler<'a> {
     memo: HashMap<u32, Value>,
 }
 
-fn bad(message: impl Into<String>) -> TorchError {
+pub(super) fn bad(message: impl Into<String>) -> TorchError {
     TorchError::Pickle(message.into())
 }
 
 impl<'a> Unpickler<'a> {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one opcode dispatch table reads best as one match"
+    )]
     fn run(mut self) -> Result<(Value, usize), TorchError> {
         loop {
             let at = self.pos;
@@ -158,7 +79,11 @@ impl<'a> Unpickler<'a> {
                 }
                 0x85..=0x87 => {
                     let n = usize::from(opcode - 0x84);
-                    let split = self.stack.len().checked_sub(n).ok_or_else(|| bad("stack underflow"))?;
+                    let split = self
+                        .stack
+                        .len()
+                        .checked_sub(n)
+                        .ok_or_else(|| bad("stack underflow"))?;
                     let items = self
                         .stack
                         .split_off(split)
@@ -189,7 +114,8 @@ impl<'a> Unpickler<'a> {
                 b'X' => {
                     let len = self.u32_le()? as usize;
                     let bytes = self.take(len)?;
-                    let text = std::str::from_utf8(bytes).map_err(|_| bad("string is not UTF-8"))?;
+                    let text =
+                        std::str::from_utf8(bytes).map_err(|_| bad("string is not UTF-8"))?;
                     self.push(Value::Str(text.to_owned()));
                 }
                 b'J' => {
@@ -203,7 +129,9 @@ impl<'a> Unpickler<'a> {
                 }
                 b'M' => {
                     let bytes = self.take(2)?;
-                    self.push(Value::Int(i128::from(u16::from_le_bytes([bytes[0], bytes[1]]))));
+                    self.push(Value::Int(i128::from(u16::from_le_bytes([
+                        bytes[0], bytes[1],
+                    ]))));
                 }
                 0x8a => {
                     let len = usize::from(self.take(1)?[0]);
@@ -211,7 +139,8 @@ impl<'a> Unpickler<'a> {
                     self.push(Value::Int(value));
                 }
                 b'G' => {
-                    let bytes: [u8; 8] = self.take(8)?.try_into().map_err(|_| bad("short float"))?;
+                    let bytes: [u8; 8] =
+                        self.take(8)?.try_into().map_err(|_| bad("short float"))?;
                     self.push(Value::Float(f64::from_be_bytes(bytes)));
                 }
                 b'N' => self.push(Value::None),
@@ -257,10 +186,17 @@ impl<'a> Unpickler<'a> {
                     let args = self.pop()?;
                     let class = self.pop()?;
                     match (class, args) {
-                        (Value::Global(Global::ScriptClass(class)), Value::Tuple(a)) if a.is_empty() => {
-                            self.push(Value::Object { class, attrs: Vec::new() });
+                        (Value::Global(Global::ScriptClass(class)), Value::Tuple(a))
+                            if a.is_empty() =>
+                        {
+                            self.push(Value::Object {
+                                class,
+                                attrs: Vec::new(),
+                            });
                         }
-                        (class, _) => return Err(bad(format!("NEWOBJ of {class:?} is not allowed"))),
+                        (class, _) => {
+                            return Err(bad(format!("NEWOBJ of {class:?} is not allowed")));
+                        }
                     }
                 }
                 b'b' => {
@@ -273,7 +209,9 @@ impl<'a> Unpickler<'a> {
                     self.push(Value::Storage(storage));
                 }
                 other => {
-                    return Err(bad(format!("opcode 0x{other:02x} at byte {at} is not supported")));
+                    return Err(bad(format!(
+                        "opcode 0x{other:02x} at byte {at} is not supported"
+                    )));
                 }
             }
         }
@@ -294,7 +232,10 @@ impl<'a> Unpickler<'a> {
 
     fn line(&mut self) -> Result<String, TorchError> {
         let rest = &self.data[self.pos..];
-        let len = rest.iter().position(|&b| b == b'\n').ok_or_else(|| bad("unterminated GLOBAL"))?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(|| bad("unterminated GLOBAL"))?;
         let text = std::str::from_utf8(&rest[..len]).map_err(|_| bad("GLOBAL is not UTF-8"))?;
         self.pos += len + 1;
         Ok(text.to_owned())
@@ -359,7 +300,10 @@ impl<'a> Unpickler<'a> {
     /// Memo entries are copies, so a container filled after it was memoised would be
     /// read back stale. These files never re-read one; refuse rather than guess.
     fn memo_get(&mut self, index: u32) -> Result<(), TorchError> {
-        let value = self.memo.get(&index).ok_or_else(|| bad(format!("memo {index} is empty")))?;
+        let value = self
+            .memo
+            .get(&index)
+            .ok_or_else(|| bad(format!("memo {index} is empty")))?;
         if value.is_mutable_container() {
             return Err(bad("shared references to containers are not supported"));
         }
@@ -397,57 +341,4 @@ impl<'a> Unpickler<'a> {
             (target, _) => Err(bad(format!("BUILD on {target:?} is not allowed"))),
         }
     }
-}
-
-fn long_from_le(bytes: &[u8]) -> Result<i128, TorchError> {
-    if bytes.len() > 16 {
-        return Err(bad("integer wider than 128 bits"));
-    }
-    let negative = bytes.last().is_some_and(|b| b & 0x80 != 0);
-    let mut buf = if negative { [0xff; 16] } else { [0; 16] };
-    buf[..bytes.len()].copy_from_slice(bytes);
-    Ok(i128::from_le_bytes(buf))
-}
-
-fn persistent_storage(pid: Value) -> Result<StorageRef, TorchError> {
-    let Value::Tuple(parts) = pid else {
-        return Err(bad("persistent id is not a tuple"));
-    };
-    match parts.as_slice() {
-        [Value::Str(kind), Value::Global(Global::Storage(storage_type)), Value::Str(key), Value::Str(_location), numel, ..]
-            if kind == "storage" =>
-        {
-            let numel = numel.as_usize().ok_or_else(|| bad("storage size is not a count"))?;
-            Ok(StorageRef { storage_type: *storage_type, key: key.clone(), numel })
-        }
-        _ => Err(bad(format!("unsupported persistent id {parts:?}"))),
-    }
-}
-
-fn reduce(callable: Value, args: Value) -> Result<Value, TorchError> {
-    let Value::Tuple(args) = args else {
-        return Err(bad("REDUCE arguments are not a tuple"));
-    };
-    match callable {
-        Value::Global(Global::OrderedDict) if args.is_empty() => Ok(Value::Dict(Vec::new())),
-        Value::Global(Global::BuildIntList) => match args.as_slice() {
-            [list @ Value::List(_)] => Ok(list.clone()),
-            _ => Err(bad("build_intlist expects one list")),
-        },
-        Value::Global(Global::RebuildTensorV2) => rebuild_tensor(&args),
-        other => Err(bad(format!("calling {other:?} is not allowed"))),
-    }
-}
-
-fn rebuild_tensor(args: &[Value]) -> Result<Value, TorchError> {
-    let [Value::Storage(storage), offset, shape, stride, ..] = args else {
-        return Err(bad("_rebuild_tensor_v2 with unexpected arguments"));
-    };
-    let offset = offset.as_usize().ok_or_else(|| bad("tensor offset"))?;
-    let shape = shape.as_usize_list().ok_or_else(|| bad("tensor shape"))?;
-    let stride = stride.as_usize_list().ok_or_else(|| bad("tensor stride"))?;
-    if shape.len() != stride.len() {
-        return Err(bad("tensor shape and stride differ in rank"));
-    }
-    Ok(Value::Tensor(TensorRef { storage: storage.clone(), offset, shape, stride }))
 }

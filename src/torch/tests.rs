@@ -31,18 +31,21 @@ impl Pickle {
     }
     fn str(mut self, s: &str) -> Self {
         self.0.push(b'X');
-        self.0.extend_from_slice(&u32::try_from(s.len()).unwrap().to_le_bytes());
+        self.0
+            .extend_from_slice(&u32::try_from(s.len()).unwrap().to_le_bytes());
         self.0.extend_from_slice(s.as_bytes());
         self
     }
     fn global(mut self, module: &str, name: &str) -> Self {
         self.0.push(b'c');
-        self.0.extend_from_slice(format!("{module}\n{name}\n").as_bytes());
+        self.0
+            .extend_from_slice(format!("{module}\n{name}\n").as_bytes());
         self
     }
     fn long(mut self, v: i128, len: u8) -> Self {
         self.0.extend_from_slice(&[0x8a, len]);
-        self.0.extend_from_slice(&v.to_le_bytes()[..usize::from(len)]);
+        self.0
+            .extend_from_slice(&v.to_le_bytes()[..usize::from(len)]);
         self
     }
     /// `_rebuild_tensor_v2(storage(pid), 0, shape, stride, False, OrderedDict())`
@@ -81,8 +84,22 @@ impl Pickle {
 /// A legacy torch.save file with `w` (f32 [2, 2]) and `q` (u8 [3]).
 fn legacy_file() -> Vec<u8> {
     let mut bytes = Vec::new();
-    bytes.extend(Pickle::default().proto().long(0x1950_a86a_20f9_469c_fc6c, 10).stop().0);
-    bytes.extend(Pickle::default().proto().op(b'M').op(0xe9).op(0x03).stop().0);
+    bytes.extend(
+        Pickle::default()
+            .proto()
+            .long(0x1950_a86a_20f9_469c_fc6c, 10)
+            .stop()
+            .0,
+    );
+    bytes.extend(
+        Pickle::default()
+            .proto()
+            .op(b'M')
+            .op(0xe9)
+            .op(0x03)
+            .stop()
+            .0,
+    );
     bytes.extend(
         Pickle::default()
             .proto()
@@ -106,7 +123,17 @@ fn legacy_file() -> Vec<u8> {
             .stop()
             .0,
     );
-    bytes.extend(Pickle::default().proto().op(b']').mark().str("k0").str("k1").op(b'e').stop().0);
+    bytes.extend(
+        Pickle::default()
+            .proto()
+            .op(b']')
+            .mark()
+            .str("k0")
+            .str("k1")
+            .op(b'e')
+            .stop()
+            .0,
+    );
     bytes.extend(4u64.to_le_bytes());
     for v in [1.0f32, -2.0, 0.5, 3.25] {
         bytes.extend(v.to_le_bytes());
@@ -131,7 +158,10 @@ fn reads_a_hand_built_legacy_file() {
 fn truncated_legacy_file_is_an_error_not_a_panic() {
     let full = legacy_file();
     for cut in [0, 5, 40, full.len() / 2, full.len() - 1] {
-        assert!(read_legacy(&full[..cut]).is_err(), "cut at {cut} was accepted");
+        assert!(
+            read_legacy(&full[..cut]).is_err(),
+            "cut at {cut} was accepted"
+        );
     }
 }
 
@@ -166,8 +196,16 @@ fn refuses_os_system() {
         .tuple()
         .op(b'R')
         .stop();
-    let err = refused(&evil.0, Policy { script_classes: true });
-    assert!(matches!(&err, TorchError::ForbiddenGlobal(g) if g == "os.system"), "{err}");
+    let err = refused(
+        &evil.0,
+        Policy {
+            script_classes: true,
+        },
+    );
+    assert!(
+        matches!(&err, TorchError::ForbiddenGlobal(g) if g == "os.system"),
+        "{err}"
+    );
     assert!(err.to_string().contains("os.system"));
 }
 
@@ -183,8 +221,16 @@ fn refuses_other_globals_and_script_classes_outside_torchscript() {
         ("__torch__.inceptionv3", "InceptionV3"),
     ] {
         let bytes = Pickle::default().proto().global(module, name).stop();
-        let err = refused(&bytes.0, Policy { script_classes: false });
-        assert!(matches!(err, TorchError::ForbiddenGlobal(_)), "{module}.{name}: {err}");
+        let err = refused(
+            &bytes.0,
+            Policy {
+                script_classes: false,
+            },
+        );
+        assert!(
+            matches!(err, TorchError::ForbiddenGlobal(_)),
+            "{module}.{name}: {err}"
+        );
     }
 }
 
@@ -193,7 +239,12 @@ fn refuses_opcodes_outside_the_subset() {
     // INST (`i`), OBJ (`o`), STACK_GLOBAL (0x93) and EXT1 (0x82) can all call code.
     for opcode in [b'i', b'o', 0x93, 0x82] {
         let bytes = Pickle::default().proto().op(opcode).stop();
-        let err = refused(&bytes.0, Policy { script_classes: true });
+        let err = refused(
+            &bytes.0,
+            Policy {
+                script_classes: true,
+            },
+        );
         assert!(matches!(err, TorchError::Pickle(_)), "{err}");
     }
 }
@@ -215,8 +266,17 @@ fn script_classes_become_attribute_bags() {
         .op(b'b')
         .stop();
     let mut pos = 0;
-    let value = pickle::read(&bytes.0, &mut pos, Policy { script_classes: true }).unwrap();
-    let Value::Object { class, attrs } = value else { panic!("{value:?}") };
+    let value = pickle::read(
+        &bytes.0,
+        &mut pos,
+        Policy {
+            script_classes: true,
+        },
+    )
+    .unwrap();
+    let Value::Object { class, attrs } = value else {
+        panic!("{value:?}")
+    };
     assert_eq!(class, "__torch__.net.Conv");
     assert_eq!(attrs[0], ("training".to_owned(), Value::Bool(false)));
     assert!(matches!(&attrs[1].1, Value::Tensor(t) if t.shape == vec![2]));
@@ -251,7 +311,8 @@ fn reads_a_hand_built_torchscript_archive() {
         zip.start_file("m/data.pkl", options).unwrap();
         zip.write_all(&module.0).unwrap();
         zip.start_file("m/data/0", options).unwrap();
-        zip.write_all(&[0.25f32.to_le_bytes(), 4.0f32.to_le_bytes()].concat()).unwrap();
+        zip.write_all(&[0.25f32.to_le_bytes(), 4.0f32.to_le_bytes()].concat())
+            .unwrap();
         zip.finish().unwrap();
     }
     zip_bytes.set_position(0);
@@ -269,7 +330,14 @@ fn non_contiguous_tensors_are_refused() {
         .tensor("FloatStorage", "0", &[2, 2], &[1, 2])
         .stop();
     let mut pos = 0;
-    let Value::Tensor(tensor) = pickle::read(&bytes.0, &mut pos, Policy { script_classes: false }).unwrap() else {
+    let Value::Tensor(tensor) = pickle::read(
+        &bytes.0,
+        &mut pos,
+        Policy {
+            script_classes: false,
+        },
+    )
+    .unwrap() else {
         panic!()
     };
     let err = materialize("t".into(), &tensor, &[0; 16]).unwrap_err();

@@ -19,7 +19,13 @@ pub fn read_torchscript(archive: impl Read + Seek) -> Result<Vec<NamedTensor>, T
     let root = pickle_name.trim_end_matches("data.pkl").to_owned();
     let pickle_bytes = read_member(&mut zip, &pickle_name)?;
     let mut pos = 0;
-    let module = pickle::read(&pickle_bytes, &mut pos, Policy { script_classes: true })?;
+    let module = pickle::read(
+        &pickle_bytes,
+        &mut pos,
+        Policy {
+            script_classes: true,
+        },
+    )?;
     let mut found = Vec::new();
     collect_tensors(&module, "", &mut found);
     let mut tensors = Vec::with_capacity(found.len());
@@ -34,7 +40,10 @@ pub fn read_torchscript(archive: impl Read + Seek) -> Result<Vec<NamedTensor>, T
     Ok(tensors)
 }
 
-fn read_member<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Result<Vec<u8>, TorchError> {
+fn read_member<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Vec<u8>, TorchError> {
     let mut file = zip.by_name(name)?;
     let mut bytes = Vec::with_capacity(usize::try_from(file.size()).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
@@ -42,12 +51,20 @@ fn read_member<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Resu
 }
 
 /// Walks module attributes depth-first in file order.
-fn collect_tensors<'a>(value: &'a Value, path: &str, out: &mut Vec<(String, &'a pickle::TensorRef)>) {
+fn collect_tensors<'a>(
+    value: &'a Value,
+    path: &str,
+    out: &mut Vec<(String, &'a pickle::TensorRef)>,
+) {
     match value {
         Value::Tensor(tensor) => out.push((path.to_owned(), tensor)),
         Value::Object { attrs, .. } => {
             for (name, attr) in attrs {
-                let child = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                let child = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
                 collect_tensors(attr, &child, out);
             }
         }

@@ -41,7 +41,14 @@ impl AssetBoard {
     /// A board that starts by checking the cache in the background.
     pub fn new(cache: Cache, manifest: Manifest, waker: Waker) -> Self {
         let states = vec![AssetState::Unknown; manifest.assets.len()];
-        let mut board = Self { cache, manifest, states, job: None, waker, window_open: false };
+        let mut board = Self {
+            cache,
+            manifest,
+            states,
+            job: None,
+            waker,
+            window_open: false,
+        };
         board.start_check();
         board
     }
@@ -52,24 +59,34 @@ impl AssetBoard {
 
     /// The state of an asset by id.
     pub fn state(&self, id: &str) -> AssetState {
-        self.index(id).map_or(AssetState::Unknown, |i| self.states[i].clone())
+        self.index(id)
+            .map_or(AssetState::Unknown, |i| self.states[i].clone())
     }
 
     /// Number of ready assets and the total.
     pub fn ready_count(&self) -> (usize, usize) {
-        (self.states.iter().filter(|s| **s == AssetState::Ready).count(), self.states.len())
+        (
+            self.states
+                .iter()
+                .filter(|s| **s == AssetState::Ready)
+                .count(),
+            self.states.len(),
+        )
     }
 
     fn start_check(&mut self) {
         let (cache, manifest) = (self.cache.clone(), self.manifest.clone());
-        let spawned = JobBuilder::new("assets").waker(Arc::clone(&self.waker)).spawn(
-            move |ctx: &mut JobContext<AssetEvent, ()>| {
+        let spawned = JobBuilder::new("assets")
+            .waker(Arc::clone(&self.waker))
+            .spawn(move |ctx: &mut JobContext<AssetEvent, ()>| {
                 for asset in &manifest.assets {
-                    ctx.send(AssetEvent::Checked { id: asset.id.clone(), ready: cache.is_ready(asset) })?;
+                    ctx.send(AssetEvent::Checked {
+                        id: asset.id.clone(),
+                        ready: cache.is_ready(asset),
+                    })?;
                 }
                 Ok(())
-            },
-        );
+            });
         self.job = spawned.ok();
     }
 
@@ -84,11 +101,14 @@ impl AssetBoard {
             .map(|(a, _)| a.id.clone())
             .collect();
         let (cache, manifest) = (self.cache.clone(), self.manifest.clone());
-        let spawned = JobBuilder::new("fetch").waker(Arc::clone(&self.waker)).spawn(
-            move |ctx: &mut JobContext<AssetEvent, ()>| {
+        let spawned = JobBuilder::new("fetch")
+            .waker(Arc::clone(&self.waker))
+            .spawn(move |ctx: &mut JobContext<AssetEvent, ()>| {
                 for id in ids {
                     ctx.checkpoint()?;
-                    let Some(asset) = manifest.get(&id) else { continue };
+                    let Some(asset) = manifest.get(&id) else {
+                        continue;
+                    };
                     let result = fetch_asset(&cache, asset, &mut |p| {
                         ctx.progress(|| AssetEvent::Progress(p));
                         !ctx.is_cancelled()
@@ -96,14 +116,18 @@ impl AssetBoard {
                     if ctx.is_cancelled() {
                         return Err(JobError::Cancelled);
                     }
-                    ctx.send(AssetEvent::Done { id, error: result.err().map(|e| e.to_string()) })?;
+                    ctx.send(AssetEvent::Done {
+                        id,
+                        error: result.err().map(|e| e.to_string()),
+                    })?;
                 }
                 Ok(())
-            },
-        );
+            });
         match spawned {
             Ok(handle) => self.job = Some(handle),
-            Err(err) => self.states.fill(AssetState::Failed(format!("could not start the fetch: {err}"))),
+            Err(err) => self.states.fill(AssetState::Failed(format!(
+                "could not start the fetch: {err}"
+            ))),
         }
     }
 
@@ -132,7 +156,14 @@ impl AssetBoard {
 
     fn apply(&mut self, event: AssetEvent) {
         let (id, state) = match event {
-            AssetEvent::Checked { id, ready } => (id, if ready { AssetState::Ready } else { AssetState::Missing }),
+            AssetEvent::Checked { id, ready } => (
+                id,
+                if ready {
+                    AssetState::Ready
+                } else {
+                    AssetState::Missing
+                },
+            ),
             AssetEvent::Progress(p) => (p.asset.clone(), AssetState::Fetching(p)),
             AssetEvent::Done { id, error: None } => (id, AssetState::Ready),
             AssetEvent::Done { id, error: Some(e) } => (id, AssetState::Failed(e)),
@@ -149,7 +180,11 @@ impl AssetBoard {
             AssetState::Fetching(p) => Some(p.clone()),
             _ => None,
         });
-        let failed = self.states.iter().filter(|s| matches!(s, AssetState::Failed(_))).count();
+        let failed = self
+            .states
+            .iter()
+            .filter(|s| matches!(s, AssetState::Failed(_)))
+            .count();
         ui.label(format!("Assets {ready}/{total} ready"));
         if let Some(p) = fetching {
             ui.add(
@@ -172,18 +207,24 @@ impl AssetBoard {
     /// The window listing every asset, its source, licence and state.
     pub fn window_ui(&mut self, ctx: &egui::Context) {
         let mut open = self.window_open;
-        egui::Window::new("Assets").open(&mut open).default_width(720.0).show(ctx, |ui| {
-            ui.label(format!("Cache: {}", self.cache.root().display()));
-            egui::Grid::new("assets").striped(true).num_columns(4).show(ui, |ui| {
-                for (asset, state) in self.manifest.assets.iter().zip(&self.states) {
-                    ui.strong(&asset.id).on_hover_text(asset.command_line());
-                    ui.label(&asset.title).on_hover_text(&asset.licence);
-                    ui.label(&asset.used_by);
-                    state_ui(ui, state);
-                    ui.end_row();
-                }
+        egui::Window::new("Assets")
+            .open(&mut open)
+            .default_width(720.0)
+            .show(ctx, |ui| {
+                ui.label(format!("Cache: {}", self.cache.root().display()));
+                egui::Grid::new("assets")
+                    .striped(true)
+                    .num_columns(4)
+                    .show(ui, |ui| {
+                        for (asset, state) in self.manifest.assets.iter().zip(&self.states) {
+                            ui.strong(&asset.id).on_hover_text(asset.command_line());
+                            ui.label(&asset.title).on_hover_text(&asset.licence);
+                            ui.label(&asset.used_by);
+                            state_ui(ui, state);
+                            ui.end_row();
+                        }
+                    });
             });
-        });
         self.window_open = open;
     }
 }
@@ -200,11 +241,22 @@ fn state_ui(ui: &mut egui::Ui, state: &AssetState) {
             ui.label("✔ verified");
         }
         AssetState::Fetching(p) => {
-            ui.add(egui::ProgressBar::new(p.fraction).desired_width(140.0).text(p.stage.label()));
+            ui.add(
+                egui::ProgressBar::new(p.fraction)
+                    .desired_width(140.0)
+                    .text(p.stage.label()),
+            );
         }
         AssetState::Failed(text) => {
-            let short: String = text.lines().next().unwrap_or_default().chars().take(60).collect();
-            ui.colored_label(ui.visuals().error_fg_color, format!("failed: {short}")).on_hover_text(text);
+            let short: String = text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect();
+            ui.colored_label(ui.visuals().error_fg_color, format!("failed: {short}"))
+                .on_hover_text(text);
         }
     }
 }

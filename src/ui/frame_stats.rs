@@ -1,6 +1,7 @@
-//! Frame-time statistics: eframe's CPU time per frame (egui pass, tessellation
-//! and painting, without waiting for vsync), kept for the last few thousand
-//! frames and summarised as p50 / p99.
+//! Frame-time statistics, kept for the last few thousand frames and summarised
+//! as p50 / p99: eframe's CPU time per frame (egui pass, tessellation and
+//! painting, without waiting for vsync), and the interval between frames while
+//! the UI is busy (what a user sees as smoothness).
 
 use std::collections::VecDeque;
 
@@ -11,6 +12,7 @@ const WINDOW: usize = 4096;
 #[derive(Default)]
 pub struct FrameStats {
     frames_ms: VecDeque<f32>,
+    intervals_ms: VecDeque<f32>,
     total_frames: u64,
 }
 
@@ -26,11 +28,13 @@ pub struct FrameSummary {
 impl FrameStats {
     /// Records one frame.
     pub fn record(&mut self, frame_ms: f32) {
-        if self.frames_ms.len() == WINDOW {
-            self.frames_ms.pop_front();
-        }
-        self.frames_ms.push_back(frame_ms);
+        push_bounded(&mut self.frames_ms, frame_ms);
         self.total_frames += 1;
+    }
+
+    /// Records the time since the previous frame (only when a repaint was due).
+    pub fn record_interval(&mut self, interval_ms: f32) {
+        push_bounded(&mut self.intervals_ms, interval_ms);
     }
 
     /// Frames recorded since start.
@@ -38,34 +42,67 @@ impl FrameStats {
         self.total_frames
     }
 
-    /// p50/p99/max over the window, `None` before the first frame.
+    /// p50/p99/max of the CPU time per frame, `None` before the first frame.
     pub fn summary(&self) -> Option<FrameSummary> {
-        if self.frames_ms.is_empty() {
-            return None;
-        }
-        let mut sorted: Vec<f32> = self.frames_ms.iter().copied().collect();
-        sorted.sort_by(f32::total_cmp);
-        let at = |q: f32| {
-            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "an index into a short list")]
-            let index = ((sorted.len() - 1) as f32 * q).round() as usize;
-            sorted[index]
-        };
-        Some(FrameSummary { frames: sorted.len(), p50_ms: at(0.50), p99_ms: at(0.99), max_ms: sorted[sorted.len() - 1] })
+        summarise(&self.frames_ms)
+    }
+
+    /// p50/p99/max of the interval between busy frames.
+    pub fn interval_summary(&self) -> Option<FrameSummary> {
+        summarise(&self.intervals_ms)
     }
 
     /// The overlay line.
     pub fn ui(&self, ui: &mut egui::Ui) {
         if let Some(s) = self.summary() {
             ui.monospace(format!(
-                "frame CPU time  p50 {:.2} ms · p99 {:.2} ms · max {:.2} ms · {} frames",
-                s.p50_ms, s.p99_ms, s.max_ms, self.total_frames
+                "frame CPU p50 {:.1} ms · p99 {:.1} ms · {} frames",
+                s.p50_ms, s.p99_ms, self.total_frames
+            ));
+        }
+        if let Some(s) = self.interval_summary() {
+            ui.monospace(format!(
+                "interval p50 {:.1} ms · p99 {:.1} ms",
+                s.p50_ms, s.p99_ms
             ));
         }
     }
 }
 
+fn push_bounded(values: &mut VecDeque<f32>, value: f32) {
+    if values.len() == WINDOW {
+        values.pop_front();
+    }
+    values.push_back(value);
+}
+
+fn summarise(values: &VecDeque<f32>) -> Option<FrameSummary> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted: Vec<f32> = values.iter().copied().collect();
+    sorted.sort_by(f32::total_cmp);
+    let at = |q: f32| {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "an index into a short list"
+        )]
+        let index = ((sorted.len() - 1) as f32 * q).round() as usize;
+        sorted[index]
+    };
+    Some(FrameSummary {
+        frames: sorted.len(),
+        p50_ms: at(0.50),
+        p99_ms: at(0.99),
+        max_ms: sorted[sorted.len() - 1],
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::float_cmp, reason = "exact maxima of exact inputs")]
     use super::*;
 
     #[test]
