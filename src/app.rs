@@ -109,11 +109,13 @@ impl StudioApp {
                     .map(DemoView::new)
             })
             .flatten();
+        let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
+        assets.window_open = options.assets_window;
         Self {
             backend_notice_open: backend.fell_back,
             backend,
             tab: options.tab.unwrap_or_default(),
-            assets: AssetBoard::new(Cache::user(), Manifest::bundled(), waker),
+            assets,
             demo,
             stats: FrameStats::default(),
             show_stats: options.frame_stats,

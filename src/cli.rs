@@ -43,6 +43,9 @@ pub struct GuiOptions {
     /// Repaint every frame (with --frame-stats: the renderer's own cost, no job running).
     #[arg(long)]
     pub continuous: bool,
+    /// Open the assets window at start.
+    #[arg(long)]
+    pub assets_window: bool,
     /// Close the window after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub exit_after: Option<f32>,

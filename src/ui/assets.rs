@@ -208,6 +208,7 @@ impl AssetBoard {
     pub fn window_ui(&mut self, ctx: &egui::Context) {
         let mut open = self.window_open;
         egui::Window::new("Assets")
+            .default_pos([300.0, 200.0])
             .open(&mut open)
             .default_width(720.0)
             .show(ctx, |ui| {
@@ -238,7 +239,7 @@ fn state_ui(ui: &mut egui::Ui, state: &AssetState) {
             ui.label("not fetched");
         }
         AssetState::Ready => {
-            ui.label("✔ verified");
+            ui.label("verified");
         }
         AssetState::Fetching(p) => {
             ui.add(
