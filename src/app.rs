@@ -11,6 +11,7 @@ use crate::backend::{BackendRequest, ComputeBackend};
 use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
 use crate::techniques::Technique;
+use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::{AssetBoard, AssetState};
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
 
@@ -76,6 +77,10 @@ enum Screenshot {
 }
 
 /// The application state.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent window and automation flags"
+)]
 pub struct StudioApp {
     backend: ComputeBackend,
     tab: Technique,
@@ -90,6 +95,8 @@ pub struct StudioApp {
     backend_notice_open: bool,
     last_frame: Option<Instant>,
     continuous: bool,
+    vae: VaePanel,
+    wait_for_vae: bool,
 }
 
 impl StudioApp {
@@ -109,6 +116,14 @@ impl StudioApp {
                     .map(DemoView::new)
             })
             .flatten();
+        let wait_for_vae = options.train_vae.is_some() || options.load_vae.is_some();
+        let mut vae = VaePanel::new(backend.device(), Arc::clone(&waker));
+        if let Some(epochs) = options.train_vae {
+            vae.train_now(epochs, options.train_limit);
+        }
+        if let Some(dir) = options.load_vae.clone() {
+            vae.load_now(dir);
+        }
         let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
         assets.window_open = options.assets_window;
         Self {
@@ -125,6 +140,8 @@ impl StudioApp {
             summary_out,
             last_frame: None,
             continuous: options.continuous,
+            vae,
+            wait_for_vae,
         }
     }
 
@@ -155,10 +172,17 @@ impl StudioApp {
         });
     }
 
-    fn technique_ui(&self, ui: &mut egui::Ui) {
+    fn technique_ui(&mut self, ui: &mut egui::Ui) {
         let technique = self.tab;
+        if technique == Technique::Vae {
+            self.vae.ui(ui);
+            return;
+        }
+        let Some(line) = technique.not_built_line() else {
+            return;
+        };
         ui.heading(technique.book_section());
-        ui.label(technique.not_built_line());
+        ui.label(line);
         ui.add_space(12.0);
         ui.label("Assets it will use:");
         for id in technique.assets() {
@@ -204,7 +228,8 @@ impl StudioApp {
         }
         let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
             && !self.assets.is_busy()
-            && self.demo.as_ref().is_none_or(|d| d.previews() > 3);
+            && self.demo.as_ref().is_none_or(|d| d.previews() > 3)
+            && (!self.wait_for_vae || self.vae.is_settled());
         if settled && let Some(Screenshot::Pending(path)) = self.screenshot.take() {
             let ctx_for_close = ctx.clone();
             ctx.request_screenshot(move |image| {
@@ -254,6 +279,7 @@ impl eframe::App for StudioApp {
         if let Some(demo) = &mut self.demo {
             demo.poll(&ctx);
         }
+        self.vae.poll(&ctx);
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));

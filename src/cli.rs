@@ -29,6 +29,10 @@ pub struct Cli {
 }
 
 /// Options of the window (no subcommand).
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line flags"
+)]
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GuiOptions {
     /// Open on this tab.
@@ -43,6 +47,15 @@ pub struct GuiOptions {
     /// Repaint every frame (with --frame-stats: the renderer's own cost, no job running).
     #[arg(long)]
     pub continuous: bool,
+    /// Start training the VAE at once for this many epochs (screenshots, demos).
+    #[arg(long, value_name = "EPOCHS")]
+    pub train_vae: Option<usize>,
+    /// With --train-vae: train on only the first N MNIST images.
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+    /// Load a saved VAE folder into the VAE tab at start.
+    #[arg(long, value_name = "DIR")]
+    pub load_vae: Option<PathBuf>,
     /// Open the assets window at start.
     #[arg(long)]
     pub assets_window: bool,
@@ -66,6 +79,23 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The variational autoencoder of chapter 12.4 (train, grid, decode).
+    #[command(subcommand)]
+    Vae(crate::techniques::vae::cli::VaeCommandLine),
+    /// Measure per-step times of a technique.
+    Bench {
+        #[arg(value_enum)]
+        technique: BenchTarget,
+        /// Only this many training batches (default: a full epoch).
+        #[arg(long)]
+        batches: Option<usize>,
+    },
+}
+
+/// Techniques `bench` can measure.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum BenchTarget {
+    Vae,
 }
 
 /// Parses the command line and runs it.
@@ -91,6 +121,34 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Fetch { ids, force }) => fetch(&ids, force),
+        Some(Command::Vae(command)) => report(crate::techniques::vae::cli::run(
+            &command,
+            compute_device(request),
+        )),
+        Some(Command::Bench {
+            technique: BenchTarget::Vae,
+            batches,
+        }) => report(crate::techniques::vae::cli::bench(
+            compute_device(request),
+            batches,
+        )),
+    }
+}
+
+/// The compute device for a headless command, saying which it is.
+fn compute_device(request: BackendRequest) -> burn::tensor::Device {
+    let chosen = backend::detect(request);
+    eprintln!("compute: {} ({})", chosen.label(), chosen.reason);
+    chosen.device()
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -135,6 +135,12 @@ impl<E, C> JobContext<E, C> {
         self.commands.try_iter()
     }
 
+    /// Waits up to `timeout` for the next command (for jobs that serve requests
+    /// between runs). Returns `None` on timeout or when the panel is gone.
+    pub fn wait_command(&self, timeout: Duration) -> Option<C> {
+        self.commands.recv_timeout(timeout).ok()
+    }
+
     /// Sends an event that must arrive (a result, a change of phase). Waits while the
     /// channel is full, but gives up with `Cancelled` if the job is cancelled meanwhile.
     pub fn send(&self, event: E) -> Result<(), JobError> {

@@ -2,6 +2,8 @@
 //! folder (`model.rs` burn only, `job.rs` threads and tensors, `panel.rs` egui
 //! only) when its issue is built; until then its tab says so in one line.
 
+pub mod vae;
+
 /// A tab of the studio.
 #[derive(
     Clone,
@@ -67,9 +69,10 @@ impl Technique {
         }
     }
 
-    /// What the tab says while the technique is not built: one plain line.
-    pub fn not_built_line(self) -> &'static str {
-        match self {
+    /// What the tab says while the technique is not built: one plain line
+    /// (`None` once it is built).
+    pub fn not_built_line(self) -> Option<&'static str> {
+        Some(match self {
             Self::Text => {
                 "Not built yet: text generation arrives with its own issue (#7); nothing here runs."
             }
@@ -79,12 +82,10 @@ impl Technique {
             Self::Style => {
                 "Not built yet: style transfer arrives with its own issue (#3); nothing here runs."
             }
-            Self::Vae => {
-                "Not built yet: the VAE arrives with its own issue (#5); nothing here runs."
-            }
+            Self::Vae => return None,
             Self::Gan => {
                 "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs."
             }
-        }
+        })
     }
 }

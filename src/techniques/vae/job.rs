@@ -1,0 +1,424 @@
+//! The VAE job: loads the digits, trains the model, and then keeps serving the
+//! panel (decode a latent point, a grid, save) until it is dropped. It owns the
+//! model; it is the only VAE code that spawns a thread or reads tensors back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor};
+
+use super::data::{self, Digits};
+use super::model::{Vae, VaeConfig, vae_loss};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
+
+/// Test digits encoded for the latent map's scatter.
+const SCATTER_POINTS: usize = 2000;
+/// Batches between two live refreshes of the grid and the map during training.
+const SNAPSHOT_EVERY: usize = 60;
+
+/// Where the digits come from.
+#[derive(Clone, Debug)]
+pub enum DataSource {
+    /// The fetched MNIST (all 70 000, as the book), from the `mnist` asset folder.
+    Mnist {
+        asset_dir: PathBuf,
+        limit: Option<usize>,
+    },
+    /// An IDX image file and its label file.
+    IdxPair { images: PathBuf, labels: PathBuf },
+    /// A folder of images.
+    Folder(PathBuf),
+    /// Digits already in memory (tests).
+    Digits(Digits),
+}
+
+/// One batch's losses.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchLoss {
+    /// Fractional epoch, for the plot's x axis.
+    pub at_epoch: f32,
+    pub total: f32,
+    pub reconstruction: f32,
+    pub kl: f32,
+}
+
+/// An encoded digit on the latent map.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LatentPoint {
+    pub z: [f32; 2],
+    pub label: u8,
+}
+
+/// What the VAE job tells its panel.
+#[derive(Debug)]
+pub enum VaeEvent {
+    Loaded {
+        images: usize,
+        skipped: Vec<String>,
+    },
+    Started {
+        epochs: usize,
+        batches_per_epoch: usize,
+    },
+    Progress {
+        epoch: usize,
+        batch: usize,
+    },
+    Losses(Vec<BatchLoss>),
+    EpochDone {
+        epoch: usize,
+        mean: BatchLoss,
+        secs: f32,
+    },
+    Grid {
+        image: egui::ColorImage,
+        n: usize,
+        range: f32,
+    },
+    Scatter(Vec<LatentPoint>),
+    Decoded {
+        z: [f32; 2],
+        image: egui::ColorImage,
+        micros: u64,
+    },
+    Saved(PathBuf),
+    TrainingDone,
+}
+
+/// What the panel can ask of a running VAE job.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VaeCommand {
+    Decode([f32; 2]),
+    Grid {
+        n: usize,
+        range: f32,
+    },
+    Save(PathBuf),
+    /// Decode the grid and write it as PNG.
+    ExportGrid {
+        path: PathBuf,
+        n: usize,
+        range: f32,
+    },
+    LearningRate(f64),
+    StopTraining,
+}
+
+/// What to do: train a new model, or serve one loaded from disk.
+#[derive(Clone, Debug)]
+pub enum VaeStart {
+    Train {
+        config: VaeConfig,
+        data: DataSource,
+    },
+    /// A saved model folder, and optionally the digits to show on its map.
+    Load {
+        model: PathBuf,
+        shown: Option<DataSource>,
+    },
+}
+
+/// Starts the job on `device`.
+pub fn start(
+    start: VaeStart,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<VaeEvent, VaeCommand>> {
+    JobBuilder::new("vae")
+        .waker(waker)
+        .spawn(move |ctx: &mut JobContext<VaeEvent, VaeCommand>| {
+            let mut session = match start {
+                VaeStart::Train { config, data } => {
+                    let (train, test) = load(data)?;
+                    ctx.send(VaeEvent::Loaded {
+                        images: train.len(),
+                        skipped: train.skipped.clone(),
+                    })?;
+                    let mut session = Session::new(config, device, test);
+                    session.train(ctx, &train)?;
+                    session
+                }
+                VaeStart::Load { model, shown } => {
+                    let mut session = Session::load(&model, device)?;
+                    if let Some(source) = shown {
+                        session.shown = load(source)?.1;
+                    }
+                    ctx.send(VaeEvent::Loaded {
+                        images: 0,
+                        skipped: Vec::new(),
+                    })?;
+                    session
+                }
+            };
+            ctx.send(VaeEvent::TrainingDone)?;
+            session.serve(ctx)
+        })
+}
+
+fn load(source: DataSource) -> Result<(Digits, Digits), JobError> {
+    let fail = |e: data::DataError| JobError::Failed(anyhow::anyhow!(e));
+    Ok(match source {
+        DataSource::Mnist { asset_dir, limit } => {
+            let (mut train, test) = data::load_mnist(&asset_dir).map_err(fail)?;
+            train.extend(test.clone());
+            if let Some(limit) = limit {
+                train = train.take(limit);
+            }
+            (train, test.take(SCATTER_POINTS))
+        }
+        DataSource::IdxPair { images, labels } => {
+            split(data::load_idx_pair(&images, &labels).map_err(fail)?)
+        }
+        DataSource::Folder(dir) => split(data::load_image_folder(&dir).map_err(fail)?),
+        DataSource::Digits(digits) => split(digits),
+    })
+}
+
+/// Trains on everything (as the book); the map shows the first digits.
+fn split(digits: Digits) -> (Digits, Digits) {
+    let shown = digits.take(SCATTER_POINTS);
+    (digits, shown)
+}
+
+/// A small deterministic generator for shuffling (SplitMix64).
+struct Shuffler(u64);
+
+impl Shuffler {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn shuffle(&mut self, items: &mut [usize]) {
+        for i in (1..items.len()).rev() {
+            let j = usize::try_from(self.next() % (i as u64 + 1)).unwrap_or(0);
+            items.swap(i, j);
+        }
+    }
+}
+
+/// A model with its optimiser and the data it shows.
+struct Session {
+    config: VaeConfig,
+    device: Device,
+    model: Vae,
+    shown: Digits,
+    learning_rate: f64,
+}
+
+impl Session {
+    fn new(config: VaeConfig, device: Device, shown: Digits) -> Self {
+        device.seed(config.seed);
+        let model = config.init(&device.clone().autodiff());
+        let learning_rate = config.learning_rate;
+        Self {
+            config,
+            device,
+            model,
+            shown,
+            learning_rate,
+        }
+    }
+
+    fn load(dir: &std::path::Path, device: Device) -> Result<Self, JobError> {
+        use burn::config::Config;
+        let config = VaeConfig::load(dir.join("config.json"))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("config.json").display()))?;
+        let model = config
+            .init(&device.clone().autodiff())
+            .try_load_file(dir.join("weights.bpk"))
+            .map_err(|e| anyhow::anyhow!("{}: not a saved VAE: {e}", dir.display()))?;
+        let learning_rate = config.learning_rate;
+        Ok(Self {
+            config,
+            device,
+            model,
+            shown: Digits::default(),
+            learning_rate,
+        })
+    }
+
+    fn save(&self, dir: &std::path::Path) -> Result<(), JobError> {
+        use burn::config::Config;
+        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        self.config
+            .save(dir.join("config.json"))
+            .map_err(|e| anyhow::anyhow!("saving the config: {e}"))?;
+        self.model
+            .clone()
+            .save_file(dir.join("weights.bpk"))
+            .map_err(|e| anyhow::anyhow!("saving the weights: {e}"))?;
+        Ok(())
+    }
+
+    /// The book's training loop, with live commands and snapshots.
+    fn train(
+        &mut self,
+        ctx: &mut JobContext<VaeEvent, VaeCommand>,
+        train: &Digits,
+    ) -> Result<(), JobError> {
+        let autodiff = self.device.clone().autodiff();
+        let batch = self.config.batch_size.max(1);
+        let batches = train.len().div_ceil(batch);
+        ctx.send(VaeEvent::Started {
+            epochs: self.config.epochs,
+            batches_per_epoch: batches,
+        })?;
+        let mut optimizer = AdamConfig::new().init();
+        let mut order: Vec<usize> = (0..train.len()).collect();
+        let mut shuffler = Shuffler(self.config.seed);
+        let mut pending = Vec::new();
+        for epoch in 0..self.config.epochs {
+            let started = Instant::now();
+            shuffler.shuffle(&mut order);
+            let mut sums = [0.0f64; 3];
+            for (index, chunk) in order.chunks(batch).enumerate() {
+                ctx.checkpoint()?;
+                if self.apply_commands(ctx)? {
+                    return Ok(());
+                }
+                let images = batch_tensor(train, chunk, &autodiff);
+                let (logits, z_mean, z_log_var) = self.model.forward(images.clone());
+                let loss = vae_loss(images, logits, z_mean, z_log_var);
+                let values = read_f32(Tensor::cat(
+                    vec![
+                        loss.total.clone().detach(),
+                        loss.reconstruction.detach(),
+                        loss.kl.detach(),
+                    ],
+                    0,
+                ))?;
+                let grads = GradientsParams::from_grads(loss.total.backward(), &self.model);
+                self.model = optimizer.step(self.learning_rate, self.model.clone(), grads);
+                for (sum, v) in sums.iter_mut().zip(&values) {
+                    *sum += f64::from(*v);
+                }
+                #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
+                let at_epoch = epoch as f32 + (index + 1) as f32 / batches as f32;
+                pending.push(BatchLoss {
+                    at_epoch,
+                    total: values[0],
+                    reconstruction: values[1],
+                    kl: values[2],
+                });
+                if ctx.progress(|| VaeEvent::Progress {
+                    epoch,
+                    batch: index + 1,
+                }) {
+                    ctx.send(VaeEvent::Losses(std::mem::take(&mut pending)))?;
+                }
+                if (index + 1) % SNAPSHOT_EVERY == 0 {
+                    self.snapshot(ctx)?;
+                }
+            }
+            ctx.send(VaeEvent::Losses(std::mem::take(&mut pending)))?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_precision_loss,
+                reason = "means for display"
+            )]
+            let mean = |sum: f64| (sum / batches as f64) as f32;
+            #[expect(clippy::cast_precision_loss, reason = "epoch count")]
+            let mean = BatchLoss {
+                at_epoch: (epoch + 1) as f32,
+                total: mean(sums[0]),
+                reconstruction: mean(sums[1]),
+                kl: mean(sums[2]),
+            };
+            ctx.send(VaeEvent::EpochDone {
+                epoch: epoch + 1,
+                mean,
+                secs: started.elapsed().as_secs_f32(),
+            })?;
+            self.snapshot(ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Applies waiting commands; returns true when training should stop.
+    fn apply_commands(
+        &mut self,
+        ctx: &mut JobContext<VaeEvent, VaeCommand>,
+    ) -> Result<bool, JobError> {
+        let commands: Vec<VaeCommand> = ctx.commands().collect();
+        let mut stop = false;
+        for command in commands {
+            stop |= command == VaeCommand::StopTraining;
+            self.handle(ctx, command)?;
+        }
+        Ok(stop)
+    }
+
+    fn handle(
+        &mut self,
+        ctx: &mut JobContext<VaeEvent, VaeCommand>,
+        command: VaeCommand,
+    ) -> Result<(), JobError> {
+        match command {
+            VaeCommand::Decode(z) => {
+                let started = Instant::now();
+                let image = self.decode_point(z)?;
+                let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                ctx.send(VaeEvent::Decoded { z, image, micros })
+            }
+            VaeCommand::Grid { n, range } => {
+                let image = self.decode_grid(n, range)?;
+                ctx.send(VaeEvent::Grid { image, n, range })
+            }
+            VaeCommand::Save(dir) => {
+                self.save(&dir)?;
+                ctx.send(VaeEvent::Saved(dir))
+            }
+            VaeCommand::ExportGrid { path, n, range } => {
+                let image = self.decode_grid(n, range)?;
+                write_png(&image, &path)?;
+                ctx.send(VaeEvent::Saved(path))
+            }
+            VaeCommand::LearningRate(lr) => {
+                self.learning_rate = lr;
+                Ok(())
+            }
+            VaeCommand::StopTraining => Ok(()),
+        }
+    }
+
+    /// After training: answer commands until cancelled.
+    fn serve(&mut self, ctx: &mut JobContext<VaeEvent, VaeCommand>) -> Result<(), JobError> {
+        self.snapshot(ctx)?;
+        loop {
+            if ctx.is_cancelled() {
+                return Err(JobError::Cancelled);
+            }
+            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
+                self.handle(ctx, command)?;
+            }
+        }
+    }
+
+    /// The grid (book's size and range) and, for a 2-D latent, the scatter.
+    fn snapshot(&mut self, ctx: &mut JobContext<VaeEvent, VaeCommand>) -> Result<(), JobError> {
+        if self.config.latent_dim != 2 {
+            return Ok(());
+        }
+        let image = self.decode_grid(30, 1.0)?;
+        ctx.send(VaeEvent::Grid {
+            image,
+            n: 30,
+            range: 1.0,
+        })?;
+        if !self.shown.is_empty() {
+            let points = self.encode_shown()?;
+            ctx.send(VaeEvent::Scatter(points))?;
+        }
+        Ok(())
+    }
+}
+
+mod readback;
+use readback::read_f32;
+pub use readback::{batch_tensor, grey_image, write_png};

@@ -1,0 +1,114 @@
+//! Tensor read-backs of the VAE job: decoding points and grids to images,
+//! encoding digits for the map, and writing PNGs. Job thread only.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::super::data::{Digits, PIXELS};
+use super::super::model::IMAGE_SIDE;
+use super::{LatentPoint, Session};
+use crate::job::JobError;
+
+/// The digits at `indices` as a [batch, 1, 28, 28] tensor.
+pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tensor<4> {
+    let mut pixels = Vec::with_capacity(indices.len() * PIXELS);
+    for &i in indices {
+        pixels.extend_from_slice(digits.image(i));
+    }
+    Tensor::from_data(
+        TensorData::new(pixels, [indices.len(), 1, IMAGE_SIDE, IMAGE_SIDE]),
+        device,
+    )
+}
+
+pub(super) fn read_f32(tensor: Tensor<1>) -> Result<Vec<f32>, JobError> {
+    let data = tensor.into_data();
+    let values = data
+        .as_slice::<f32>()
+        .map_err(|e| anyhow::anyhow!("reading a tensor back: {e:?}"))?;
+    Ok(values.to_vec())
+}
+
+impl Session {
+    pub(super) fn decode_point(&self, z: [f32; 2]) -> Result<egui::ColorImage, JobError> {
+        let decoder = self.model.valid().decoder;
+        let latent = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [1, 2]), &self.device);
+        let pixels = read_f32(decoder.forward(latent).flatten::<1>(0, 3))?;
+        Ok(grey_image(&pixels, IMAGE_SIDE, IMAGE_SIDE))
+    }
+
+    /// The book's figure: n×n digits, x from −range to range left to right, y top to bottom from +range.
+    pub(super) fn decode_grid(&self, n: usize, range: f32) -> Result<egui::ColorImage, JobError> {
+        let decoder = self.model.valid().decoder;
+        let n = n.max(2);
+        #[expect(clippy::cast_precision_loss, reason = "grid coordinates")]
+        let coord = |i: usize| -range + 2.0 * range * i as f32 / (n - 1) as f32;
+        let mut z = Vec::with_capacity(n * n * 2);
+        for row in 0..n {
+            for col in 0..n {
+                z.extend([coord(col), -coord(row)]);
+            }
+        }
+        let latent = Tensor::<2>::from_data(TensorData::new(z, [n * n, 2]), &self.device);
+        let digits = read_f32(decoder.forward(latent).flatten::<1>(0, 3))?;
+        let side = n * IMAGE_SIDE;
+        let mut figure = vec![0.0; side * side];
+        for (k, digit) in digits.chunks_exact(PIXELS).enumerate() {
+            let (row, col) = (k / n, k % n);
+            for y in 0..IMAGE_SIDE {
+                let start = (row * IMAGE_SIDE + y) * side + col * IMAGE_SIDE;
+                figure[start..start + IMAGE_SIDE]
+                    .copy_from_slice(&digit[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE]);
+            }
+        }
+        Ok(grey_image(&figure, side, side))
+    }
+
+    pub(super) fn encode_shown(&self) -> Result<Vec<LatentPoint>, JobError> {
+        let encoder = self.model.valid().encoder;
+        let indices: Vec<usize> = (0..self.shown.len()).collect();
+        let mut points = Vec::with_capacity(indices.len());
+        for chunk in indices.chunks(500) {
+            let (z_mean, _) = encoder.forward(batch_tensor(&self.shown, chunk, &self.device));
+            let values = read_f32(z_mean.flatten::<1>(0, 1))?;
+            points.extend(
+                values
+                    .chunks_exact(2)
+                    .zip(chunk)
+                    .map(|(z, &i)| LatentPoint {
+                        z: [z[0], z[1]],
+                        label: self.shown.labels[i],
+                    }),
+            );
+        }
+        Ok(points)
+    }
+}
+
+/// Pixels in 0..1 → a grey egui image.
+pub fn grey_image(pixels: &[f32], width: usize, height: usize) -> egui::ColorImage {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 0..=255"
+    )]
+    let to_byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let colors = pixels
+        .iter()
+        .map(|&v| egui::Color32::from_gray(to_byte(v)))
+        .collect();
+    egui::ColorImage::new([width, height], colors)
+}
+
+/// Writes an egui image as PNG (job thread only).
+pub fn write_png(image: &egui::ColorImage, path: &std::path::Path) -> Result<(), JobError> {
+    let [w, h] = image.size;
+    let bytes: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(egui::Color32::to_array)
+        .collect();
+    let (w, h) = (u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0));
+    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8)
+        .map_err(|e| JobError::Failed(anyhow::anyhow!("writing {}: {e}", path.display())))
+}

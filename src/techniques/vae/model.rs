@@ -1,0 +1,214 @@
+//! The book's variational autoencoder (chapter 12.4), in burn: encoder, sampler
+//! and decoder exactly as Keras builds them, including TensorFlow's "same"
+//! padding (all of the extra pixel goes after, none before), and the book's loss.
+
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{relu, softplus};
+use burn::tensor::{Device, Distribution, Tensor, s};
+
+/// Side of an MNIST image.
+pub const IMAGE_SIDE: usize = 28;
+
+/// Settings of the model and its training; the defaults are the book's.
+#[derive(burn::config::Config, Debug, PartialEq)]
+pub struct VaeConfig {
+    /// Size of the latent space (the book: 2, which is what the latent map needs).
+    #[config(default = 2)]
+    pub latent_dim: usize,
+    /// Adam's learning rate (the book: Keras' default 1e-3).
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// Images per batch (the book: 128).
+    #[config(default = 128)]
+    pub batch_size: usize,
+    /// Passes over the data (the book: 30).
+    #[config(default = 30)]
+    pub epochs: usize,
+    /// Seed for initialisation, shuffling and sampling.
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+/// TensorFlow's "same" padding for a 3×3 kernel with stride 2 on an even input:
+/// one extra row and column, both after.
+fn tf_same_stride2() -> PaddingConfig2d {
+    PaddingConfig2d::Explicit(0, 0, 1, 1)
+}
+
+/// Conv2D 32 k3 s2 → Conv2D 64 k3 s2 → Flatten → Dense 16 → Dense latent ×2.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    dense: Linear,
+    z_mean: Linear,
+    z_log_var: Linear,
+}
+
+/// Dense 7·7·64 → Conv2DTranspose 64 k3 s2 → Conv2DTranspose 32 k3 s2 → Conv2D 1 k3.
+#[derive(Module, Debug)]
+pub struct Decoder {
+    dense: Linear,
+    deconv1: ConvTranspose2d,
+    deconv2: ConvTranspose2d,
+    conv: Conv2d,
+}
+
+/// The whole VAE.
+#[derive(Module, Debug)]
+pub struct Vae {
+    pub encoder: Encoder,
+    pub decoder: Decoder,
+}
+
+/// Keras' initialisation: Glorot-uniform kernels, zero biases.
+const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
+
+fn zero_bias<const D: usize>(bias: Option<Param<Tensor<D>>>) -> Option<Param<Tensor<D>>> {
+    bias.map(|b| Param::from_tensor(b.val().zeros_like()))
+}
+
+/// Glorot-uniform for a 3×3 convolution kernel (fans count the kernel's area,
+/// as Keras does); burn's conv layers pass no fan-out to `XavierUniform`.
+fn glorot_3x3(from: usize, to: usize) -> Initializer {
+    #[expect(clippy::cast_precision_loss, reason = "channel counts")]
+    let bound = (6.0 / (9.0 * (from + to) as f64)).sqrt();
+    Initializer::Uniform {
+        min: -bound,
+        max: bound,
+    }
+}
+
+fn dense(from: usize, to: usize, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(from, to)
+        .with_initializer(GLOROT)
+        .init(device);
+    layer.bias = zero_bias(layer.bias);
+    layer
+}
+
+impl VaeConfig {
+    /// A freshly initialised model on `device`, initialised as Keras does.
+    pub fn init(&self, device: &Device) -> Vae {
+        let conv = |config: Conv2dConfig| {
+            let [from, to] = config.channels;
+            let mut layer = config.with_initializer(glorot_3x3(from, to)).init(device);
+            layer.bias = zero_bias(layer.bias);
+            layer
+        };
+        let stride2 = |from, to| {
+            conv(
+                Conv2dConfig::new([from, to], [3, 3])
+                    .with_stride([2, 2])
+                    .with_padding(tf_same_stride2()),
+            )
+        };
+        let deconv = |from, to| {
+            let mut layer = ConvTranspose2dConfig::new([from, to], [3, 3])
+                .with_stride([2, 2])
+                .with_initializer(glorot_3x3(from, to))
+                .init(device);
+            layer.bias = zero_bias(layer.bias);
+            layer
+        };
+        Vae {
+            encoder: Encoder {
+                conv1: stride2(1, 32),
+                conv2: stride2(32, 64),
+                dense: dense(7 * 7 * 64, 16, device),
+                z_mean: dense(16, self.latent_dim, device),
+                z_log_var: dense(16, self.latent_dim, device),
+            },
+            decoder: Decoder {
+                dense: dense(self.latent_dim, 7 * 7 * 64, device),
+                deconv1: deconv(64, 64),
+                deconv2: deconv(64, 32),
+                conv: conv(
+                    Conv2dConfig::new([32, 1], [3, 3])
+                        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)),
+                ),
+            },
+        }
+    }
+}
+
+impl Encoder {
+    /// Images [batch, 1, 28, 28] in 0..1 → (z_mean, z_log_var), each [batch, latent].
+    pub fn forward(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
+        let x = relu(self.conv1.forward(images)); // [batch, 32, 14, 14]
+        let x = relu(self.conv2.forward(x)); // [batch, 64, 7, 7]
+        // Keras flattens channels-last; the order only permutes the dense weights.
+        let x = x.flatten::<2>(1, 3); // [batch, 3136]
+        let x = relu(self.dense.forward(x)); // [batch, 16]
+        (self.z_mean.forward(x.clone()), self.z_log_var.forward(x))
+    }
+}
+
+/// TensorFlow's "same" transposed convolution (k3, s2): the full output is
+/// 2n+1 wide; TF keeps the first 2n (all the cropping after, none before).
+pub fn tf_same_transposed(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    layer.forward(x).slice(s![.., .., 0..2 * h, 0..2 * w])
+}
+
+impl Decoder {
+    /// Latent points [batch, latent] → logits [batch, 1, 28, 28]; `sigmoid` gives pixels.
+    pub fn forward_logits(&self, z: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = z.dims();
+        let x = relu(self.dense.forward(z)).reshape([batch, 64, 7, 7]);
+        let x = relu(tf_same_transposed(&self.deconv1, x)); // [batch, 64, 14, 14]
+        let x = relu(tf_same_transposed(&self.deconv2, x)); // [batch, 32, 28, 28]
+        self.conv.forward(x) // [batch, 1, 28, 28]
+    }
+
+    /// Latent points → images in 0..1.
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
+        burn::tensor::activation::sigmoid(self.forward_logits(z))
+    }
+}
+
+/// The sampler: `z = μ + exp(0.5·logσ²)·ε`, ε ~ N(0, 1).
+pub fn sample(z_mean: Tensor<2>, z_log_var: Tensor<2>) -> Tensor<2> {
+    let epsilon = z_mean.random_like(Distribution::Normal(0.0, 1.0));
+    z_mean + (z_log_var * 0.5).exp() * epsilon
+}
+
+/// The three numbers the book prints.
+pub struct VaeLoss {
+    pub total: Tensor<1>,
+    pub reconstruction: Tensor<1>,
+    pub kl: Tensor<1>,
+}
+
+/// Per-image summed binary cross-entropy (averaged over the batch) plus the KL
+/// term averaged over batch *and* latent dimensions, as the book's
+/// `tf.reduce_mean` does. BCE is computed from logits (`softplus(l) − y·l`),
+/// the same value as BCE on the sigmoid, without its overflow.
+pub fn vae_loss(
+    images: Tensor<4>,
+    logits: Tensor<4>,
+    z_mean: Tensor<2>,
+    z_log_var: Tensor<2>,
+) -> VaeLoss {
+    let [batch, _, _, _] = images.dims();
+    let bce = softplus(logits.clone(), 1.0) - images * logits; // [batch, 1, 28, 28]
+    #[expect(clippy::cast_precision_loss, reason = "batch sizes are small")]
+    let reconstruction = bce.sum() / batch as f32;
+    let kl = ((z_log_var.clone() + 1.0) - z_mean.powi_scalar(2) - z_log_var.exp()).mean() * -0.5;
+    VaeLoss {
+        total: reconstruction.clone() + kl.clone(),
+        reconstruction,
+        kl,
+    }
+}
+
+impl Vae {
+    /// One training forward pass: images → (reconstruction logits, z_mean, z_log_var).
+    pub fn forward(&self, images: Tensor<4>) -> (Tensor<4>, Tensor<2>, Tensor<2>) {
+        let (z_mean, z_log_var) = self.encoder.forward(images);
+        let z = sample(z_mean.clone(), z_log_var.clone());
+        (self.decoder.forward_logits(z), z_mean, z_log_var)
+    }
+}

@@ -1,0 +1,385 @@
+//! The VAE tab: settings and controls, training progress and losses, the 30×30
+//! grid, and the latent map you click or drag through. egui only: everything
+//! that touches the model goes to the job as a command.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+
+mod views;
+
+use super::job::{self, BatchLoss, DataSource, LatentPoint, VaeCommand, VaeEvent, VaeStart};
+use super::model::VaeConfig;
+use crate::assets::{Cache, Manifest};
+use crate::job::{JobHandle, JobMessage, Waker};
+
+/// Colours of the ten digit classes on the map (a categorical palette).
+pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
+    egui::Color32::from_rgb(31, 119, 180),
+    egui::Color32::from_rgb(255, 127, 14),
+    egui::Color32::from_rgb(44, 160, 44),
+    egui::Color32::from_rgb(214, 39, 40),
+    egui::Color32::from_rgb(148, 103, 189),
+    egui::Color32::from_rgb(140, 86, 75),
+    egui::Color32::from_rgb(227, 119, 194),
+    egui::Color32::from_rgb(127, 127, 127),
+    egui::Color32::from_rgb(188, 189, 34),
+    egui::Color32::from_rgb(23, 190, 207),
+];
+
+/// Where the job is.
+#[derive(Default, PartialEq)]
+enum Phase {
+    #[default]
+    Idle,
+    Loading,
+    Training,
+    Trained,
+    Failed(String),
+}
+
+/// What a button asked for; applied after the frame's layout.
+#[must_use]
+enum PanelAction {
+    None,
+    Train,
+    Stop,
+    Cancel,
+    Save,
+    Load,
+    ExportGrid,
+}
+
+/// The VAE tab.
+pub struct VaePanel {
+    device: Device,
+    waker: Waker,
+    config: VaeConfig,
+    limit: Option<usize>,
+    job: Option<JobHandle<VaeEvent, VaeCommand>>,
+    phase: Phase,
+    epoch: usize,
+    epochs: usize,
+    batch: usize,
+    batches: usize,
+    losses: Vec<BatchLoss>,
+    epoch_means: Vec<BatchLoss>,
+    last_epoch_secs: Option<f32>,
+    grid: Option<egui::TextureHandle>,
+    grid_range: f32,
+    scatter: Vec<LatentPoint>,
+    crosshair: Option<[f32; 2]>,
+    decoded: Option<egui::TextureHandle>,
+    decode_micros: Option<u64>,
+    notice: Option<String>,
+    probe_when_ready: bool,
+}
+
+impl VaePanel {
+    /// A panel whose jobs run on `device` and wake the UI with `waker`.
+    pub fn new(device: Device, waker: Waker) -> Self {
+        Self {
+            device,
+            waker,
+            config: VaeConfig::new(),
+            limit: None,
+            job: None,
+            phase: Phase::Idle,
+            epoch: 0,
+            epochs: 0,
+            batch: 0,
+            batches: 0,
+            losses: Vec::new(),
+            epoch_means: Vec::new(),
+            last_epoch_secs: None,
+            grid: None,
+            grid_range: 1.0,
+            scatter: Vec::new(),
+            crosshair: None,
+            decoded: None,
+            decode_micros: None,
+            notice: None,
+            probe_when_ready: false,
+        }
+    }
+
+    /// Starts training right away, and probes one latent point when done
+    /// (automation: `--train-vae`).
+    pub fn train_now(&mut self, epochs: usize, limit: Option<usize>) {
+        self.config.epochs = epochs;
+        self.limit = limit;
+        self.probe_when_ready = true;
+        self.start(None);
+    }
+
+    /// Loads a saved model at once and probes one latent point (automation: `--load-vae`).
+    pub fn load_now(&mut self, dir: PathBuf) {
+        self.probe_when_ready = true;
+        self.start(Some(dir));
+    }
+
+    /// True once a trained model has drawn its grid, map and a decoded digit.
+    pub fn is_settled(&self) -> bool {
+        self.phase == Phase::Trained && self.grid.is_some() && self.decoded.is_some()
+    }
+
+    fn start(&mut self, load: Option<PathBuf>) {
+        let cache = Cache::user();
+        let manifest = Manifest::bundled();
+        let mnist = cache.require(&manifest, "mnist");
+        let start = if let Some(dir) = load {
+            // The map of a loaded model shows MNIST's test digits when they are there.
+            let shown = mnist.ok().map(|asset_dir| DataSource::Mnist {
+                asset_dir,
+                limit: Some(0),
+            });
+            VaeStart::Load { model: dir, shown }
+        } else {
+            let asset_dir = match mnist {
+                Ok(dir) => dir,
+                Err(err) => {
+                    self.phase = Phase::Failed(format!("MNIST is not available: {err}"));
+                    return;
+                }
+            };
+            let data = DataSource::Mnist {
+                asset_dir,
+                limit: self.limit,
+            };
+            VaeStart::Train {
+                config: self.config.clone(),
+                data,
+            }
+        };
+        match job::start(start, self.device.clone(), self.waker.clone()) {
+            Ok(handle) => {
+                self.job = Some(handle);
+                self.phase = Phase::Loading;
+                self.losses.clear();
+                self.epoch_means.clear();
+                self.notice = None;
+            }
+            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+        }
+    }
+
+    /// Drains the job's events; call once per frame.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        let Some(job) = &mut self.job else { return };
+        for message in job.poll(256) {
+            match message {
+                JobMessage::Event(event) => self.apply(ctx, event),
+                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
+                JobMessage::Cancelled => self.phase = Phase::Idle,
+                JobMessage::Finished => {}
+            }
+        }
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, event: VaeEvent) {
+        match event {
+            VaeEvent::Loaded { skipped, .. } => {
+                self.phase = Phase::Training;
+                if !skipped.is_empty() {
+                    self.notice = Some(format!("{} files skipped (not images)", skipped.len()));
+                }
+            }
+            VaeEvent::Started {
+                epochs,
+                batches_per_epoch,
+            } => {
+                (self.epochs, self.batches) = (epochs, batches_per_epoch);
+            }
+            VaeEvent::Progress { epoch, batch } => (self.epoch, self.batch) = (epoch, batch),
+            VaeEvent::Losses(points) => self.losses.extend(points),
+            VaeEvent::EpochDone { epoch, mean, secs } => {
+                self.epoch = epoch;
+                self.epoch_means.push(mean);
+                self.last_epoch_secs = Some(secs);
+            }
+            VaeEvent::Grid { image, range, .. } => {
+                self.grid_range = range;
+                set_texture(ctx, &mut self.grid, "vae-grid", image);
+            }
+            VaeEvent::Scatter(points) => self.scatter = points,
+            VaeEvent::Decoded { image, micros, .. } => {
+                self.decode_micros = Some(micros);
+                set_texture(ctx, &mut self.decoded, "vae-decoded", image);
+            }
+            VaeEvent::Saved(path) => self.notice = Some(format!("saved to {}", path.display())),
+            VaeEvent::TrainingDone => {
+                self.phase = Phase::Trained;
+                if std::mem::take(&mut self.probe_when_ready) {
+                    let z = [0.4, -0.6];
+                    self.crosshair = Some(z);
+                    self.send(VaeCommand::Decode(z));
+                }
+            }
+        }
+    }
+
+    /// The tab.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("12.4 Variational autoencoder (MNIST)");
+        let action = self.controls_ui(ui);
+        self.progress_ui(ui);
+        ui.separator();
+        ui.columns(3, |columns| {
+            self.loss_plot_ui(&mut columns[0]);
+            self.grid_ui(&mut columns[1]);
+            self.map_ui(&mut columns[2]);
+        });
+        self.apply_action(action);
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
+        let mut action = PanelAction::None;
+        let running = matches!(self.phase, Phase::Loading | Phase::Training);
+        ui.horizontal_wrapped(|ui| {
+            ui.add_enabled_ui(!running, |ui| {
+                ui.add(
+                    egui::DragValue::new(&mut self.config.epochs)
+                        .range(1..=500)
+                        .prefix("epochs "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.config.batch_size)
+                        .range(8..=1024)
+                        .prefix("batch "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.config.latent_dim)
+                        .range(1..=64)
+                        .prefix("latent "),
+                )
+                .on_hover_text(
+                    "The map needs a 2-D latent space; larger latents train but disable it.",
+                );
+                if ui
+                    .button("Book")
+                    .on_hover_text("30 epochs, batch 128, latent 2, Adam 1e-3, all 70 000 digits")
+                    .clicked()
+                {
+                    self.config = VaeConfig::new();
+                    self.limit = None;
+                }
+            });
+            let lr = ui.add(
+                egui::Slider::new(&mut self.config.learning_rate, 1e-5..=1e-1)
+                    .logarithmic(true)
+                    .text("learning rate"),
+            );
+            if lr.changed()
+                && let Some(job) = &self.job
+            {
+                job.command(VaeCommand::LearningRate(self.config.learning_rate));
+            }
+            ui.separator();
+            if !running && ui.button("Train").clicked() {
+                action = PanelAction::Train;
+            }
+            if let (true, Some(job)) = (running, &self.job) {
+                if job.is_paused() {
+                    if ui.button("Resume").clicked() {
+                        job.resume();
+                    }
+                } else if ui.button("Pause").clicked() {
+                    job.pause();
+                }
+                if ui
+                    .button("Stop")
+                    .on_hover_text("Stop training and keep the model")
+                    .clicked()
+                {
+                    action = PanelAction::Stop;
+                }
+                if ui.button("Cancel").clicked() {
+                    action = PanelAction::Cancel;
+                }
+            }
+            let trained = self.phase == Phase::Trained;
+            if ui
+                .add_enabled(trained, egui::Button::new("Save model…"))
+                .clicked()
+            {
+                action = PanelAction::Save;
+            }
+            if ui
+                .add_enabled(!running, egui::Button::new("Load model…"))
+                .clicked()
+            {
+                action = PanelAction::Load;
+            }
+            if ui
+                .add_enabled(self.job.is_some(), egui::Button::new("Export grid PNG…"))
+                .clicked()
+            {
+                action = PanelAction::ExportGrid;
+            }
+        });
+        action
+    }
+
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "actions are used up once, after layout"
+    )]
+    fn apply_action(&mut self, action: PanelAction) {
+        match action {
+            PanelAction::None => {}
+            PanelAction::Train => self.start(None),
+            PanelAction::Stop => self.send(VaeCommand::StopTraining),
+            PanelAction::Cancel => {
+                self.job = None;
+                self.phase = Phase::Idle;
+            }
+            PanelAction::Save => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder to save the VAE in")
+                    .pick_folder()
+                {
+                    self.send(VaeCommand::Save(dir));
+                }
+            }
+            PanelAction::Load => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A saved VAE folder")
+                    .pick_folder()
+                {
+                    self.start(Some(dir));
+                }
+            }
+            PanelAction::ExportGrid => {
+                let picked = rfd::FileDialog::new()
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("vae-grid.png")
+                    .save_file();
+                if let Some(path) = picked {
+                    self.send(VaeCommand::ExportGrid {
+                        path,
+                        n: 30,
+                        range: self.grid_range,
+                    });
+                }
+            }
+        }
+    }
+
+    fn send(&self, command: VaeCommand) {
+        if let Some(job) = &self.job {
+            job.command(command);
+        }
+    }
+}
+
+fn set_texture(
+    ctx: &egui::Context,
+    slot: &mut Option<egui::TextureHandle>,
+    name: &str,
+    image: egui::ColorImage,
+) {
+    match slot {
+        Some(texture) => texture.set(image, egui::TextureOptions::NEAREST),
+        None => *slot = Some(ctx.load_texture(name, image, egui::TextureOptions::NEAREST)),
+    }
+}
