@@ -244,16 +244,7 @@ impl StudioApp {
 
 /// Writes a screenshot as PNG (the `--screenshot` tool only).
 fn save_screenshot(image: &egui::ColorImage, path: &std::path::Path) {
-    let [w, h] = image.size;
-    let bytes: Vec<u8> = image
-        .pixels
-        .iter()
-        .flat_map(egui::Color32::to_array)
-        .collect();
-    let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) else {
-        return;
-    };
-    match image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8) {
+    match crate::ui::write_png(image, path) {
         Ok(()) => println!("screenshot saved to {}", path.display()),
         Err(err) => eprintln!(
             "error: could not save the screenshot to {}: {err}",

@@ -12,3 +12,19 @@ pub fn repaint_waker(ctx: &egui::Context) -> Waker {
     let ctx = ctx.clone();
     Arc::new(move || ctx.request_repaint())
 }
+
+/// Writes an egui image as an RGBA PNG (call it off the UI thread, except for
+/// the `--screenshot` tool).
+pub fn write_png(
+    image: &egui::ColorImage,
+    path: &std::path::Path,
+) -> Result<(), image::ImageError> {
+    let [w, h] = image.size;
+    let bytes: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(egui::Color32::to_array)
+        .collect();
+    let (w, h) = (u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0));
+    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8)
+}

@@ -209,6 +209,8 @@ struct Session {
     model: Vae,
     shown: Digits,
     learning_rate: f64,
+    /// Half-width of the grid's square, as the panel last asked.
+    grid_range: f32,
 }
 
 impl Session {
@@ -222,6 +224,7 @@ impl Session {
             model,
             shown,
             learning_rate,
+            grid_range: 1.0,
         }
     }
 
@@ -240,6 +243,7 @@ impl Session {
             model,
             shown: Digits::default(),
             learning_rate,
+            grid_range: 1.0,
         })
     }
 
@@ -367,6 +371,7 @@ impl Session {
                 ctx.send(VaeEvent::Decoded { z, image, micros })
             }
             VaeCommand::Grid { n, range } => {
+                self.grid_range = range;
                 let image = self.decode_grid(n, range)?;
                 ctx.send(VaeEvent::Grid { image, n, range })
             }
@@ -405,11 +410,11 @@ impl Session {
         if self.config.latent_dim != 2 {
             return Ok(());
         }
-        let image = self.decode_grid(30, 1.0)?;
+        let image = self.decode_grid(30, self.grid_range)?;
         ctx.send(VaeEvent::Grid {
             image,
             n: 30,
-            range: 1.0,
+            range: self.grid_range,
         })?;
         if !self.shown.is_empty() {
             let points = self.encode_shown()?;

@@ -197,8 +197,7 @@ impl VaePanel {
                 self.epoch_means.push(mean);
                 self.last_epoch_secs = Some(secs);
             }
-            VaeEvent::Grid { image, range, .. } => {
-                self.grid_range = range;
+            VaeEvent::Grid { image, .. } => {
                 set_texture(ctx, &mut self.grid, "vae-grid", image);
             }
             VaeEvent::Scatter(points) => self.scatter = points,
@@ -365,7 +364,7 @@ impl VaePanel {
         }
     }
 
-    fn send(&self, command: VaeCommand) {
+    pub(super) fn send(&self, command: VaeCommand) {
         if let Some(job) = &self.job {
             job.command(command);
         }

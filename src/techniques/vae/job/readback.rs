@@ -102,13 +102,6 @@ pub fn grey_image(pixels: &[f32], width: usize, height: usize) -> egui::ColorIma
 
 /// Writes an egui image as PNG (job thread only).
 pub fn write_png(image: &egui::ColorImage, path: &std::path::Path) -> Result<(), JobError> {
-    let [w, h] = image.size;
-    let bytes: Vec<u8> = image
-        .pixels
-        .iter()
-        .flat_map(egui::Color32::to_array)
-        .collect();
-    let (w, h) = (u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0));
-    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8)
+    crate::ui::write_png(image, path)
         .map_err(|e| JobError::Failed(anyhow::anyhow!("writing {}: {e}", path.display())))
 }

@@ -27,11 +27,15 @@ impl VaePanel {
                     self.batch as f32 / self.batches.max(1) as f32,
                 );
                 ui.horizontal(|ui| {
-                    ui.add(
-                        egui::ProgressBar::new(epoch_frac)
-                            .desired_width(220.0)
-                            .text(format!("epoch {}/{}", self.epoch, self.epochs)),
-                    );
+                    if self.epochs == 0 {
+                        ui.label("loaded model");
+                    } else {
+                        ui.add(
+                            egui::ProgressBar::new(epoch_frac)
+                                .desired_width(220.0)
+                                .text(format!("epoch {}/{}", self.epoch, self.epochs)),
+                        );
+                    }
                     if self.phase == Phase::Training {
                         ui.add(
                             egui::ProgressBar::new(batch_frac)
@@ -85,8 +89,20 @@ impl VaePanel {
             });
     }
 
-    pub(super) fn grid_ui(&self, ui: &mut egui::Ui) {
-        ui.label(format!("Decoded grid over [−{0}, {0}]²", self.grid_range));
+    pub(super) fn grid_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Decoded 30×30 grid over [−r, r]²");
+            let slider = egui::Slider::new(&mut self.grid_range, 0.25..=4.0).text("r");
+            let response = ui
+                .add(slider)
+                .on_hover_text("Half-width of the square of latent space shown (book: 1)");
+            if response.changed() {
+                self.send(VaeCommand::Grid {
+                    n: 30,
+                    range: self.grid_range,
+                });
+            }
+        });
         match &self.grid {
             Some(texture) => {
                 let side = ui.available_width().min(360.0);
