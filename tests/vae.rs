@@ -117,6 +117,16 @@ fn training_on_real_digits_lowers_the_loss_and_saved_models_decode_identically()
         _ => None,
     });
     assert_eq!(grid.size, [5 * 28, 5 * 28]);
+    handle.command(VaeCommand::Interpolate {
+        from: [-1.0, 0.0],
+        to: [1.0, 0.5],
+        steps: 6,
+    });
+    let strip = next(&mut handle, |e| match e {
+        VaeEvent::Strip { image, .. } => Some(image),
+        _ => None,
+    });
+    assert_eq!(strip.size, [6 * 28, 28]);
 
     let dir = std::env::temp_dir().join(format!("ls-vae-model-{}", std::process::id()));
     handle.command(VaeCommand::Save(dir.clone()));

@@ -78,6 +78,12 @@ pub enum VaeEvent {
         range: f32,
     },
     Scatter(Vec<LatentPoint>),
+    /// Digits decoded along a line through the latent space.
+    Strip {
+        image: egui::ColorImage,
+        from: [f32; 2],
+        to: [f32; 2],
+    },
     Decoded {
         z: [f32; 2],
         image: egui::ColorImage,
@@ -96,6 +102,12 @@ pub enum VaeCommand {
         range: f32,
     },
     Save(PathBuf),
+    /// Decode `steps` points from `from` to `to` as one strip.
+    Interpolate {
+        from: [f32; 2],
+        to: [f32; 2],
+        steps: usize,
+    },
     /// Decode the grid and write it as PNG.
     ExportGrid {
         path: PathBuf,
@@ -333,6 +345,10 @@ impl Session {
             VaeCommand::Save(dir) => {
                 self.save(&dir)?;
                 ctx.send(VaeEvent::Saved(dir))
+            }
+            VaeCommand::Interpolate { from, to, steps } => {
+                let image = self.decode_strip(from, to, steps)?;
+                ctx.send(VaeEvent::Strip { image, from, to })
             }
             VaeCommand::ExportGrid { path, n, range } => {
                 let image = self.decode_grid(n, range)?;

@@ -73,6 +73,13 @@ pub struct VaePanel {
     decode_micros: Option<u64>,
     notice: Option<String>,
     probe_when_ready: bool,
+    /// Point B of the interpolation (right-click on the map).
+    anchor: Option<[f32; 2]>,
+    strip: Option<egui::TextureHandle>,
+    toward_class: u8,
+    toward_amount: f32,
+    /// The crosshair moved toward a class's mean (the concept vector), when in use.
+    moved: Option<[f32; 2]>,
 }
 
 impl VaePanel {
@@ -100,6 +107,11 @@ impl VaePanel {
             decode_micros: None,
             notice: None,
             probe_when_ready: false,
+            anchor: None,
+            strip: None,
+            toward_class: 0,
+            toward_amount: 0.0,
+            moved: None,
         }
     }
 
@@ -120,7 +132,10 @@ impl VaePanel {
 
     /// True once a trained model has drawn its grid, map and a decoded digit.
     pub fn is_settled(&self) -> bool {
-        self.phase == Phase::Trained && self.grid.is_some() && self.decoded.is_some()
+        self.phase == Phase::Trained
+            && self.grid.is_some()
+            && self.decoded.is_some()
+            && (self.anchor.is_none() || self.strip.is_some())
     }
 
     fn start(&mut self, load: Option<PathBuf>) {
@@ -201,6 +216,7 @@ impl VaePanel {
                 set_texture(ctx, &mut self.grid, "vae-grid", image);
             }
             VaeEvent::Scatter(points) => self.scatter = points,
+            VaeEvent::Strip { image, .. } => set_texture(ctx, &mut self.strip, "vae-strip", image),
             VaeEvent::Decoded { image, micros, .. } => {
                 self.decode_micros = Some(micros);
                 set_texture(ctx, &mut self.decoded, "vae-decoded", image);
@@ -212,6 +228,13 @@ impl VaePanel {
                     let z = [0.4, -0.6];
                     self.crosshair = Some(z);
                     self.send(VaeCommand::Decode(z));
+                    let b = [1.3, 0.4];
+                    self.anchor = Some(b);
+                    self.send(VaeCommand::Interpolate {
+                        from: z,
+                        to: b,
+                        steps: 10,
+                    });
                 }
             }
         }

@@ -30,27 +30,57 @@ pub(super) fn read_f32(tensor: Tensor<1>) -> Result<Vec<f32>, JobError> {
 }
 
 impl Session {
-    pub(super) fn decode_point(&self, z: [f32; 2]) -> Result<egui::ColorImage, JobError> {
+    /// Decodes 2-D latent points in one batch; returns their pixels, image after image.
+    fn decode_points(&self, points: &[[f32; 2]]) -> Result<Vec<f32>, JobError> {
         let decoder = self.model.valid().decoder;
-        let latent = Tensor::<2>::from_data(TensorData::new(z.to_vec(), [1, 2]), &self.device);
-        let pixels = read_f32(decoder.forward(latent).flatten::<1>(0, 3))?;
+        let flat: Vec<f32> = points.iter().flatten().copied().collect();
+        let latent = Tensor::<2>::from_data(TensorData::new(flat, [points.len(), 2]), &self.device);
+        read_f32(decoder.forward(latent).flatten::<1>(0, 3))
+    }
+
+    pub(super) fn decode_point(&self, z: [f32; 2]) -> Result<egui::ColorImage, JobError> {
+        let pixels = self.decode_points(&[z])?;
         Ok(grey_image(&pixels, IMAGE_SIDE, IMAGE_SIDE))
+    }
+
+    /// `steps` digits evenly spaced from `from` to `to`, side by side.
+    pub(super) fn decode_strip(
+        &self,
+        from: [f32; 2],
+        to: [f32; 2],
+        steps: usize,
+    ) -> Result<egui::ColorImage, JobError> {
+        let steps = steps.max(2);
+        #[expect(clippy::cast_precision_loss, reason = "interpolation weights")]
+        let points: Vec<[f32; 2]> = (0..steps)
+            .map(|i| i as f32 / (steps - 1) as f32)
+            .map(|t| {
+                [
+                    from[0] + t * (to[0] - from[0]),
+                    from[1] + t * (to[1] - from[1]),
+                ]
+            })
+            .collect();
+        let digits = self.decode_points(&points)?;
+        let width = steps * IMAGE_SIDE;
+        let mut strip = vec![0.0; width * IMAGE_SIDE];
+        for (k, digit) in digits.chunks_exact(PIXELS).enumerate() {
+            for y in 0..IMAGE_SIDE {
+                let start = y * width + k * IMAGE_SIDE;
+                strip[start..start + IMAGE_SIDE]
+                    .copy_from_slice(&digit[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE]);
+            }
+        }
+        Ok(grey_image(&strip, width, IMAGE_SIDE))
     }
 
     /// The book's figure: n×n digits, x from −range to range left to right, y top to bottom from +range.
     pub(super) fn decode_grid(&self, n: usize, range: f32) -> Result<egui::ColorImage, JobError> {
-        let decoder = self.model.valid().decoder;
         let n = n.max(2);
         #[expect(clippy::cast_precision_loss, reason = "grid coordinates")]
         let coord = |i: usize| -range + 2.0 * range * i as f32 / (n - 1) as f32;
-        let mut z = Vec::with_capacity(n * n * 2);
-        for row in 0..n {
-            for col in 0..n {
-                z.extend([coord(col), -coord(row)]);
-            }
-        }
-        let latent = Tensor::<2>::from_data(TensorData::new(z, [n * n, 2]), &self.device);
-        let digits = read_f32(decoder.forward(latent).flatten::<1>(0, 3))?;
+        let points: Vec<[f32; 2]> = (0..n * n).map(|k| [coord(k % n), -coord(k / n)]).collect();
+        let digits = self.decode_points(&points)?;
         let side = n * IMAGE_SIDE;
         let mut figure = vec![0.0; side * side];
         for (k, digit) in digits.chunks_exact(PIXELS).enumerate() {

@@ -120,8 +120,11 @@ impl VaePanel {
             return;
         }
         ui.label("Latent map: test digits by class; click or drag to decode");
-        let mut clicked = None;
-        let response = Plot::new("vae-map")
+        let (mut clicked, mut anchor): (
+            Option<egui_plot::PlotPoint>,
+            Option<egui_plot::PlotPoint>,
+        ) = (None, None);
+        Plot::new("vae-map")
             .data_aspect(1.0)
             .height(260.0)
             .allow_drag(false)
@@ -146,11 +149,22 @@ impl VaePanel {
                             .color(egui::Color32::WHITE),
                     );
                 }
-                if plot.response().is_pointer_button_down_on() {
+                for (marker, color, radius) in [
+                    (self.anchor, egui::Color32::YELLOW, 6.0),
+                    (self.moved, egui::Color32::LIGHT_RED, 4.0),
+                ] {
+                    if let Some([x, y]) = marker {
+                        let at = vec![[f64::from(x), f64::from(y)]];
+                        plot.points(Points::new("", at).radius(radius).color(color));
+                    }
+                }
+                let response = plot.response();
+                if response.secondary_clicked() {
+                    anchor = plot.pointer_coordinate();
+                } else if response.is_pointer_button_down_on() {
                     clicked = plot.pointer_coordinate();
                 }
             });
-        let _ = response;
         if let Some(point) = clicked {
             #[expect(
                 clippy::cast_possible_truncation,
@@ -159,8 +173,18 @@ impl VaePanel {
             let z = [point.x as f32, point.y as f32];
             if self.crosshair != Some(z) {
                 self.crosshair = Some(z);
+                self.moved = None;
+                self.toward_amount = 0.0;
                 self.send(VaeCommand::Decode(z));
             }
+        }
+        if let Some(point) = anchor {
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "plot coordinates to latent f32"
+            )]
+            let b = [point.x as f32, point.y as f32];
+            self.anchor = Some(b);
         }
         ui.horizontal(|ui| {
             for (class, color) in CLASS_COLORS.iter().enumerate() {
@@ -170,7 +194,9 @@ impl VaePanel {
         if let Some(texture) = &self.decoded {
             ui.horizontal(|ui| {
                 ui.image((texture.id(), egui::vec2(112.0, 112.0)));
-                if let (Some([x, y]), Some(micros)) = (self.crosshair, self.decode_micros) {
+                if let (Some([x, y]), Some(micros)) =
+                    (self.moved.or(self.crosshair), self.decode_micros)
+                {
                     ui.label(format!(
                         "z = ({x:.2}, {y:.2})\ndecoded in {:.2} ms",
                         Duration::from_micros(micros).as_secs_f64() * 1000.0
@@ -178,5 +204,74 @@ impl VaePanel {
                 }
             });
         }
+        self.explore_ui(ui);
+    }
+
+    /// Interpolation between A (the crosshair) and B (right-click), and
+    /// "move toward class k" along the concept vector to that class's mean code.
+    fn explore_ui(&mut self, ui: &mut egui::Ui) {
+        ui.separator();
+        let (Some(a), Some(b)) = (self.crosshair, self.anchor) else {
+            ui.weak("Left-click sets A, right-click sets B: then interpolate between them.");
+            return self.concept_ui(ui);
+        };
+        if ui
+            .button(format!(
+                "Interpolate A ({:.1}, {:.1}) to B ({:.1}, {:.1})",
+                a[0], a[1], b[0], b[1]
+            ))
+            .clicked()
+        {
+            self.send(VaeCommand::Interpolate {
+                from: a,
+                to: b,
+                steps: 10,
+            });
+        }
+        if let Some(strip) = &self.strip {
+            let width = ui.available_width().min(400.0);
+            ui.image((strip.id(), egui::vec2(width, width / 10.0)));
+        }
+        self.concept_ui(ui);
+    }
+
+    fn concept_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(base) = self.crosshair else { return };
+        let members: Vec<[f32; 2]> = self
+            .scatter
+            .iter()
+            .filter(|p| p.label == self.toward_class)
+            .map(|p| p.z)
+            .collect();
+        ui.horizontal(|ui| {
+            ui.label("Move A toward class");
+            egui::ComboBox::from_id_salt("vae-toward")
+                .selected_text(self.toward_class.to_string())
+                .show_ui(ui, |ui| {
+                    for class in 0..10u8 {
+                        ui.selectable_value(&mut self.toward_class, class, class.to_string());
+                    }
+                });
+            let slider =
+                ui.add(egui::Slider::new(&mut self.toward_amount, 0.0..=1.0).text("amount"));
+            if slider.changed() && !members.is_empty() {
+                #[expect(
+                    clippy::cast_precision_loss,
+                    reason = "a mean over a few thousand codes"
+                )]
+                let count = members.len() as f32;
+                let mean = [
+                    members.iter().map(|z| z[0]).sum::<f32>() / count,
+                    members.iter().map(|z| z[1]).sum::<f32>() / count,
+                ];
+                let t = self.toward_amount;
+                let moved = [
+                    base[0] + t * (mean[0] - base[0]),
+                    base[1] + t * (mean[1] - base[1]),
+                ];
+                self.moved = Some(moved);
+                self.send(VaeCommand::Decode(moved));
+            }
+        });
     }
 }
