@@ -32,10 +32,36 @@ pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
 enum Phase {
     #[default]
     Idle,
-    Loading,
     Training,
     Trained,
     Failed(String),
+}
+
+/// Which digits to train on.
+#[derive(Clone, Debug, PartialEq)]
+enum DataChoice {
+    /// The fetched MNIST (all 70 000, or the first `limit`).
+    Mnist,
+    /// A folder of images (sub-folders named by digit give labels).
+    Folder(PathBuf),
+    /// An IDX image file and its label file.
+    Idx { images: PathBuf, labels: PathBuf },
+}
+
+impl DataChoice {
+    fn label(&self) -> String {
+        let name = |p: &PathBuf| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        };
+        match self {
+            Self::Mnist => "MNIST (70 000 digits)".to_owned(),
+            Self::Folder(dir) => format!("folder {}", name(dir)),
+            Self::Idx { images, .. } => format!("IDX {}", name(images)),
+        }
+    }
 }
 
 /// What a button asked for; applied after the frame's layout.
@@ -48,6 +74,9 @@ enum PanelAction {
     Save,
     Load,
     ExportGrid,
+    PickFolder,
+    PickIdx,
+    UseMnist,
 }
 
 /// The VAE tab.
@@ -57,6 +86,11 @@ pub struct VaePanel {
     config: VaeConfig,
     limit: Option<usize>,
     job: Option<JobHandle<VaeEvent, VaeCommand>>,
+    /// A job still loading its data or model; it replaces `job` only once loaded,
+    /// so a bad file leaves the current model and data in place.
+    pending: Option<JobHandle<VaeEvent, VaeCommand>>,
+    data: DataChoice,
+    data_error: Option<String>,
     phase: Phase,
     epoch: usize,
     epochs: usize,
@@ -91,6 +125,9 @@ impl VaePanel {
             config: VaeConfig::new(),
             limit: None,
             job: None,
+            pending: None,
+            data: DataChoice::Mnist,
+            data_error: None,
             phase: Phase::Idle,
             epoch: 0,
             epochs: 0,
@@ -150,16 +187,20 @@ impl VaePanel {
             });
             VaeStart::Load { model: dir, shown }
         } else {
-            let asset_dir = match mnist {
-                Ok(dir) => dir,
-                Err(err) => {
-                    self.phase = Phase::Failed(format!("MNIST is not available: {err}"));
+            let data = match (&self.data, mnist) {
+                (DataChoice::Folder(dir), _) => DataSource::Folder(dir.clone()),
+                (DataChoice::Idx { images, labels }, _) => DataSource::IdxPair {
+                    images: images.clone(),
+                    labels: labels.clone(),
+                },
+                (DataChoice::Mnist, Ok(asset_dir)) => DataSource::Mnist {
+                    asset_dir,
+                    limit: self.limit,
+                },
+                (DataChoice::Mnist, Err(err)) => {
+                    self.data_error = Some(format!("MNIST is not available: {err}"));
                     return;
                 }
-            };
-            let data = DataSource::Mnist {
-                asset_dir,
-                limit: self.limit,
             };
             VaeStart::Train {
                 config: self.config.clone(),
@@ -168,18 +209,46 @@ impl VaePanel {
         };
         match job::start(start, self.device.clone(), self.waker.clone()) {
             Ok(handle) => {
-                self.job = Some(handle);
-                self.phase = Phase::Loading;
+                self.pending = Some(handle);
+                self.data_error = None;
+            }
+            Err(err) => self.data_error = Some(format!("could not start the job: {err}")),
+        }
+    }
+
+    /// Promotes the pending job once its data (or model) has loaded.
+    fn poll_pending(&mut self, ctx: &egui::Context) {
+        let Some(pending) = &mut self.pending else {
+            return;
+        };
+        let Some(first) = pending.poll(1).pop() else {
+            return;
+        };
+        match first {
+            JobMessage::Event(event) => {
+                self.job = self.pending.take();
                 self.losses.clear();
                 self.epoch_means.clear();
                 self.notice = None;
+                (self.epoch, self.epochs, self.batch, self.batches) = (0, 0, 0, 0);
+                self.apply(ctx, event);
             }
-            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+            JobMessage::Failed(text) => {
+                self.data_error = Some(text);
+                self.pending = None;
+            }
+            JobMessage::Cancelled | JobMessage::Finished => self.pending = None,
         }
+    }
+
+    /// True while a new job loads its data or model.
+    pub fn is_loading(&self) -> bool {
+        self.pending.is_some()
     }
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_pending(ctx);
         let Some(job) = &mut self.job else { return };
         for message in job.poll(256) {
             match message {
@@ -243,7 +312,10 @@ impl VaePanel {
     /// The tab.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("12.4 Variational autoencoder (MNIST)");
-        let action = self.controls_ui(ui);
+        let mut action = self.controls_ui(ui);
+        if let Some(picked) = self.data_ui(ui) {
+            action = picked;
+        }
         self.progress_ui(ui);
         ui.separator();
         ui.columns(3, |columns| {
@@ -256,7 +328,7 @@ impl VaePanel {
 
     fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
         let mut action = PanelAction::None;
-        let running = matches!(self.phase, Phase::Loading | Phase::Training);
+        let running = self.phase == Phase::Training || self.pending.is_some();
         ui.horizontal_wrapped(|ui| {
             ui.add_enabled_ui(!running, |ui| {
                 ui.add(
@@ -284,6 +356,7 @@ impl VaePanel {
                 {
                     self.config = VaeConfig::new();
                     self.limit = None;
+                    self.data = DataChoice::Mnist;
                 }
             });
             let lr = ui.add(
@@ -369,6 +442,28 @@ impl VaePanel {
                     .pick_folder()
                 {
                     self.start(Some(dir));
+                }
+            }
+            PanelAction::UseMnist => self.data = DataChoice::Mnist,
+            PanelAction::PickFolder => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A folder of digit images")
+                    .pick_folder()
+                {
+                    self.data = DataChoice::Folder(dir);
+                }
+            }
+            PanelAction::PickIdx => {
+                let images = rfd::FileDialog::new()
+                    .set_title("IDX image file (…-images-idx3-ubyte)")
+                    .pick_file();
+                let labels = images.as_ref().and_then(|_| {
+                    rfd::FileDialog::new()
+                        .set_title("IDX label file (…-labels-idx1-ubyte)")
+                        .pick_file()
+                });
+                if let (Some(images), Some(labels)) = (images, labels) {
+                    self.data = DataChoice::Idx { images, labels };
                 }
             }
             PanelAction::ExportGrid => {

@@ -6,19 +6,43 @@ use std::time::Duration;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::super::job::{BatchLoss, VaeCommand};
-use super::{CLASS_COLORS, Phase, VaePanel};
+use super::{CLASS_COLORS, DataChoice, PanelAction, Phase, VaePanel};
 
 impl VaePanel {
+    /// The data row: what the next Train uses, pickers, and the last loading error.
+    pub(super) fn data_ui(&self, ui: &mut egui::Ui) -> Option<PanelAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let label = match (&self.data, self.limit) {
+                (DataChoice::Mnist, Some(limit)) => format!("MNIST (first {limit} digits)"),
+                (choice, _) => choice.label(),
+            };
+            ui.label(format!("Data: {label}"));
+            if self.data != DataChoice::Mnist && ui.button("MNIST").clicked() {
+                action = Some(PanelAction::UseMnist);
+            }
+            if ui.button("Image folder…").clicked() {
+                action = Some(PanelAction::PickFolder);
+            }
+            if ui.button("IDX pair…").clicked() {
+                action = Some(PanelAction::PickIdx);
+            }
+            if self.is_loading() {
+                ui.spinner();
+                ui.label("loading…");
+            }
+            if let Some(error) = &self.data_error {
+                ui.colored_label(ui.visuals().error_fg_color, error)
+                    .on_hover_text("The previous model and data are still loaded.");
+            }
+        });
+        action
+    }
+
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
         match &self.phase {
             Phase::Idle => {
                 ui.label("Press Train to fit the book's VAE on the 70 000 MNIST digits (Book preset), or load a saved model.");
-            }
-            Phase::Loading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("loading digits…");
-                });
             }
             Phase::Training | Phase::Trained => {
                 #[expect(clippy::cast_precision_loss, reason = "progress fractions")]
