@@ -187,7 +187,8 @@ fn download(
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,
 ) -> Result<PathBuf, AssetError> {
-    let scratch = downloads.join(format!(".partial-{}", asset.id));
+    // One scratch folder per process: two processes fetching at once do not collide.
+    let scratch = downloads.join(format!(".partial-{}-{}", asset.id, std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(io_at(&scratch))?;
     let log_path = scratch.join(".client.log");

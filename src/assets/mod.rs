@@ -168,10 +168,19 @@ impl Cache {
 }
 
 /// Fetches (if needed) and returns the folder of an asset; what tests and jobs call.
+/// Callers in one process take turns, so two jobs (or tests) never fetch the same
+/// asset into the same folder at once.
 pub fn ensure(cache: &Cache, manifest: &Manifest, id: &str) -> Result<PathBuf, AssetError> {
+    static FETCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let asset = manifest
         .get(id)
         .ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
+    if cache.is_ready(asset) {
+        return Ok(cache.asset_dir(id));
+    }
+    let _turn = FETCHING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !cache.is_ready(asset) {
         fetch_asset(cache, asset, &mut |_| true)?;
     }
