@@ -1,0 +1,164 @@
+//! The VAE tab's controls: settings, Train/Pause/Resume/Stop/Cancel, model and
+//! data buttons, and what each button does once the frame is laid out.
+
+use super::super::job::VaeCommand;
+use super::super::model::VaeConfig;
+use super::{DataChoice, PanelAction, Phase, VaePanel};
+
+impl VaePanel {
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
+        let mut action = PanelAction::None;
+        let running = self.phase == Phase::Training || self.pending.is_some();
+        ui.horizontal_wrapped(|ui| {
+            ui.add_enabled_ui(!running, |ui| {
+                ui.add(
+                    egui::DragValue::new(&mut self.config.epochs)
+                        .range(1..=500)
+                        .prefix("epochs "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.config.batch_size)
+                        .range(8..=1024)
+                        .prefix("batch "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut self.config.latent_dim)
+                        .range(1..=64)
+                        .prefix("latent "),
+                )
+                .on_hover_text(
+                    "The map needs a 2-D latent space; larger latents train but disable it.",
+                );
+                if ui
+                    .button("Book")
+                    .on_hover_text("30 epochs, batch 128, latent 2, Adam 1e-3, all 70 000 digits")
+                    .clicked()
+                {
+                    self.config = VaeConfig::new();
+                    self.limit = None;
+                    self.data = DataChoice::Mnist;
+                }
+            });
+            let lr = ui.add(
+                egui::Slider::new(&mut self.config.learning_rate, 1e-5..=1e-1)
+                    .logarithmic(true)
+                    .text("learning rate"),
+            );
+            if lr.changed()
+                && let Some(job) = &self.job
+            {
+                job.command(VaeCommand::LearningRate(self.config.learning_rate));
+            }
+            ui.separator();
+            if !running && ui.button("Train").clicked() {
+                action = PanelAction::Train;
+            }
+            if let (true, Some(job)) = (running, &self.job) {
+                if job.is_paused() {
+                    if ui.button("Resume").clicked() {
+                        job.resume();
+                    }
+                } else if ui.button("Pause").clicked() {
+                    job.pause();
+                }
+                if ui
+                    .button("Stop")
+                    .on_hover_text("Stop training and keep the model")
+                    .clicked()
+                {
+                    action = PanelAction::Stop;
+                }
+                if ui.button("Cancel").clicked() {
+                    action = PanelAction::Cancel;
+                }
+            }
+            let trained = self.phase == Phase::Trained;
+            if ui
+                .add_enabled(trained, egui::Button::new("Save model…"))
+                .clicked()
+            {
+                action = PanelAction::Save;
+            }
+            if ui
+                .add_enabled(!running, egui::Button::new("Load model…"))
+                .clicked()
+            {
+                action = PanelAction::Load;
+            }
+            if ui
+                .add_enabled(self.job.is_some(), egui::Button::new("Export grid PNG…"))
+                .clicked()
+            {
+                action = PanelAction::ExportGrid;
+            }
+        });
+        action
+    }
+
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "actions are used up once, after layout"
+    )]
+    pub(super) fn apply_action(&mut self, action: PanelAction) {
+        match action {
+            PanelAction::None => {}
+            PanelAction::Train => self.start(None),
+            PanelAction::Stop => self.send(VaeCommand::StopTraining),
+            PanelAction::Cancel => {
+                self.job = None;
+                self.phase = Phase::Idle;
+            }
+            PanelAction::Save => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder to save the VAE in")
+                    .pick_folder()
+                {
+                    self.send(VaeCommand::Save(dir));
+                }
+            }
+            PanelAction::Load => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A saved VAE folder")
+                    .pick_folder()
+                {
+                    self.start(Some(dir));
+                }
+            }
+            PanelAction::UseMnist => self.data = DataChoice::Mnist,
+            PanelAction::PickFolder => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A folder of digit images")
+                    .pick_folder()
+                {
+                    self.data = DataChoice::Folder(dir);
+                }
+            }
+            PanelAction::PickIdx => {
+                let images = rfd::FileDialog::new()
+                    .set_title("IDX image file (…-images-idx3-ubyte)")
+                    .pick_file();
+                let labels = images.as_ref().and_then(|_| {
+                    rfd::FileDialog::new()
+                        .set_title("IDX label file (…-labels-idx1-ubyte)")
+                        .pick_file()
+                });
+                if let (Some(images), Some(labels)) = (images, labels) {
+                    self.data = DataChoice::Idx { images, labels };
+                }
+            }
+            PanelAction::ExportGrid => {
+                let picked = rfd::FileDialog::new()
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("vae-grid.png")
+                    .save_file();
+                if let Some(path) = picked {
+                    self.send(VaeCommand::ExportGrid {
+                        path,
+                        n: 30,
+                        range: self.grid_range,
+                    });
+                }
+            }
+        }
+    }
+}
