@@ -113,42 +113,39 @@ pub fn run(command: &VaeCommandLine, device: Device) -> anyhow::Result<()> {
             out,
             n,
             range,
-        } => {
-            let mut handle = job::start(
-                VaeStart::Load {
-                    model: model.clone(),
-                    shown: None,
-                },
-                device,
-                no_waker(),
-            )?;
-            handle.command(VaeCommand::Grid {
+        } => image_from_saved(
+            model,
+            device,
+            VaeCommand::Grid {
                 n: *n,
                 range: *range,
-            });
-            let image = wait_for(&mut handle, |e| match e {
-                VaeEvent::Grid { image, n: got, .. } if got == *n => Some(image),
-                _ => None,
-            })?;
-            save_png(&image, out)
-        }
+            },
+            out,
+        ),
         VaeCommandLine::Decode { model, z, out } => {
-            let mut handle = job::start(
-                VaeStart::Load {
-                    model: model.clone(),
-                    shown: None,
-                },
-                device,
-                no_waker(),
-            )?;
-            handle.command(VaeCommand::Decode([z[0], z[1]]));
-            let image = wait_for(&mut handle, |e| match e {
-                VaeEvent::Decoded { image, .. } => Some(image),
-                _ => None,
-            })?;
-            save_png(&image, out)
+            image_from_saved(model, device, VaeCommand::Decode([z[0], z[1]]), out)
         }
     }
+}
+
+/// Loads a saved model, asks it for one image (a grid or a decoded point) and writes it.
+fn image_from_saved(
+    model: &Path,
+    device: Device,
+    ask: VaeCommand,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let start = VaeStart::Load {
+        model: model.to_owned(),
+        shown: None,
+    };
+    let mut handle = job::start(start, device, no_waker())?;
+    handle.command(ask);
+    let image = wait_for(&mut handle, |e| match e {
+        VaeEvent::Grid { image, .. } | VaeEvent::Decoded { image, .. } => Some(image),
+        _ => None,
+    })?;
+    save_png(&image, out)
 }
 
 fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 
@@ -195,38 +194,6 @@ impl Session {
         }
     }
 
-    fn load(dir: &std::path::Path, device: Device) -> Result<Self, JobError> {
-        use burn::config::Config;
-        let config = VaeConfig::load(dir.join("config.json"))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("config.json").display()))?;
-        let model = config
-            .init(&device.clone().autodiff())
-            .try_load_file(dir.join("weights.bpk"))
-            .map_err(|e| anyhow::anyhow!("{}: not a saved VAE: {e}", dir.display()))?;
-        let learning_rate = config.learning_rate;
-        Ok(Self {
-            config,
-            device,
-            model,
-            shown: Digits::default(),
-            learning_rate,
-            grid_range: 1.0,
-        })
-    }
-
-    fn save(&self, dir: &std::path::Path) -> Result<(), JobError> {
-        use burn::config::Config;
-        std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-        self.config
-            .save(dir.join("config.json"))
-            .map_err(|e| anyhow::anyhow!("saving the config: {e}"))?;
-        self.model
-            .clone()
-            .save_file(dir.join("weights.bpk"))
-            .map_err(|e| anyhow::anyhow!("saving the weights: {e}"))?;
-        Ok(())
-    }
-
     /// The book's training loop, with live commands and snapshots.
     fn train(
         &mut self,
@@ -397,6 +364,7 @@ impl Session {
 
 mod dataset;
 mod readback;
+mod store;
 use dataset::{Shuffler, load};
 use readback::read_f32;
 pub use readback::{batch_tensor, grey_image, write_png};
