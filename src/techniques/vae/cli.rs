@@ -32,7 +32,7 @@ pub enum VaeCommandLine {
         #[arg(long)]
         model: PathBuf,
         /// The point, e.g. `0.5,-0.2`.
-        #[arg(long, value_delimiter = ',', num_args = 2, allow_hyphen_values = true)]
+        #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
         z: Vec<f32>,
         #[arg(long)]
         out: PathBuf,
@@ -116,14 +116,17 @@ pub fn run(command: &VaeCommandLine, device: Device) -> anyhow::Result<()> {
         } => image_from_saved(
             model,
             device,
-            VaeCommand::Grid {
+            &VaeCommand::Grid {
                 n: *n,
                 range: *range,
             },
             out,
         ),
         VaeCommandLine::Decode { model, z, out } => {
-            image_from_saved(model, device, VaeCommand::Decode([z[0], z[1]]), out)
+            let [x, y] = z.as_slice() else {
+                bail!("--z takes two numbers, e.g. --z 0.5,-0.2");
+            };
+            image_from_saved(model, device, &VaeCommand::Decode([*x, *y]), out)
         }
     }
 }
@@ -132,7 +135,7 @@ pub fn run(command: &VaeCommandLine, device: Device) -> anyhow::Result<()> {
 fn image_from_saved(
     model: &Path,
     device: Device,
-    ask: VaeCommand,
+    ask: &VaeCommand,
     out: &Path,
 ) -> anyhow::Result<()> {
     let start = VaeStart::Load {
@@ -140,9 +143,17 @@ fn image_from_saved(
         shown: None,
     };
     let mut handle = job::start(start, device, no_waker())?;
-    handle.command(ask);
-    let image = wait_for(&mut handle, |e| match e {
-        VaeEvent::Grid { image, .. } | VaeEvent::Decoded { image, .. } => Some(image),
+    handle.command(ask.clone());
+    // The job first shows its default grid; wait for the answer to this request.
+    let image = wait_for(&mut handle, |e| match (e, ask) {
+        (
+            VaeEvent::Grid { image, n, range },
+            VaeCommand::Grid {
+                n: want_n,
+                range: want_range,
+            },
+        ) if n == *want_n && (range - want_range).abs() < f32::EPSILON => Some(image),
+        (VaeEvent::Decoded { image, .. }, VaeCommand::Decode(_)) => Some(image),
         _ => None,
     })?;
     save_png(&image, out)
