@@ -11,6 +11,7 @@ use crate::backend::{BackendRequest, ComputeBackend};
 use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
 use crate::techniques::Technique;
+use crate::techniques::style::panel::StylePanel;
 use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::{AssetBoard, AssetState};
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
@@ -97,6 +98,9 @@ pub struct StudioApp {
     continuous: bool,
     vae: VaePanel,
     wait_for_vae: bool,
+    style: StylePanel,
+    /// With --style-run: settle once this many iterations are shown.
+    wait_for_style: Option<usize>,
 }
 
 impl StudioApp {
@@ -124,6 +128,10 @@ impl StudioApp {
         if let Some(dir) = options.load_vae.clone() {
             vae.load_now(dir);
         }
+        let mut style = StylePanel::new(backend.device(), Arc::clone(&waker));
+        if options.style_run.is_some() {
+            style.run_when_ready(options.style_height);
+        }
         let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
         assets.window_open = options.assets_window;
         Self {
@@ -142,6 +150,8 @@ impl StudioApp {
             continuous: options.continuous,
             vae,
             wait_for_vae,
+            style,
+            wait_for_style: options.style_run,
         }
     }
 
@@ -174,9 +184,10 @@ impl StudioApp {
 
     fn technique_ui(&mut self, ui: &mut egui::Ui) {
         let technique = self.tab;
-        if technique == Technique::Vae {
-            self.vae.ui(ui);
-            return;
+        match technique {
+            Technique::Vae => return self.vae.ui(ui),
+            Technique::Style => return self.style.ui(ui),
+            _ => {}
         }
         let Some(line) = technique.not_built_line() else {
             return;
@@ -229,7 +240,10 @@ impl StudioApp {
         let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
             && !self.assets.is_busy()
             && self.demo.as_ref().is_none_or(|d| d.previews() > 3)
-            && (!self.wait_for_vae || self.vae.is_settled());
+            && (!self.wait_for_vae || self.vae.is_settled())
+            && self
+                .wait_for_style
+                .is_none_or(|n| self.style.has_reached(n));
         if settled && let Some(Screenshot::Pending(path)) = self.screenshot.take() {
             let ctx_for_close = ctx.clone();
             ctx.request_screenshot(move |image| {
@@ -271,6 +285,7 @@ impl eframe::App for StudioApp {
             demo.poll(&ctx);
         }
         self.vae.poll(&ctx);
+        self.style.poll(&ctx);
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));

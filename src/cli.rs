@@ -56,6 +56,13 @@ pub struct GuiOptions {
     /// Load a saved VAE folder into the VAE tab at start.
     #[arg(long, value_name = "DIR")]
     pub load_vae: Option<PathBuf>,
+    /// Start a style transfer (book settings) at once; with --screenshot, capture
+    /// once this many iterations are shown.
+    #[arg(long, value_name = "ITERATIONS")]
+    pub style_run: Option<usize>,
+    /// With --style-run: the output height in px.
+    #[arg(long, value_name = "PX", default_value_t = 128)]
+    pub style_height: u32,
     /// Open the assets window at start.
     #[arg(long)]
     pub assets_window: bool,
@@ -79,6 +86,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Neural style transfer of chapter 12.3: a photo painted in a painting's style.
+    Style(crate::techniques::style::cli::StyleArgs),
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
     #[command(subcommand)]
     Vae(crate::techniques::vae::cli::VaeCommandLine),
@@ -121,6 +130,10 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Fetch { ids, force }) => fetch(&ids, force),
+        Some(Command::Style(args)) => report(crate::techniques::style::cli::run(
+            &args,
+            compute_device(request),
+        )),
         Some(Command::Vae(command)) => report(crate::techniques::vae::cli::run(
             &command,
             compute_device(request),

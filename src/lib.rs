@@ -2,12 +2,15 @@
 //! chapter 12 of *Deep Learning with Python*. The binary is a thin shell over
 //! this library so integration tests can drive the same code.
 
+pub mod animation;
 pub mod app;
 pub mod assets;
 pub mod backend;
 pub mod cli;
 pub mod demo;
 pub mod job;
+pub mod nets;
+pub mod picture;
 pub mod priority;
 pub mod techniques;
 pub mod torch;

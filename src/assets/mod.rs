@@ -19,6 +19,7 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
+pub use convert::{INCEPTION_V3_FILE, VGG19_FILE};
 pub use fetch::{FetchProgress, FetchStage, fetch_asset};
 pub use manifest::{AssetSpec, Manifest};
 

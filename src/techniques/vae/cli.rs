@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
 use super::model::VaeConfig;
 use crate::assets::{self, Cache, Manifest};
-use crate::job::{JobHandle, JobMessage, no_waker};
+use crate::job::{no_waker, wait_for};
 
 /// The VAE's subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -199,26 +199,6 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         save_png(&image, grid)?;
     }
     Ok(())
-}
-
-/// Blocks on the job until `pick` returns something; a terminal message is an error.
-fn wait_for<T>(
-    handle: &mut JobHandle<VaeEvent, VaeCommand>,
-    mut pick: impl FnMut(VaeEvent) -> Option<T>,
-) -> anyhow::Result<T> {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return Ok(found);
-                }
-            }
-            Some(JobMessage::Failed(message)) => bail!("{message}"),
-            Some(JobMessage::Finished | JobMessage::Cancelled) | None => {
-                bail!("the VAE job stopped early")
-            }
-        }
-    }
 }
 
 /// Writes an egui image as PNG and says so.

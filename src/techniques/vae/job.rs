@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::data::Digits;
 use super::model::{Vae, VaeConfig, vae_loss};
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 
 /// Test digits encoded for the latent map's scatter.
 const SCATTER_POINTS: usize = 2000;
@@ -366,5 +366,4 @@ mod dataset;
 mod readback;
 mod store;
 use dataset::{Shuffler, load};
-use readback::read_f32;
 pub use readback::{batch_tensor, grey_image, write_png};

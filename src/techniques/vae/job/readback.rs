@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::super::data::{Digits, PIXELS};
 use super::super::model::IMAGE_SIDE;
 use super::{LatentPoint, Session};
-use crate::job::JobError;
+use crate::job::{JobError, read_f32};
 
 /// The digits at `indices` as a [batch, 1, 28, 28] tensor.
 pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tensor<4> {
@@ -19,14 +19,6 @@ pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tens
         TensorData::new(pixels, [indices.len(), 1, IMAGE_SIDE, IMAGE_SIDE]),
         device,
     )
-}
-
-pub(super) fn read_f32(tensor: Tensor<1>) -> Result<Vec<f32>, JobError> {
-    let data = tensor.into_data();
-    let values = data
-        .as_slice::<f32>()
-        .map_err(|e| anyhow::anyhow!("reading a tensor back: {e:?}"))?;
-    Ok(values.to_vec())
 }
 
 impl Session {

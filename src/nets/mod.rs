@@ -1,0 +1,4 @@
+//! Pretrained networks loaded from the fetched weights, as frozen burn feature
+//! extractors.
+
+pub mod vgg19;

@@ -1,0 +1,195 @@
+//! The book's losses for neural style transfer (chapter 12.3), on burn tensors:
+//! content loss, Gram-matrix style loss, total-variation loss, and their
+//! weighted sum over VGG19 features. No threads, no read-backs.
+
+use burn::tensor::Tensor;
+
+use crate::nets::vgg19::{self, Vgg19};
+
+/// The book's style layers: the first conv of each block.
+pub const STYLE_LAYERS: [&str; 5] = [
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+];
+/// The book's content layer.
+pub const BOOK_CONTENT_LAYER: &str = "block5_conv2";
+
+/// How much each term counts. Changing them needs no new targets, so a running
+/// job takes them at its next step.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LossWeights {
+    /// Book: 2.5e-8.
+    pub content: f64,
+    /// Book: 1e-6, shared equally by the style layers.
+    pub style: f64,
+    /// Book: 1e-6.
+    pub total_variation: f64,
+    /// Extra factor per style layer (book: all 1).
+    pub style_layers: [f64; 5],
+}
+
+impl Default for LossWeights {
+    fn default() -> Self {
+        Self {
+            content: 2.5e-8,
+            style: 1e-6,
+            total_variation: 1e-6,
+            style_layers: [1.0; 5],
+        }
+    }
+}
+
+/// What the combination image is pulled toward, computed once per run.
+#[derive(Clone, Debug)]
+pub struct Targets {
+    /// Index of the content layer in [`vgg19::LAYERS`].
+    pub content_layer: usize,
+    /// Content features at that layer, [1, C, h, w].
+    pub content: Tensor<4>,
+    /// Blended Gram matrices of the style images, one per style layer.
+    pub grams: Vec<Tensor<2>>,
+}
+
+impl Targets {
+    /// Features of `content` and Grams of each style image, blended by `blend`
+    /// (weights of the style images, normalised here).
+    pub fn compute(
+        net: &Vgg19,
+        content: Tensor<4>,
+        content_layer: usize,
+        styles: &[(Tensor<4>, f32)],
+    ) -> Self {
+        let content = net
+            .features(content.detach(), &[content_layer])
+            .remove(0)
+            .detach();
+        let total: f32 = styles
+            .iter()
+            .map(|(_, w)| w.max(0.0))
+            .sum::<f32>()
+            .max(f32::EPSILON);
+        let layers = style_layer_indices();
+        let mut grams: Vec<Option<Tensor<2>>> = vec![None; layers.len()];
+        for (image, weight) in styles {
+            let share = weight.max(0.0) / total;
+            for (slot, features) in net
+                .features(image.clone().detach(), &layers)
+                .into_iter()
+                .enumerate()
+            {
+                let gram = gram(features).detach().mul_scalar(share);
+                grams[slot] = Some(match grams[slot].take() {
+                    Some(sum) => sum + gram,
+                    None => gram,
+                });
+            }
+        }
+        Self {
+            content_layer,
+            content,
+            grams: grams.into_iter().flatten().collect(),
+        }
+    }
+}
+
+/// Indices of [`STYLE_LAYERS`] in [`vgg19::LAYERS`].
+pub fn style_layer_indices() -> Vec<usize> {
+    STYLE_LAYERS
+        .iter()
+        .filter_map(|name| vgg19::layer_index(name))
+        .collect()
+}
+
+/// The Gram matrix of [1, C, h, w] features: F·Fᵀ with F the [C, h·w] matrix.
+pub fn gram(features: Tensor<4>) -> Tensor<2> {
+    let [_, channels, h, w] = features.dims();
+    let flat: Tensor<2> = features.reshape([channels, h * w]);
+    flat.clone().matmul(flat.transpose())
+}
+
+/// Σ (combination − base)².
+pub fn content_loss(base: Tensor<4>, combination: Tensor<4>) -> Tensor<1> {
+    (combination - base).square().sum()
+}
+
+/// The book's style loss: Σ (S − C)² / (4 · 3² · (H·W)²), H and W the *image*
+/// size and 3 "channels", exactly as chapter 12 writes it.
+pub fn style_loss(
+    style_gram: Tensor<2>,
+    combination: Tensor<4>,
+    image_hw: [usize; 2],
+) -> Tensor<1> {
+    #[expect(clippy::cast_precision_loss, reason = "image sizes are far below 2^24")]
+    let size = (image_hw[0] * image_hw[1]) as f64;
+    let norm = 4.0 * 9.0 * size * size;
+    (style_gram - gram(combination))
+        .square()
+        .sum()
+        .div_scalar(norm)
+}
+
+/// Total variation: Σ ((x[i,j] − x[i+1,j])² + (x[i,j] − x[i,j+1])²)^1.25 over
+/// every channel, the last row and column left out as in the book.
+pub fn total_variation_loss(image: Tensor<4>) -> Tensor<1> {
+    let [_, _, h, w] = image.dims();
+    let corner = image
+        .clone()
+        .slice(burn::tensor::s![.., .., 0..h - 1, 0..w - 1]);
+    let below = image
+        .clone()
+        .slice(burn::tensor::s![.., .., 1..h, 0..w - 1]);
+    let right = image.slice(burn::tensor::s![.., .., 0..h - 1, 1..w]);
+    let a = (corner.clone() - below).square();
+    let b = (corner - right).square();
+    (a + b).powf_scalar(1.25).sum()
+}
+
+/// One evaluation of the objective, each term already weighted.
+#[derive(Clone, Debug)]
+pub struct Objective {
+    pub total: Tensor<1>,
+    pub content: Tensor<1>,
+    pub style: Tensor<1>,
+    pub total_variation: Tensor<1>,
+}
+
+/// The book's `compute_loss`: weighted content + style + TV loss of the
+/// combination image [1, 3, H, W] (Caffe layout).
+pub fn objective(
+    net: &Vgg19,
+    targets: &Targets,
+    combination: Tensor<4>,
+    weights: &LossWeights,
+) -> Objective {
+    let [_, _, h, w] = combination.dims();
+    let mut wanted = style_layer_indices();
+    wanted.push(targets.content_layer);
+    let mut features = net.features(combination.clone(), &wanted);
+    let content_features = features.pop().expect("content layer asked for");
+    let content =
+        content_loss(targets.content.clone(), content_features).mul_scalar(weights.content);
+    #[expect(clippy::cast_precision_loss, reason = "five layers")]
+    let per_layer = weights.style / STYLE_LAYERS.len() as f64;
+    let mut style = None;
+    for ((gram, features), factor) in targets.grams.iter().zip(features).zip(weights.style_layers) {
+        if factor == 0.0 {
+            continue;
+        }
+        let term = style_loss(gram.clone(), features, [h, w]).mul_scalar(per_layer * factor);
+        style = Some(match style {
+            Some(sum) => sum + term,
+            None => term,
+        });
+    }
+    let style = style.unwrap_or_else(|| content.clone().mul_scalar(0.0));
+    let total_variation = total_variation_loss(combination).mul_scalar(weights.total_variation);
+    Objective {
+        total: content.clone() + style.clone() + total_variation.clone(),
+        content,
+        style,
+        total_variation,
+    }
+}

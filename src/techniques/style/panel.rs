@@ -1,0 +1,296 @@
+//! The style-transfer tab: content and style drop zones, the settings, the live
+//! combination image and the loss plot. egui only: the pictures load and the
+//! pixels move in jobs; weight changes reach the running job as commands.
+
+use burn::tensor::Device;
+
+mod controls;
+mod inputs;
+mod views;
+
+use super::job::{self, StepLoss, StyleCommand, StyleEvent, StyleInputs, StyleSettings};
+use super::model::LossWeights;
+use crate::job::{JobHandle, JobMessage, Waker};
+use crate::picture::PictureSource;
+use inputs::PictureSlot;
+
+/// Where the run is.
+#[derive(Debug, Default, PartialEq)]
+enum Phase {
+    #[default]
+    Idle,
+    Running,
+    Done,
+    Failed(String),
+}
+
+/// The scale being optimised.
+#[derive(Clone, Debug, PartialEq)]
+struct ScaleInfo {
+    index: usize,
+    count: usize,
+    width: u32,
+    height: u32,
+    learning_rate: f64,
+    note: Option<String>,
+}
+
+/// The style-transfer tab.
+pub struct StylePanel {
+    device: Device,
+    waker: Waker,
+    settings: StyleSettings,
+    content: PictureSlot,
+    styles: Vec<PictureSlot>,
+    job: Option<JobHandle<StyleEvent, StyleCommand>>,
+    /// The settings the running job started with (to tell what needs a restart).
+    started_with: Option<StyleSettings>,
+    /// The weights and colour choice last sent to the job.
+    sent: (LossWeights, bool),
+    phase: Phase,
+    status: String,
+    scale: Option<ScaleInfo>,
+    iteration: usize,
+    of: usize,
+    secs_per_iteration: f32,
+    losses: Vec<StepLoss>,
+    result: Option<egui::TextureHandle>,
+    result_iteration: usize,
+    /// Show the content photo instead of the result (before/after).
+    show_before: bool,
+    notice: Option<String>,
+    start_when_ready: bool,
+    defaults_requested: bool,
+}
+
+impl StylePanel {
+    /// A panel whose jobs run on `device` and wake the UI with `waker`. The
+    /// default photo and painting load when the tab is first shown.
+    pub fn new(device: Device, waker: Waker) -> Self {
+        let content = PictureSlot::empty(&waker);
+        let style = PictureSlot::empty(&waker);
+        let settings = StyleSettings::book();
+        Self {
+            device,
+            waker,
+            sent: (settings.weights.clone(), settings.preserve_colors),
+            settings,
+            content,
+            styles: vec![style],
+            job: None,
+            started_with: None,
+            phase: Phase::Idle,
+            status: String::new(),
+            scale: None,
+            iteration: 0,
+            of: 0,
+            secs_per_iteration: 0.0,
+            losses: Vec::new(),
+            result: None,
+            result_iteration: 0,
+            show_before: false,
+            notice: None,
+            start_when_ready: false,
+            defaults_requested: false,
+        }
+    }
+
+    /// Loads the gallery photo and Starry Night (fetching them if needed) once.
+    fn request_defaults(&mut self) {
+        if std::mem::replace(&mut self.defaults_requested, true) {
+            return;
+        }
+        if self.content.picture.is_none() {
+            self.content
+                .load(PictureSource::Default("astronaut".into()));
+        }
+        if let Some(first) = self.styles.first_mut()
+            && first.picture.is_none()
+        {
+            first.load(PictureSource::Default("starry night".into()));
+        }
+    }
+
+    /// Starts a run with the book's settings at `height` px as soon as the
+    /// pictures are loaded (automation: `--style-run`).
+    pub fn run_when_ready(&mut self, height: u32) {
+        self.settings.height = height;
+        self.start_when_ready = true;
+        self.request_defaults();
+    }
+
+    /// True once a run has shown at least `iterations` iterations (or failed).
+    pub fn has_reached(&self, iterations: usize) -> bool {
+        matches!(self.phase, Phase::Failed(_))
+            || (self.result.is_some()
+                && self.result_iteration >= iterations
+                && self.losses.len() >= iterations)
+    }
+
+    fn start(&mut self) {
+        let Some(content) = self.content.picture.clone() else {
+            self.notice = Some("Drop a photo on the content zone first.".into());
+            return;
+        };
+        let styles: Vec<_> = self
+            .styles
+            .iter()
+            .filter_map(|s| s.picture.clone().map(|p| (p, s.blend)))
+            .collect();
+        if styles.is_empty() {
+            self.notice = Some("Drop a painting on the style zone first.".into());
+            return;
+        }
+        let inputs = StyleInputs { content, styles };
+        match job::start(
+            inputs,
+            self.settings.clone(),
+            None,
+            self.device.clone(),
+            self.waker.clone(),
+        ) {
+            Ok(handle) => {
+                self.job = Some(handle);
+                self.started_with = Some(self.settings.clone());
+                self.sent = (self.settings.weights.clone(), self.settings.preserve_colors);
+                self.phase = Phase::Running;
+                self.losses.clear();
+                (self.iteration, self.of, self.result_iteration) = (0, 0, 0);
+                self.scale = None;
+                self.notice = None;
+                self.show_before = false;
+            }
+            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+        }
+    }
+
+    /// Drains the jobs' events; call once per frame.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        self.content.poll(ctx);
+        for slot in &mut self.styles {
+            slot.poll(ctx);
+        }
+        if self.start_when_ready
+            && self.content.picture.is_some()
+            && self.styles.iter().all(|s| s.picture.is_some())
+        {
+            self.start_when_ready = false;
+            self.start();
+        }
+        let Some(job) = &mut self.job else { return };
+        for message in job.poll(256) {
+            match message {
+                JobMessage::Event(event) => self.apply(ctx, event),
+                JobMessage::Failed(text) => self.phase = Phase::Failed(failure_hint(&text)),
+                JobMessage::Cancelled => self.phase = Phase::Idle,
+                JobMessage::Finished => {}
+            }
+        }
+        self.push_live_settings();
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, event: StyleEvent) {
+        match event {
+            StyleEvent::Status(text) => self.status = text,
+            StyleEvent::Scale {
+                index,
+                count,
+                width,
+                height,
+                learning_rate,
+                note,
+            } => {
+                self.status = format!("scale {}/{count}: {width}×{height}", index + 1);
+                self.scale = Some(ScaleInfo {
+                    index,
+                    count,
+                    width,
+                    height,
+                    learning_rate,
+                    note,
+                });
+            }
+            StyleEvent::Losses(points) => self.losses.extend(points),
+            StyleEvent::Progress {
+                iteration,
+                of,
+                secs_per_iteration,
+            } => {
+                (self.iteration, self.of, self.secs_per_iteration) =
+                    (iteration, of, secs_per_iteration);
+            }
+            StyleEvent::Image { iteration, image } => {
+                self.result_iteration = iteration;
+                match &mut self.result {
+                    Some(texture) => texture.set(image, egui::TextureOptions::LINEAR),
+                    None => {
+                        self.result = Some(ctx.load_texture(
+                            "style-result",
+                            image,
+                            egui::TextureOptions::LINEAR,
+                        ));
+                    }
+                }
+            }
+            StyleEvent::Frame(_) => {}
+            StyleEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
+            StyleEvent::Done { secs } => {
+                self.phase = Phase::Done;
+                self.iteration = self.of;
+                self.status = format!("done in {secs:.1} s");
+            }
+        }
+    }
+
+    /// Weight and colour changes go to the running job at its next step.
+    fn push_live_settings(&mut self) {
+        let Some(job) = &self.job else { return };
+        if self.settings.weights != self.sent.0 {
+            self.sent.0 = self.settings.weights.clone();
+            job.command(StyleCommand::Weights(self.sent.0.clone()));
+        }
+        if self.settings.preserve_colors != self.sent.1 {
+            self.sent.1 = self.settings.preserve_colors;
+            job.command(StyleCommand::PreserveColors(self.sent.1));
+        }
+    }
+
+    fn is_running(&self) -> bool {
+        self.phase == Phase::Running
+    }
+
+    /// The tab.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        self.request_defaults();
+        ui.heading("12.3 Neural style transfer (VGG19)");
+        let action = self.buttons_ui(ui);
+        self.progress_ui(ui);
+        ui.separator();
+        egui::Panel::left("style-inputs")
+            .resizable(false)
+            .exact_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    self.inputs_ui(ui);
+                    ui.separator();
+                    self.settings_ui(ui);
+                });
+            });
+        ui.columns(2, |columns| {
+            self.result_ui(&mut columns[0]);
+            self.loss_plot_ui(&mut columns[1]);
+        });
+        let ctx = ui.ctx().clone();
+        self.apply_action(&ctx, &action);
+    }
+}
+
+/// A failure as the panel says it, with a hint where one helps.
+fn failure_hint(text: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.contains("out of memory") || lower.contains("allocat") {
+        format!("{text}\nHint: the image does not fit in memory; lower the output height.")
+    } else {
+        text.to_owned()
+    }
+}

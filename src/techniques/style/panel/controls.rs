@@ -1,0 +1,195 @@
+//! Buttons and settings of the style tab. Loss weights act on the running job;
+//! a new height restarts it (and says so); the rest applies at the next Start.
+
+use super::{Phase, StylePanel};
+use crate::nets::vgg19::{self, Pooling};
+use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
+use crate::techniques::style::model::STYLE_LAYERS;
+
+/// What a button asked for; applied after the frame's layout.
+#[must_use]
+pub(super) enum PanelAction {
+    None,
+    Start,
+    Cancel,
+    Save,
+    Book,
+}
+
+impl StylePanel {
+    pub(super) fn buttons_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
+        let mut action = PanelAction::None;
+        ui.horizontal(|ui| {
+            let loading = self.content.is_loading() || self.styles.iter().any(super::inputs::PictureSlot::is_loading);
+            let label = if self.is_running() { "Restart" } else { "Start" };
+            if ui
+                .add_enabled(!loading, egui::Button::new(label))
+                .on_hover_text("Optimise the combination image from the first iteration")
+                .clicked()
+            {
+                action = PanelAction::Start;
+            }
+            if let Some(job) = &self.job
+                && self.phase == Phase::Running
+            {
+                if job.is_paused() {
+                    if ui.button("Resume").clicked() {
+                        job.resume();
+                    }
+                } else if ui.button("Pause").clicked() {
+                    job.pause();
+                }
+                if ui.button("Cancel").clicked() {
+                    action = PanelAction::Cancel;
+                }
+            }
+            if ui
+                .add_enabled(self.result.is_some(), egui::Button::new("Save PNG…"))
+                .clicked()
+            {
+                action = PanelAction::Save;
+            }
+            ui.separator();
+            if ui
+                .button("Book")
+                .on_hover_text("The book's settings: 400 px, SGD lr 100 ×0.96/100 steps, 4000 iterations, weights 2.5e-8 / 1e-6 / 1e-6")
+                .clicked()
+            {
+                action = PanelAction::Book;
+            }
+            ui.toggle_value(&mut self.show_before, "before")
+                .on_hover_text("Show the content photo instead of the result");
+            if let Some(notice) = &self.notice {
+                ui.label(notice);
+            }
+        });
+        action
+    }
+
+    pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
+        let s = &mut self.settings;
+        ui.strong("Loss weights (act on the running job)");
+        log_slider(ui, &mut s.weights.content, 1e-11..=1e-5, "content");
+        log_slider(ui, &mut s.weights.style, 1e-9..=1e-3, "style");
+        log_slider(ui, &mut s.weights.total_variation, 1e-9..=1e-3, "variation");
+        egui::CollapsingHeader::new("style layers").show(ui, |ui| {
+            for (weight, name) in s.weights.style_layers.iter_mut().zip(STYLE_LAYERS) {
+                ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name));
+            }
+        });
+        ui.checkbox(&mut s.preserve_colors, "keep the photo's colours");
+        ui.separator();
+        let started = self.started_with.clone();
+        let running = self.phase == Phase::Running;
+        let stale = |changed: bool| {
+            if running && changed {
+                " (next Start)"
+            } else {
+                ""
+            }
+        };
+        let was = |f: &dyn Fn(&StyleSettings) -> bool| started.as_ref().is_some_and(|st| !f(st));
+        ui.strong("Run (a new height restarts the job)");
+        ui.add(egui::Slider::new(&mut s.height, 64..=1024).text("height px"));
+        let iterations_changed = was(&|st| st.iterations == s.iterations);
+        ui.add(
+            egui::Slider::new(&mut s.iterations, 10..=8000)
+                .logarithmic(true)
+                .text(format!("iterations{}", stale(iterations_changed))),
+        );
+        let optimizer_changed =
+            was(&|st| st.optimizer == s.optimizer && st.learning_rate == s.learning_rate);
+        egui::ComboBox::from_label(format!("optimiser{}", stale(optimizer_changed)))
+            .selected_text(s.optimizer.label())
+            .show_ui(ui, |ui| {
+                for kind in OptimizerKind::ALL {
+                    ui.selectable_value(&mut s.optimizer, kind, kind.label());
+                }
+            });
+        let (default_lr, note) = s.optimizer.default_learning_rate(s.height);
+        let mut custom = s.learning_rate.is_some();
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut custom, "own learning rate");
+            if custom {
+                let lr = s.learning_rate.get_or_insert(default_lr);
+                ui.add(egui::DragValue::new(lr).speed(0.05).range(1e-4..=1e4));
+            } else {
+                s.learning_rate = None;
+                ui.weak(format!("{default_lr:.3}"));
+            }
+        });
+        if !custom && let Some(note) = note {
+            ui.weak(note);
+        }
+        let layer_changed = was(&|st| st.content_layer == s.content_layer);
+        egui::ComboBox::from_label(format!("content layer{}", stale(layer_changed)))
+            .selected_text(vgg19::LAYERS[s.content_layer])
+            .show_ui(ui, |ui| {
+                for (index, name) in vgg19::LAYERS.iter().enumerate() {
+                    ui.selectable_value(&mut s.content_layer, index, *name);
+                }
+            });
+        ui.horizontal(|ui| {
+            ui.label("start from");
+            ui.selectable_value(&mut s.init, Init::Content, "photo");
+            ui.selectable_value(&mut s.init, Init::Style, "painting");
+            ui.selectable_value(&mut s.init, Init::Noise, "noise");
+        });
+        ui.horizontal(|ui| {
+            ui.label("pooling");
+            ui.selectable_value(&mut s.pooling, Pooling::Max, "max");
+            ui.selectable_value(&mut s.pooling, Pooling::Average, "average");
+        });
+        ui.add(egui::Slider::new(&mut s.scales, 1..=4).text("scales (coarse to fine)"));
+    }
+
+    pub(super) fn apply_action(&mut self, ctx: &egui::Context, action: &PanelAction) {
+        match action {
+            PanelAction::None => {}
+            PanelAction::Start => self.start(),
+            PanelAction::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel();
+                }
+            }
+            PanelAction::Save => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("style-transfer.png")
+                    .save_file()
+                    && let Some(job) = &self.job
+                {
+                    job.command(StyleCommand::Save(path));
+                }
+            }
+            PanelAction::Book => {
+                self.settings = StyleSettings::book();
+                self.notice = Some("Book settings: 400 px, SGD, 4000 iterations.".into());
+            }
+        }
+        // A new height restarts the run, once the slider is let go.
+        if self.phase == Phase::Running
+            && ctx.dragged_id().is_none()
+            && let Some(started) = &self.started_with
+            && started.height != self.settings.height
+        {
+            let height = self.settings.height;
+            self.start();
+            self.notice = Some(format!("Height changed to {height} px: restarted."));
+        }
+    }
+}
+
+fn log_slider(
+    ui: &mut egui::Ui,
+    value: &mut f64,
+    range: std::ops::RangeInclusive<f64>,
+    text: &str,
+) {
+    ui.add(
+        egui::Slider::new(value, range)
+            .logarithmic(true)
+            .custom_formatter(|v, _| format!("{v:.1e}"))
+            .text(text),
+    );
+}

@@ -1,0 +1,275 @@
+//! The content and style drop zones: a thumbnail, a gallery, a file dialog,
+//! drag-and-drop, and a message when a file is refused (the previous picture
+//! stays).
+
+use super::StylePanel;
+use crate::job::{JobHandle, JobMessage, Waker};
+use crate::picture::{self, GALLERY, Picture, PictureSource};
+
+/// Thumbnail side in the zones.
+const THUMB: f32 = 120.0;
+
+/// One picture input: what is loaded, what is loading, and the last refusal.
+pub struct PictureSlot {
+    pub picture: Option<Picture>,
+    thumbnail: Option<egui::TextureHandle>,
+    loading: Option<JobHandle<Picture, ()>>,
+    waker: Waker,
+    pub error: Option<String>,
+    /// Blend weight (style images only).
+    pub blend: f32,
+}
+
+impl PictureSlot {
+    /// An empty slot.
+    pub fn empty(waker: &Waker) -> Self {
+        Self {
+            picture: None,
+            thumbnail: None,
+            loading: None,
+            waker: waker.clone(),
+            error: None,
+            blend: 1.0,
+        }
+    }
+
+    /// Starts loading; the current picture stays until the new one is good.
+    pub fn load(&mut self, source: PictureSource) {
+        match picture::load_in_background(source, self.waker.clone()) {
+            Ok(handle) => self.loading = Some(handle),
+            Err(err) => self.error = Some(format!("could not start loading: {err}")),
+        }
+    }
+
+    pub fn thumbnail_texture(&self) -> Option<&egui::TextureHandle> {
+        self.thumbnail.as_ref()
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Takes a finished load.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        let Some(loading) = &mut self.loading else {
+            return;
+        };
+        for message in loading.poll(4) {
+            match message {
+                JobMessage::Event(picture) => {
+                    let thumb = picture.thumbnail(240);
+                    self.thumbnail =
+                        Some(ctx.load_texture("style-thumb", thumb, egui::TextureOptions::LINEAR));
+                    self.picture = Some(picture);
+                    self.error = None;
+                }
+                JobMessage::Failed(text) => self.error = Some(text),
+                JobMessage::Cancelled | JobMessage::Finished => {}
+            }
+        }
+        if self.loading.as_ref().is_some_and(JobHandle::is_finished) {
+            self.loading = None;
+        }
+    }
+
+    /// The zone: thumbnail (or a hint), name, notes, error. Returns its rect
+    /// (drops over it land here) and whether "Open…" was pressed.
+    fn ui(&mut self, ui: &mut egui::Ui, title: &str, hovered_files: bool) -> (egui::Rect, bool) {
+        let mut open = false;
+        let frame = egui::Frame::group(ui.style()).stroke(if hovered_files {
+            ui.visuals().selection.stroke
+        } else {
+            ui.visuals().widgets.noninteractive.bg_stroke
+        });
+        let response = frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                ui.strong(title);
+                if ui.button("Open…").clicked() {
+                    open = true;
+                }
+                if self.is_loading() {
+                    ui.spinner();
+                }
+            });
+            ui.horizontal(|ui| {
+                match &self.thumbnail {
+                    Some(texture) => {
+                        ui.add(egui::Image::new(texture).max_size(egui::vec2(THUMB, THUMB)));
+                    }
+                    None => {
+                        ui.add_sized([THUMB, THUMB / 2.0], egui::Label::new("drop an image here"));
+                    }
+                }
+                ui.vertical(|ui| {
+                    if let Some(p) = &self.picture {
+                        ui.label(&p.name);
+                        ui.weak(format!("{}×{}", p.width(), p.height()));
+                        for note in &p.notes {
+                            ui.weak(note);
+                        }
+                    }
+                });
+            });
+            if let Some(error) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+        });
+        (response.response.rect, open)
+    }
+}
+
+/// What the inputs column asked for.
+enum InputAction {
+    OpenContent,
+    OpenStyle(usize),
+    AddStyle,
+    RemoveStyle(usize),
+}
+
+impl StylePanel {
+    /// Content zone with the gallery, then one zone per style image.
+    pub(super) fn inputs_ui(&mut self, ui: &mut egui::Ui) {
+        let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
+        let mut action = None;
+        let (content_rect, open) = self.content.ui(ui, "Content photo", hovering);
+        if open {
+            action = Some(InputAction::OpenContent);
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.weak("gallery:");
+            for (label, _) in GALLERY {
+                if ui.small_button(label).clicked() {
+                    self.content.load(PictureSource::Default(label.to_owned()));
+                }
+            }
+        });
+        let mut style_rects = Vec::new();
+        let removable = self.styles.len() > 1;
+        for (index, slot) in self.styles.iter_mut().enumerate() {
+            let title = format!("Style painting {}", index + 1);
+            let (rect, open) = slot.ui(ui, &title, hovering);
+            style_rects.push(rect);
+            if open {
+                action = Some(InputAction::OpenStyle(index));
+            }
+            if removable {
+                ui.horizontal(|ui| {
+                    ui.add(egui::Slider::new(&mut slot.blend, 0.0..=1.0).text("blend"));
+                    if ui.small_button("remove").clicked() {
+                        action = Some(InputAction::RemoveStyle(index));
+                    }
+                });
+            }
+        }
+        if self.styles.len() < 4 && ui.button("+ blend another style").clicked() {
+            action = Some(InputAction::AddStyle);
+        }
+        self.take_drops(ui.ctx(), content_rect, &style_rects);
+        match action {
+            Some(InputAction::OpenContent) => {
+                if let Some(path) = pick_image("A photo (content)") {
+                    self.content.load(PictureSource::File(path));
+                }
+            }
+            Some(InputAction::OpenStyle(index)) => {
+                if let Some(path) = pick_image("A painting (style)") {
+                    self.styles[index].load(PictureSource::File(path));
+                }
+            }
+            Some(InputAction::AddStyle) => {
+                if let Some(path) = pick_image("Another painting (style)") {
+                    let mut slot = PictureSlot::empty(&self.waker);
+                    slot.load(PictureSource::File(path));
+                    self.styles.push(slot);
+                }
+            }
+            Some(InputAction::RemoveStyle(index)) => {
+                self.styles.remove(index);
+            }
+            None => {}
+        }
+    }
+
+    /// Files dropped on the window go to the zone under the pointer (content
+    /// when over none).
+    fn take_drops(&mut self, ctx: &egui::Context, content: egui::Rect, styles: &[egui::Rect]) {
+        let (dropped, pointer) =
+            ctx.input(|i| (i.raw.dropped_files.clone(), i.pointer.hover_pos()));
+        let Some(file) = dropped.into_iter().next() else {
+            return;
+        };
+        let source = PictureSource::File(file.path().to_path_buf());
+        let target = pointer.and_then(|p| styles.iter().position(|r| r.contains(p)));
+        match target {
+            Some(index) => self.styles[index].load(source),
+            None if pointer.is_some_and(|p| !content.contains(p))
+                && !styles.is_empty()
+                && file_is_right_half(ctx, pointer) =>
+            {
+                self.styles[0].load(source);
+            }
+            None => self.content.load(source),
+        }
+    }
+}
+
+/// Drops right of the window's middle (but over no zone) count as style.
+fn file_is_right_half(ctx: &egui::Context, pointer: Option<egui::Pos2>) -> bool {
+    pointer.is_some_and(|p| p.x > ctx.content_rect().center().x)
+}
+
+fn pick_image(title: &str) -> Option<std::path::PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(title)
+        .add_filter("Images", &["png", "jpg", "jpeg"])
+        .pick_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    fn settle(slot: &mut PictureSlot, ctx: &egui::Context) {
+        let started = Instant::now();
+        while slot.is_loading() {
+            assert!(started.elapsed() < Duration::from_secs(20), "load hangs");
+            std::thread::sleep(Duration::from_millis(5));
+            slot.poll(ctx);
+        }
+    }
+
+    #[test]
+    fn a_refused_file_leaves_the_previous_picture_and_says_why() {
+        let dir = std::env::temp_dir().join(format!("ls-slot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = dir.join("good.png");
+        image::RgbImage::from_pixel(32, 24, image::Rgb([10, 20, 30]))
+            .save(&good)
+            .unwrap();
+        let bad = dir.join("notes.txt");
+        std::fs::write(&bad, "not a picture").unwrap();
+        let ctx = egui::Context::default();
+        let mut slot = PictureSlot::empty(&crate::job::no_waker());
+        slot.load(PictureSource::File(good));
+        settle(&mut slot, &ctx);
+        assert_eq!(
+            slot.picture.as_ref().map(|p| p.name.as_str()),
+            Some("good.png")
+        );
+        assert!(slot.thumbnail_texture().is_some());
+        for source in [bad, dir.join("missing.png")] {
+            slot.load(PictureSource::File(source));
+            settle(&mut slot, &ctx);
+            assert_eq!(
+                slot.picture.as_ref().map(|p| p.name.as_str()),
+                Some("good.png")
+            );
+            assert!(slot.error.is_some());
+        }
+        assert!(slot.error.as_deref().unwrap().contains("missing.png"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
