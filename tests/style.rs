@@ -317,3 +317,35 @@ fn cancel_stops_within_a_step() {
         "{took:?} for steps of {step:?}"
     );
 }
+
+#[test]
+fn coarse_to_fine_runs_each_scale_and_keeps_counting() {
+    let mut settings = tiny_settings(3);
+    settings.height = 64;
+    settings.scales = 2;
+    settings.optimizer = OptimizerKind::Lbfgs;
+    settings.preserve_colors = true;
+    let mut handle = job::start(tiny_inputs(), settings, None, Device::flex(), no_waker()).unwrap();
+    let mut heights = Vec::new();
+    let mut iterations = Vec::new();
+    let mut last_image = None;
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(StyleEvent::Scale { height, width, .. })) => {
+                heights.push((width, height))
+            }
+            Some(JobMessage::Event(StyleEvent::Losses(l))) => {
+                iterations.extend(l.iter().map(|l| l.iteration))
+            }
+            Some(JobMessage::Event(StyleEvent::Image { image, .. })) => {
+                last_image = Some(image.size)
+            }
+            Some(JobMessage::Event(StyleEvent::Done { .. })) => break,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("job ended early: {other:?}"),
+        }
+    }
+    assert_eq!(heights, [(43, 32), (85, 64)]);
+    assert_eq!(iterations, (1..=6).collect::<Vec<_>>());
+    assert_eq!(last_image, Some([85, 64]));
+}

@@ -218,6 +218,15 @@ impl StylePanel {
             } => {
                 (self.iteration, self.of, self.secs_per_iteration) =
                     (iteration, of, secs_per_iteration);
+                if let Some(scale) = &self.scale {
+                    self.status = format!(
+                        "optimising at {}×{} (scale {}/{})",
+                        scale.width,
+                        scale.height,
+                        scale.index + 1,
+                        scale.count
+                    );
+                }
             }
             StyleEvent::Image { iteration, image } => {
                 self.result_iteration = iteration;
