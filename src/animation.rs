@@ -6,13 +6,16 @@ use std::path::Path;
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, RgbImage, RgbaImage};
 
-/// Writes `frames` as a looping GIF, `delay_ms` per frame. Frames of another
-/// size than the first are resized to it.
+/// Writes `frames` as a looping GIF, `delay_ms` per frame. Frames smaller than
+/// the largest are resized to it.
 pub fn write_gif(frames: &[RgbImage], path: &Path, delay_ms: u32) -> anyhow::Result<()> {
-    let Some(first) = frames.first() else {
+    let Some(largest) = frames
+        .iter()
+        .max_by_key(|f| u64::from(f.width()) * u64::from(f.height()))
+    else {
         anyhow::bail!("no frames to write");
     };
-    let (width, height) = first.dimensions();
+    let (width, height) = largest.dimensions();
     let file = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut encoder = GifEncoder::new_with_speed(file, 10);
     encoder.set_repeat(Repeat::Infinite)?;
@@ -55,7 +58,7 @@ mod tests {
             .collect_frames()
             .unwrap();
         assert_eq!(frames_read.len(), 4);
-        assert_eq!(frames_read[3].buffer().dimensions(), (8, 6));
+        assert_eq!(frames_read[0].buffer().dimensions(), (16, 12));
         assert!(write_gif(&[], &path, 100).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -86,6 +86,8 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// DeepDream of chapter 12.2: InceptionV3 dreams into a picture, octave by octave.
+    Dream(crate::techniques::dream::cli::DreamArgs),
     /// Neural style transfer of chapter 12.3: a photo painted in a painting's style.
     Style(crate::techniques::style::cli::StyleArgs),
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
@@ -130,6 +132,10 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Fetch { ids, force }) => fetch(&ids, force),
+        Some(Command::Dream(args)) => report(crate::techniques::dream::cli::run(
+            &args,
+            compute_device(request),
+        )),
         Some(Command::Style(args)) => report(crate::techniques::style::cli::run(
             &args,
             compute_device(request),

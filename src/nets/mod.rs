@@ -1,4 +1,5 @@
 //! Pretrained networks loaded from the fetched weights, as frozen burn feature
 //! extractors.
 
+pub mod inception_v3;
 pub mod vgg19;

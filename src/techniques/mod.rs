@@ -2,6 +2,7 @@
 //! folder (`model.rs` burn only, `job.rs` threads and tensors, `panel.rs` egui
 //! only) when its issue is built; until then its tab says so in one line.
 
+pub mod dream;
 pub mod style;
 pub mod vae;
 

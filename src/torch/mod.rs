@@ -9,7 +9,7 @@ mod torchscript;
 mod value;
 
 pub use legacy::read_legacy;
-pub use torchscript::read_torchscript;
+pub use torchscript::{ConvLayout, read_conv_layouts, read_torchscript};
 
 use pickle::{StorageType, TensorRef};
 

