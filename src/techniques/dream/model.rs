@@ -138,21 +138,12 @@ pub fn octave_shapes(
             reason = "int(dim / scale**i) as the book"
         )]
         let mut shape = original.map(|d| (d as f64 / divisor) as usize);
-        let short = shape[0].min(shape[1]);
-        if short < MIN_SIDE {
+        if shape[0].min(shape[1]) < MIN_SIDE {
+            // Every clamped octave gets the same shape: the original scaled so
+            // its short side is the minimum (merged below).
             clamped = true;
-            let grow = MIN_SIDE as f64 / short.max(1) as f64;
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                clippy::cast_precision_loss,
-                reason = "pixel sizes"
-            )]
-            let grown = shape.map(|d| ((d.max(1) as f64 * grow).ceil() as usize).max(MIN_SIDE));
-            shape = [
-                grown[0].min(original[0].max(MIN_SIDE)),
-                grown[1].min(original[1].max(MIN_SIDE)),
-            ];
+            let short = original[0].min(original[1]).max(1);
+            shape = original.map(|d| (d * MIN_SIDE).div_ceil(short).max(MIN_SIDE));
         }
         if shapes.last() != Some(&shape) {
             shapes.push(shape);

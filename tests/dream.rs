@@ -1,0 +1,291 @@
+//! DeepDream on the CPU backend: InceptionV3 against the NumPy reference
+//! (weights fetched through the asset pipeline), the book's octave shapes, the
+//! loss and step, and the job end to end at small sizes.
+
+#![expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss,
+    reason = "test patterns and fixture numbers"
+)]
+
+use std::time::{Duration, Instant};
+
+use burn::tensor::{Device, Tensor, TensorData};
+use image::{Rgb, RgbImage};
+use latent_studio::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
+use latent_studio::job::{JobMessage, no_waker};
+use latent_studio::nets::inception_v3::{self, InceptionV3};
+use latent_studio::picture::Picture;
+use latent_studio::techniques::dream::job::{
+    self, DreamEvent, StepLoss, TORCHSCRIPT_MEMBER, tiles,
+};
+use latent_studio::techniques::dream::model::{
+    DreamSettings, GradientNorm, Preset, crop_for, dream_loss, normalise, octave_shapes,
+};
+
+fn net() -> InceptionV3 {
+    let cache = Cache::user();
+    if let Err(err) = assets::ensure(&cache, &Manifest::bundled(), "inception_v3") {
+        panic!("could not fetch InceptionV3 through the asset pipeline: {err}");
+    }
+    InceptionV3::load(
+        &cache.converted("inception_v3", INCEPTION_V3_FILE),
+        &cache.member("inception_v3", TORCHSCRIPT_MEMBER),
+        &Device::flex(),
+    )
+    .unwrap()
+}
+
+/// The fixed pattern of tests/reference/inception_v3_reference.py.
+fn pattern(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        Rgb([
+            ((x * 37 + y * 11) % 256) as u8,
+            ((x * 5 + y * 29) % 256) as u8,
+            ((x * y * 3) % 256) as u8,
+        ])
+    })
+}
+
+fn input(rgb: &RgbImage) -> Tensor<4> {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    Tensor::from_data(
+        TensorData::new(inception_v3::to_input(rgb.as_raw(), w, h), [1, 3, h, w]),
+        &Device::flex(),
+    )
+}
+
+fn scalar(tensor: Tensor<1>) -> f32 {
+    tensor.into_data().as_slice::<f32>().unwrap()[0]
+}
+
+#[test]
+fn inception_v3_activations_match_the_numpy_reference() {
+    let net = net();
+    let fixture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/inception_v3_activations.txt"),
+    )
+    .unwrap();
+    let rows: Vec<Vec<&str>> = fixture
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let wanted: Vec<usize> = rows
+        .iter()
+        .map(|r| inception_v3::tap_index(r[0]).unwrap())
+        .collect();
+    let taps = net.features(input(&pattern(96, 80)), &wanted);
+    for (row, tap) in rows.iter().zip(taps) {
+        let num = |i: usize| row[i].parse::<f64>().unwrap();
+        let dims = tap.dims();
+        assert_eq!(
+            [dims[1], dims[2], dims[3]],
+            [num(1) as usize, num(2) as usize, num(3) as usize],
+            "{}",
+            row[0]
+        );
+        let values: Vec<f64> = tap
+            .into_data()
+            .as_slice::<f32>()
+            .unwrap()
+            .iter()
+            .map(|v| f64::from(*v))
+            .collect();
+        let sum: f64 = values.iter().sum();
+        let squares: f64 = values.iter().map(|v| v * v).sum();
+        // Tolerance: f32 with folded batch norm through up to 94 layers vs float64 NumPy.
+        assert!(
+            (sum - num(4)).abs() <= 1e-3 * num(4).abs(),
+            "{} sum {sum} vs {}",
+            row[0],
+            num(4)
+        );
+        assert!(
+            (squares - num(5)).abs() <= 2e-3 * num(5).abs(),
+            "{} squares",
+            row[0]
+        );
+        for i in 0..8 {
+            let got = values[(i * 7919) % values.len()];
+            let want = num(6 + i);
+            assert!(
+                (got - want).abs() <= 2e-3 * want.abs() + 2e-3,
+                "{} value {i}: {got} vs {want}",
+                row[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn octave_shapes_are_the_books() {
+    let (shapes, note) = octave_shapes([300, 451], 3, 1.4);
+    assert_eq!(shapes, [[153, 230], [214, 322], [300, 451]]);
+    assert!(note.is_none());
+    // A 128 px image: the book's smallest octave (65 px) is below InceptionV3's 75.
+    let (shapes, note) = octave_shapes([128, 192], 3, 1.4);
+    assert_eq!(shapes.last(), Some(&[128, 192]));
+    assert!(
+        shapes.iter().all(|s| s[0] >= 75 && s[1] >= 75),
+        "{shapes:?}"
+    );
+    assert!(note.unwrap().contains("75"));
+}
+
+#[test]
+fn tiny_maps_are_not_cropped_to_nothing() {
+    assert_eq!(crop_for(6, 9), 2);
+    assert_eq!(crop_for(4, 9), 0);
+    assert_eq!(crop_for(1, 1), 0);
+}
+
+#[test]
+fn tiles_cover_the_image_and_none_is_too_small() {
+    assert_eq!(tiles(300, 512), [0..300]);
+    assert_eq!(tiles(1000, 512), [0..512, 512..1000]);
+    // A 30 px remainder is moved back to make a 75 px tile.
+    assert_eq!(tiles(542, 512), [0..512, 467..542]);
+}
+
+#[test]
+fn a_zero_weight_removes_a_layer_and_a_step_raises_the_loss() {
+    let net = net();
+    let image = input(&pattern(96, 96));
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.layers = [0.0; 11];
+    settings.layers[4] = 1.0;
+    let one = scalar(dream_loss(&net, image.clone(), &settings));
+    settings.layers[5] = 0.0;
+    assert!((scalar(dream_loss(&net, image.clone(), &settings)) - one).abs() < 1e-6);
+    settings.layers[5] = 1.5;
+    let two = scalar(dream_loss(&net, image.clone(), &settings));
+    assert!(two > one, "{two} vs {one}");
+    // One normalised ascent step of 20 (the book's) raises the loss.
+    let tracked = image.clone().autodiff().require_grad();
+    let loss = dream_loss(&net, tracked.clone(), &settings);
+    let gradient = tracked.grad(&loss.backward()).unwrap();
+    let stepped = image + normalise(gradient, GradientNorm::L2).mul_scalar(20.0);
+    let after = scalar(dream_loss(&net, stepped, &settings));
+    assert!(after > two, "{after} vs {two}");
+}
+
+/// Runs a dream to its end; returns the losses, the last image and the events' note.
+fn dream(picture: RgbImage, settings: DreamSettings) -> (Vec<StepLoss>, egui::ColorImage, usize) {
+    let picture = Picture::from_rgb(picture, "test").unwrap();
+    let mut handle = job::start(picture, settings, None, None, Device::flex(), no_waker()).unwrap();
+    let mut losses = Vec::new();
+    let mut image = None;
+    let mut octaves = 0;
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(DreamEvent::Losses(l))) => losses.extend(l),
+            Some(JobMessage::Event(DreamEvent::Image { image: i })) => image = Some(i),
+            Some(JobMessage::Event(DreamEvent::Octave { .. })) => octaves += 1,
+            Some(JobMessage::Event(DreamEvent::Done { .. })) => break,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("job ended early: {other:?}"),
+        }
+    }
+    (losses, image.unwrap(), octaves)
+}
+
+#[test]
+fn no_steps_give_back_the_original() {
+    let original = pattern(140, 100);
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.iterations = 0;
+    let (losses, image, octaves) = dream(original.clone(), settings);
+    assert!(losses.is_empty());
+    assert_eq!(
+        octaves, 2,
+        "100 px: the 71 px octave clamps onto the 75 px one"
+    );
+    assert_eq!(image.size, [140, 100]);
+    let worst = image
+        .pixels
+        .iter()
+        .zip(original.pixels())
+        .flat_map(|(a, b)| {
+            [
+                a.r().abs_diff(b[0]),
+                a.g().abs_diff(b[1]),
+                a.b().abs_diff(b[2]),
+            ]
+        })
+        .max()
+        .unwrap();
+    assert!(
+        worst <= 1,
+        "lost detail must restore the original: off by {worst}"
+    );
+}
+
+#[test]
+fn a_128_px_image_dreams_without_nan_and_loss_rises() {
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.iterations = 4;
+    settings.max_loss = None;
+    let (losses, image, octaves) = dream(pattern(128, 128), settings);
+    assert_eq!(octaves, 3);
+    assert_eq!(losses.len(), 12);
+    assert!(losses.iter().all(|l| l.loss.is_finite()), "{losses:?}");
+    for octave in 0..3 {
+        let own: Vec<f32> = losses
+            .iter()
+            .filter(|l| l.octave == octave)
+            .map(|l| l.loss)
+            .collect();
+        assert!(own[3] > own[0], "octave {octave}: {own:?}");
+    }
+    assert_eq!(image.size, [128, 128]);
+}
+
+#[test]
+fn max_loss_stops_an_octave_early_and_tiles_dream_too() {
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.octaves = 1;
+    settings.iterations = 30;
+    settings.max_loss = Some(0.0);
+    settings.tile = Some(96);
+    let (losses, image, _) = dream(pattern(160, 120), settings);
+    assert_eq!(losses.len(), 1, "stops after the first step past max_loss");
+    assert!(losses[0].loss.is_finite());
+    assert_eq!(image.size, [160, 120]);
+}
+
+#[test]
+fn cancel_stops_within_a_step() {
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.iterations = 100_000;
+    settings.max_loss = None;
+    let picture = Picture::from_rgb(pattern(96, 96), "test").unwrap();
+    let mut handle = job::start(picture, settings, None, None, Device::flex(), no_waker()).unwrap();
+    let mut secs_per_step = None;
+    while secs_per_step.is_none() {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(DreamEvent::Progress {
+                secs_per_step: s, ..
+            })) => secs_per_step = Some(s),
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("job ended early: {other:?}"),
+        }
+    }
+    let step = Duration::from_secs_f32(secs_per_step.unwrap());
+    let asked = Instant::now();
+    handle.cancel();
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Cancelled) => break,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("expected Cancelled, got {other:?}"),
+        }
+    }
+    let took = asked.elapsed();
+    assert!(
+        took < step * 2 + Duration::from_secs(2),
+        "{took:?} for steps of {step:?}"
+    );
+}
