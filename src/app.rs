@@ -11,6 +11,7 @@ use crate::backend::{BackendRequest, ComputeBackend};
 use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
 use crate::techniques::Technique;
+use crate::techniques::dream::panel::DreamPanel;
 use crate::techniques::style::panel::StylePanel;
 use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::{AssetBoard, AssetState};
@@ -101,6 +102,9 @@ pub struct StudioApp {
     style: StylePanel,
     /// With --style-run: settle once this many iterations are shown.
     wait_for_style: Option<usize>,
+    dream: DreamPanel,
+    /// With --dream-run: settle once this many steps are shown.
+    wait_for_dream: Option<usize>,
 }
 
 impl StudioApp {
@@ -132,6 +136,10 @@ impl StudioApp {
         if options.style_run.is_some() {
             style.run_when_ready(options.style_height);
         }
+        let mut dream = DreamPanel::new(backend.device(), Arc::clone(&waker));
+        if let Some(steps) = options.dream_run {
+            dream.run_when_ready(steps);
+        }
         let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
         assets.window_open = options.assets_window;
         Self {
@@ -152,6 +160,8 @@ impl StudioApp {
             wait_for_vae,
             style,
             wait_for_style: options.style_run,
+            dream,
+            wait_for_dream: options.dream_run,
         }
     }
 
@@ -187,6 +197,7 @@ impl StudioApp {
         match technique {
             Technique::Vae => return self.vae.ui(ui),
             Technique::Style => return self.style.ui(ui),
+            Technique::DeepDream => return self.dream.ui(ui),
             _ => {}
         }
         let Some(line) = technique.not_built_line() else {
@@ -243,7 +254,10 @@ impl StudioApp {
             && (!self.wait_for_vae || self.vae.is_settled())
             && self
                 .wait_for_style
-                .is_none_or(|n| self.style.has_reached(n));
+                .is_none_or(|n| self.style.has_reached(n))
+            && self
+                .wait_for_dream
+                .is_none_or(|n| self.dream.has_reached(n));
         if settled && let Some(Screenshot::Pending(path)) = self.screenshot.take() {
             let ctx_for_close = ctx.clone();
             ctx.request_screenshot(move |image| {
@@ -286,6 +300,7 @@ impl eframe::App for StudioApp {
         }
         self.vae.poll(&ctx);
         self.style.poll(&ctx);
+        self.dream.poll(&ctx);
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));

@@ -63,6 +63,10 @@ pub struct GuiOptions {
     /// With --style-run: the output height in px.
     #[arg(long, value_name = "PX", default_value_t = 128)]
     pub style_height: u32,
+    /// Start DeepDream (book settings, default photo) at once; with
+    /// --screenshot, capture once this many steps are shown.
+    #[arg(long, value_name = "STEPS")]
+    pub dream_run: Option<usize>,
     /// Open the assets window at start.
     #[arg(long)]
     pub assets_window: bool,

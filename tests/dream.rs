@@ -4,7 +4,6 @@
 
 #![expect(
     clippy::cast_possible_truncation,
-    clippy::cast_precision_loss,
     clippy::cast_sign_loss,
     reason = "test patterns and fixture numbers"
 )]
@@ -144,7 +143,8 @@ fn tiny_maps_are_not_cropped_to_nothing() {
 
 #[test]
 fn tiles_cover_the_image_and_none_is_too_small() {
-    assert_eq!(tiles(300, 512), [0..300]);
+    assert_eq!(tiles(300, 512).len(), 1);
+    assert_eq!(tiles(300, 512)[0], 0..300);
     assert_eq!(tiles(1000, 512), [0..512, 512..1000]);
     // A 30 px remainder is moved back to make a 75 px tile.
     assert_eq!(tiles(542, 512), [0..512, 467..542]);

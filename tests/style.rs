@@ -332,13 +332,13 @@ fn coarse_to_fine_runs_each_scale_and_keeps_counting() {
     loop {
         match handle.recv_blocking() {
             Some(JobMessage::Event(StyleEvent::Scale { height, width, .. })) => {
-                heights.push((width, height))
+                heights.push((width, height));
             }
             Some(JobMessage::Event(StyleEvent::Losses(l))) => {
-                iterations.extend(l.iter().map(|l| l.iteration))
+                iterations.extend(l.iter().map(|l| l.iteration));
             }
             Some(JobMessage::Event(StyleEvent::Image { image, .. })) => {
-                last_image = Some(image.size)
+                last_image = Some(image.size);
             }
             Some(JobMessage::Event(StyleEvent::Done { .. })) => break,
             Some(JobMessage::Event(_)) => {}

@@ -48,7 +48,7 @@ impl ConvBn {
 /// One step of a branch.
 #[derive(Clone, Debug)]
 enum Op {
-    Conv(ConvBn),
+    Conv(Box<ConvBn>),
     /// 3×3 max pooling with this stride and padding.
     MaxPool {
         stride: usize,
@@ -88,15 +88,19 @@ fn run(ops: &[Op], x: Tensor<4>) -> Tensor<4> {
 #[derive(Clone, Debug)]
 enum Block {
     Concat(Vec<Vec<Op>>),
-    Expanded {
-        conv: ConvBn,
-        tower: ConvBn,
-        tower_heads: [ConvBn; 2],
-        tower_1: [ConvBn; 2],
-        tower_1_heads: [ConvBn; 2],
-        pool: Op,
-        pool_conv: ConvBn,
-    },
+    Expanded(Box<Expanded>),
+}
+
+/// The branches of an "E" block (mixed9, mixed10).
+#[derive(Clone, Debug)]
+struct Expanded {
+    conv: ConvBn,
+    tower: ConvBn,
+    tower_heads: [ConvBn; 2],
+    tower_1: [ConvBn; 2],
+    tower_1_heads: [ConvBn; 2],
+    pool: Op,
+    pool_conv: ConvBn,
 }
 
 impl Block {
@@ -105,15 +109,16 @@ impl Block {
             Self::Concat(branches) => {
                 Tensor::cat(branches.iter().map(|b| run(b, x.clone())).collect(), 1)
             }
-            Self::Expanded {
-                conv,
-                tower,
-                tower_heads,
-                tower_1,
-                tower_1_heads,
-                pool,
-                pool_conv,
-            } => {
+            Self::Expanded(block) => {
+                let Expanded {
+                    conv,
+                    tower,
+                    tower_heads,
+                    tower_1,
+                    tower_1_heads,
+                    pool,
+                    pool_conv,
+                } = block.as_ref();
                 let a = tower.forward(x.clone());
                 let b = tower_1[1].forward(tower_1[0].forward(x.clone()));
                 Tensor::cat(
@@ -193,7 +198,7 @@ impl Parts<'_> {
     fn convs(&self, block: &str, names: &[&str]) -> Result<Vec<Op>, String> {
         names
             .iter()
-            .map(|n| self.conv(&format!("{block}.{n}")).map(Op::Conv))
+            .map(|n| self.conv(&format!("{block}.{n}")).map(ConvBn::into_op))
             .collect()
     }
 }
@@ -227,7 +232,7 @@ impl InceptionV3 {
             layouts: layouts.iter().map(|l| (l.path.as_str(), l)).collect(),
             device,
         };
-        let conv = |path: &str| parts.conv(path).map(Op::Conv);
+        let conv = |path: &str| parts.conv(path).map(ConvBn::into_op);
         let stem = vec![
             conv("conv")?,
             conv("conv_1")?,
@@ -298,7 +303,7 @@ impl InceptionV3 {
             ),
         ] {
             let c = |name: &str| parts.conv(&format!("{block}.{name}"));
-            blocks.push(Block::Expanded {
+            blocks.push(Block::Expanded(Box::new(Expanded {
                 conv: c("conv")?,
                 tower: c("tower_conv")?,
                 tower_heads: [c("tower_mixed_conv")?, c("tower_mixed_conv_1")?],
@@ -306,7 +311,7 @@ impl InceptionV3 {
                 tower_1_heads: [c("tower_1_mixed_conv")?, c("tower_1_mixed_conv_1")?],
                 pool,
                 pool_conv: c("tower_2_conv")?,
-            });
+            })));
         }
         Ok(Self { stem, blocks })
     }
@@ -332,7 +337,7 @@ impl InceptionV3 {
 
 impl ConvBn {
     fn into_op(self) -> Op {
-        Op::Conv(self)
+        Op::Conv(Box::new(self))
     }
 }
 

@@ -78,10 +78,7 @@ impl Technique {
             Self::Text => {
                 "Not built yet: text generation arrives with its own issue (#7); nothing here runs."
             }
-            Self::DeepDream => {
-                "Not built yet: DeepDream arrives with its own issue (#4); nothing here runs."
-            }
-            Self::Style | Self::Vae => return None,
+            Self::DeepDream | Self::Style | Self::Vae => return None,
             Self::Gan => {
                 "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs."
             }

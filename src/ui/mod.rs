@@ -29,3 +29,14 @@ pub fn write_png(
     let (w, h) = (u32::try_from(w).unwrap_or(0), u32::try_from(h).unwrap_or(0));
     image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgba8)
 }
+
+/// A job's failure as a panel shows it: when memory ran out (a GPU's or the
+/// machine's), the panel's `hint` follows on its own line.
+pub fn with_memory_hint(text: &str, hint: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.contains("out of memory") || lower.contains("allocat") {
+        format!("{text}\nHint: the image does not fit in memory; {hint}.")
+    } else {
+        text.to_owned()
+    }
+}

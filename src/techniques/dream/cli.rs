@@ -114,7 +114,7 @@ pub fn run(args: &DreamArgs, device: Device) -> anyhow::Result<()> {
         args.preset.label(),
         layers.join(",")
     );
-    let zoom = (args.zoom_frames > 0).then(|| Zoom {
+    let zoom = (args.zoom_frames > 0).then_some(Zoom {
         frames: args.zoom_frames,
         factor: args.zoom,
         iterations: args.zoom_iterations,

@@ -87,6 +87,8 @@ pub enum DreamCommand {
     Save(PathBuf),
     /// Write the zoom frames (or the octave results) as an animated GIF.
     SaveGif(PathBuf),
+    /// Write the same frames as numbered PNGs into a folder.
+    SaveFrames(PathBuf),
 }
 
 /// Starts a dream on `device`; with `zoom`, frames go to `frames` when given.
@@ -107,7 +109,7 @@ pub fn start(
             steps: 0,
             rng: picture.rgb.width().into(),
         };
-        dream.run(ctx, &picture, zoom, frames)
+        dream.run(ctx, &picture, zoom, frames.as_deref())
     })
 }
 
@@ -129,7 +131,7 @@ impl Dream {
         ctx: &mut Ctx,
         picture: &Picture,
         zoom: Option<Zoom>,
-        frames: Option<PathBuf>,
+        frames: Option<&std::path::Path>,
     ) -> Result<(), JobError> {
         let started = Instant::now();
         self.rng ^= self.settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -305,10 +307,10 @@ impl Dream {
         net: &InceptionV3,
         mut image: Tensor<4>,
         zoom: &Zoom,
-        frames: Option<PathBuf>,
+        frames: Option<&std::path::Path>,
     ) -> Result<(), JobError> {
         let [_, _, h, w] = image.dims();
-        if let Some(dir) = &frames {
+        if let Some(dir) = frames {
             std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;
         }
         self.animation.clear();
@@ -338,7 +340,7 @@ impl Dream {
             self.show(ctx, image.clone(), false)?;
             self.current = to_rgb(image.clone())?;
             self.animation.push(self.current.clone());
-            let path = match &frames {
+            let path = match frames {
                 Some(dir) => {
                     let path = dir.join(format!("frame_{:04}.png", index + 1));
                     self.current.save(&path).map_err(anyhow::Error::from)?;
@@ -386,6 +388,15 @@ impl Dream {
                 crate::animation::write_gif(&self.animation, &path, 120)?;
                 ctx.send(DreamEvent::Saved(path))?;
             }
+            DreamCommand::SaveFrames(dir) => {
+                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
+                for (index, frame) in self.animation.iter().enumerate() {
+                    frame
+                        .save(dir.join(format!("frame_{index:04}.png")))
+                        .map_err(anyhow::Error::from)?;
+                }
+                ctx.send(DreamEvent::Saved(dir))?;
+            }
         }
         Ok(())
     }
@@ -393,6 +404,10 @@ impl Dream {
 
 /// Start..end ranges of tiles of at most `tile` covering `len`; the last one is
 /// moved back so that no tile is smaller than the network's minimum.
+#[expect(
+    clippy::single_range_in_vec_init,
+    reason = "a list of ranges, here of one"
+)]
 pub fn tiles(len: usize, tile: usize) -> Vec<std::ops::Range<usize>> {
     let tile = tile.max(inception_v3::MIN_SIDE);
     if len <= tile {

@@ -294,12 +294,7 @@ impl StylePanel {
     }
 }
 
-/// A failure as the panel says it, with a hint where one helps.
+/// A failure as the panel says it, with a hint when memory ran out.
 fn failure_hint(text: &str) -> String {
-    let lower = text.to_lowercase();
-    if lower.contains("out of memory") || lower.contains("allocat") {
-        format!("{text}\nHint: the image does not fit in memory; lower the output height.")
-    } else {
-        text.to_owned()
-    }
+    crate::ui::with_memory_hint(text, "lower the output height")
 }
