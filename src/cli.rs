@@ -94,6 +94,9 @@ pub enum Command {
     Dream(crate::techniques::dream::cli::DreamArgs),
     /// Neural style transfer of chapter 12.3: a photo painted in a painting's style.
     Style(crate::techniques::style::cli::StyleArgs),
+    /// Text generation of chapter 12.1 (train, generate).
+    #[command(subcommand)]
+    Text(crate::techniques::text::cli::TextCommandLine),
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
     #[command(subcommand)]
     Vae(crate::techniques::vae::cli::VaeCommandLine),
@@ -111,6 +114,7 @@ pub enum Command {
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum BenchTarget {
     Vae,
+    Text,
 }
 
 /// Parses the command line and runs it.
@@ -144,6 +148,10 @@ pub fn main() -> ExitCode {
             &args,
             compute_device(request),
         )),
+        Some(Command::Text(command)) => report(crate::techniques::text::cli::run(
+            &command,
+            compute_device(request),
+        )),
         Some(Command::Vae(command)) => report(crate::techniques::vae::cli::run(
             &command,
             compute_device(request),
@@ -153,6 +161,13 @@ pub fn main() -> ExitCode {
             batches,
         }) => report(crate::techniques::vae::cli::bench(
             compute_device(request),
+            batches,
+        )),
+        Some(Command::Bench {
+            technique: BenchTarget::Text,
+            batches,
+        }) => report(crate::techniques::text::cli::bench(
+            &compute_device(request),
             batches,
         )),
     }

@@ -4,6 +4,7 @@
 
 pub mod dream;
 pub mod style;
+pub mod text;
 pub mod vae;
 
 /// A tab of the studio.

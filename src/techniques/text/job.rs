@@ -1,0 +1,413 @@
+//! The text job: reads the corpus, builds the vocabulary and examples, trains
+//! the chosen model with RMSprop, samples at the book's temperatures after
+//! every epoch, then keeps serving generation and next-token requests until
+//! dropped. The only text code that spawns a thread or reads tensors back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use burn::optim::{GradientsParams, RmsPropConfig};
+use burn::tensor::Device;
+
+use super::corpus::{self, CorpusSource, CorpusStats};
+use super::model::{CharLstm, LstmConfig, TransformerConfig, TransformerLm, masked_cross_entropy};
+use super::vectorize::{CharVocab, WordVocab};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+
+/// Which language model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum ModelKind {
+    /// 2nd edition: word-level Transformer decoder.
+    #[default]
+    Transformer,
+    /// 1st edition: character-level LSTM.
+    Lstm,
+}
+
+/// Everything about a training run; `book` gives the book's values.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TextConfig {
+    pub kind: ModelKind,
+    pub transformer: TransformerConfig,
+    pub lstm_hidden: usize,
+    pub lstm_length: usize,
+    pub lstm_step: usize,
+    pub batch_size: usize,
+    pub epochs: usize,
+    /// RMSprop's learning rate (Transformer: Keras' default 1e-3; LSTM: 0.01).
+    pub learning_rate: f64,
+    /// Sample prompt after each epoch (LSTM: empty = a random 60-character window of the text).
+    pub prompt: String,
+    /// Tokens per epoch sample (words or characters).
+    pub sample_length: usize,
+    pub temperatures: Vec<f32>,
+    pub seed: u64,
+}
+
+impl TextConfig {
+    pub fn book(kind: ModelKind) -> Self {
+        match kind {
+            ModelKind::Transformer => Self {
+                kind,
+                transformer: TransformerConfig::book(),
+                lstm_hidden: 128,
+                lstm_length: 60,
+                lstm_step: 3,
+                batch_size: 256,
+                epochs: 200,
+                learning_rate: 1e-3,
+                prompt: "this movie".into(),
+                sample_length: 50,
+                temperatures: vec![0.2, 0.5, 0.7, 1.0, 1.5],
+                seed: 7,
+            },
+            ModelKind::Lstm => Self {
+                kind,
+                batch_size: 128,
+                epochs: 60,
+                learning_rate: 0.01,
+                prompt: String::new(),
+                sample_length: 400,
+                temperatures: vec![0.2, 0.5, 1.0, 1.2],
+                ..Self::book(ModelKind::Transformer)
+            },
+        }
+    }
+}
+
+/// One batch's loss.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchLoss {
+    pub at_epoch: f32,
+    pub loss: f32,
+}
+
+/// A generated text and how repetitive it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    pub temperature: f32,
+    pub text: String,
+    /// Share of repeated word trigrams.
+    pub repetition: f32,
+}
+
+/// A candidate next token, before and after reweighting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate {
+    pub token: String,
+    pub before: f32,
+    pub after: f32,
+}
+
+/// How to pick tokens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sampling {
+    pub temperature: f32,
+    /// 0 = off.
+    pub top_k: usize,
+    /// 1 = off.
+    pub top_p: f32,
+}
+
+/// What the text job tells its panel.
+#[derive(Debug)]
+pub enum TextEvent {
+    Loaded {
+        stats: CorpusStats,
+        vocabulary: usize,
+        examples: usize,
+        notices: Vec<String>,
+    },
+    Started {
+        epochs: usize,
+        batches_per_epoch: usize,
+    },
+    Progress {
+        epoch: usize,
+        batch: usize,
+    },
+    Losses(Vec<BatchLoss>),
+    EpochDone {
+        epoch: usize,
+        loss: f32,
+        secs: f32,
+        samples: Vec<Sample>,
+    },
+    TrainingDone,
+    /// One more token of request `id`.
+    Token {
+        id: u64,
+        text: String,
+    },
+    Generated {
+        id: u64,
+        repetition: f32,
+        tokens_per_sec: f32,
+    },
+    NextToken {
+        id: u64,
+        candidates: Vec<Candidate>,
+    },
+    /// A request could not be served (e.g. a prompt of unknown words); the job goes on.
+    Refused {
+        id: u64,
+        reason: String,
+    },
+    Saved(PathBuf),
+}
+
+/// What the panel can ask of the job.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TextCommand {
+    Generate {
+        id: u64,
+        prompt: String,
+        length: usize,
+        sampling: Sampling,
+        seed: u64,
+    },
+    NextToken {
+        id: u64,
+        prompt: String,
+        sampling: Sampling,
+    },
+    /// Abandon the generation in progress.
+    StopGenerating,
+    LearningRate(f64),
+    StopTraining,
+    Save(PathBuf),
+}
+
+/// What to do: train, or serve a saved model.
+#[derive(Clone, Debug)]
+pub enum TextStart {
+    Train { config: TextConfig, corpus: CorpusSource },
+    Load(PathBuf),
+}
+
+/// The model and its vocabulary.
+pub(super) enum Net {
+    Words(TransformerLm, WordVocab),
+    Chars(CharLstm, CharVocab),
+}
+
+/// Starts the job on `device`.
+pub fn start(start: TextStart, device: Device, waker: Waker) -> std::io::Result<JobHandle<TextEvent, TextCommand>> {
+    JobBuilder::new("text").waker(waker).spawn(move |ctx: &mut JobContext<TextEvent, TextCommand>| {
+        let mut session = match start {
+            TextStart::Train { config, corpus } => {
+                let corpus = corpus::load(&corpus)?;
+                let mut session = Session::new(config, &corpus.documents, device);
+                let examples = session.examples(&corpus.documents);
+                if examples.is_empty() {
+                    return Err(anyhow::anyhow!(
+                        "the corpus is smaller than one training sequence; give it more text"
+                    )
+                    .into());
+                }
+                ctx.send(TextEvent::Loaded {
+                    stats: corpus.stats(),
+                    vocabulary: session.vocabulary(),
+                    examples: examples.len(),
+                    notices: corpus.notices.clone(),
+                })?;
+                session.sample_seed = session.pick_seed(&corpus.documents);
+                session.train(ctx, &examples)?;
+                session
+            }
+            TextStart::Load(dir) => {
+                let session = Session::load(&dir, device)?;
+                ctx.send(TextEvent::Loaded {
+                    stats: CorpusStats::default(),
+                    vocabulary: session.vocabulary(),
+                    examples: 0,
+                    notices: Vec::new(),
+                })?;
+                session
+            }
+        };
+        ctx.send(TextEvent::TrainingDone)?;
+        loop {
+            if ctx.is_cancelled() {
+                return Err(JobError::Cancelled);
+            }
+            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
+                session.handle(ctx, command)?;
+            }
+        }
+    })
+}
+
+/// A model with its vocabulary and settings.
+pub(super) struct Session {
+    pub(super) config: TextConfig,
+    pub(super) device: Device,
+    pub(super) net: Net,
+    pub(super) learning_rate: f64,
+    /// The prompt of the per-epoch samples.
+    pub(super) sample_seed: String,
+}
+
+impl Session {
+    fn new(config: TextConfig, documents: &[String], device: Device) -> Self {
+        device.seed(config.seed);
+        let autodiff = device.clone().autodiff();
+        let net = match config.kind {
+            ModelKind::Transformer => {
+                let vocab = WordVocab::build(documents, config.transformer.vocab_size);
+                let sizes = TransformerConfig {
+                    vocab_size: vocab.len(),
+                    ..config.transformer.clone()
+                };
+                Net::Words(sizes.init(&autodiff), vocab)
+            }
+            ModelKind::Lstm => {
+                let vocab = CharVocab::build(&super::vectorize::char_text(documents));
+                let sizes = LstmConfig {
+                    vocab_size: vocab.len(),
+                    hidden: config.lstm_hidden,
+                    sequence_length: config.lstm_length,
+                    step: config.lstm_step,
+                };
+                Net::Chars(sizes.init(&autodiff), vocab)
+            }
+        };
+        Self {
+            learning_rate: config.learning_rate,
+            sample_seed: config.prompt.clone(),
+            config,
+            device,
+            net,
+        }
+    }
+
+    fn vocabulary(&self) -> usize {
+        match &self.net {
+            Net::Words(_, v) => v.len(),
+            Net::Chars(_, v) => v.len(),
+        }
+    }
+
+    fn examples(&self, documents: &[String]) -> data::Examples {
+        match &self.net {
+            Net::Words(_, vocab) => data::word_examples(documents, vocab, self.config.transformer.sequence_length),
+            Net::Chars(_, vocab) => data::char_examples(documents, vocab, self.config.lstm_length, self.config.lstm_step),
+        }
+    }
+
+    /// The epoch samples' prompt: the configured one, or for the LSTM with none
+    /// a random window of the text (1st edition).
+    fn pick_seed(&self, documents: &[String]) -> String {
+        if !self.config.prompt.is_empty() {
+            return self.config.prompt.clone();
+        }
+        let text: Vec<char> = super::vectorize::char_text(documents).chars().collect();
+        let length = self.config.lstm_length.min(text.len());
+        let mut rng = super::sampling::Rng(self.config.seed);
+        let start = usize::try_from(rng.next_u64() % (text.len() - length + 1) as u64).unwrap_or(0);
+        text[start..start + length].iter().collect()
+    }
+
+    fn train(&mut self, ctx: &mut JobContext<TextEvent, TextCommand>, examples: &data::Examples) -> Result<(), JobError> {
+        let batch = self.config.batch_size.max(1);
+        let batches = examples.len().div_ceil(batch);
+        ctx.send(TextEvent::Started {
+            epochs: self.config.epochs,
+            batches_per_epoch: batches,
+        })?;
+        let mut optimizer = RmsPropConfig::new()
+            .with_alpha(0.9)
+            .with_momentum(0.0)
+            .with_epsilon(1e-7)
+            .init();
+        let autodiff = self.device.clone().autodiff();
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut state = self.config.seed | 1;
+        let mut pending = Vec::new();
+        for epoch in 0..self.config.epochs {
+            let started = Instant::now();
+            data::shuffle(&mut order, &mut state);
+            let mut sum = 0.0f64;
+            for (index, chunk) in order.chunks(batch).enumerate() {
+                ctx.checkpoint()?;
+                let mut stop = false;
+                for command in ctx.commands().collect::<Vec<_>>() {
+                    stop |= command == TextCommand::StopTraining;
+                    self.handle(ctx, command)?;
+                }
+                if stop {
+                    return Ok(());
+                }
+                let (inputs, targets, mask) = examples.batch(chunk, &autodiff);
+                let lr = self.learning_rate;
+                let loss = match &mut self.net {
+                    Net::Words(model, _) => {
+                        let logits = model.forward(inputs);
+                        let [b, t, v] = logits.dims();
+                        let loss = masked_cross_entropy(logits.reshape([b * t, v]), targets, mask);
+                        let value = read_f32(loss.clone().detach())?[0];
+                        let grads = GradientsParams::from_grads(loss.backward(), &*model);
+                        *model = optimizer.step(lr, model.clone(), grads);
+                        value
+                    }
+                    Net::Chars(model, _) => {
+                        let loss = masked_cross_entropy(model.forward(inputs), targets, mask);
+                        let value = read_f32(loss.clone().detach())?[0];
+                        let grads = GradientsParams::from_grads(loss.backward(), &*model);
+                        *model = optimizer.step(lr, model.clone(), grads);
+                        value
+                    }
+                };
+                sum += f64::from(loss);
+                #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
+                let at_epoch = epoch as f32 + (index + 1) as f32 / batches as f32;
+                pending.push(BatchLoss { at_epoch, loss });
+                if ctx.progress(|| TextEvent::Progress { epoch, batch: index + 1 }) {
+                    ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
+                }
+            }
+            ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
+            let secs = started.elapsed().as_secs_f32();
+            let samples = self.epoch_samples()?;
+            #[expect(clippy::cast_possible_truncation, clippy::cast_precision_loss, reason = "a mean for display")]
+            let loss = (sum / batches as f64) as f32;
+            ctx.send(TextEvent::EpochDone {
+                epoch: epoch + 1,
+                loss,
+                secs,
+                samples,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, ctx: &mut JobContext<TextEvent, TextCommand>, command: TextCommand) -> Result<(), JobError> {
+        match command {
+            TextCommand::Generate {
+                id,
+                prompt,
+                length,
+                sampling,
+                seed,
+            } => self.stream(ctx, id, &prompt, length, sampling, seed),
+            TextCommand::NextToken { id, prompt, sampling } => match self.candidates(&prompt, sampling, 12) {
+                Ok(candidates) => ctx.send(TextEvent::NextToken { id, candidates }),
+                Err(reason) => ctx.send(TextEvent::Refused { id, reason }),
+            },
+            TextCommand::Save(dir) => {
+                self.save(&dir)?;
+                ctx.send(TextEvent::Saved(dir))
+            }
+            TextCommand::LearningRate(lr) => {
+                self.learning_rate = lr;
+                Ok(())
+            }
+            TextCommand::StopGenerating | TextCommand::StopTraining => Ok(()),
+        }
+    }
+}
+
+mod data;
+mod generate;
+mod store;
+pub use data::{Examples, char_examples, word_examples};

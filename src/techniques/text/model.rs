@@ -1,0 +1,244 @@
+//! The two language models of chapter 12.1, in burn: the 2nd edition's word
+//! Transformer decoder and the 1st edition's character LSTM, with their
+//! losses. No threads, no read-backs.
+
+use burn::module::{Module, Param};
+use burn::nn::{
+    Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
+};
+use burn::tensor::activation::{log_softmax, relu, sigmoid, softmax, tanh};
+use burn::tensor::{Bool, Device, Int, Tensor, s};
+
+/// Keras' default kernel initialiser for dense layers.
+const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
+
+fn dense(from: usize, to: usize, bias: bool, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(from, to)
+        .with_bias(bias)
+        .with_initializer(GLOROT)
+        .init(device);
+    layer.bias = layer.bias.map(|b| Param::from_tensor(b.val().zeros_like()));
+    layer
+}
+
+/// Glorot-uniform bounds for a [from, to] kernel, for layers burn initialises itself.
+#[expect(clippy::cast_precision_loss, reason = "layer sizes")]
+fn glorot(from: usize, to: usize) -> Initializer {
+    let bound = (6.0 / (from + to) as f64).sqrt();
+    Initializer::Uniform {
+        min: -bound,
+        max: bound,
+    }
+}
+
+/// Sizes of the word model (book: vocabulary 15 000, sequence 100, embed 256,
+/// dense 2048, 2 heads of key size 256).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TransformerConfig {
+    pub vocab_size: usize,
+    pub sequence_length: usize,
+    pub embed_dim: usize,
+    pub dense_dim: usize,
+    pub num_heads: usize,
+}
+
+impl TransformerConfig {
+    pub fn book() -> Self {
+        Self {
+            vocab_size: 15_000,
+            sequence_length: 100,
+            embed_dim: 256,
+            dense_dim: 2048,
+            num_heads: 2,
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> TransformerLm {
+        let e = self.embed_dim;
+        let attention = || Attention::new(e, self.num_heads, e, device);
+        let norm = || LayerNormConfig::new(e).with_epsilon(1e-3).init(device);
+        TransformerLm {
+            tokens: EmbeddingConfig::new(self.vocab_size, e)
+                .with_initializer(Initializer::Uniform { min: -0.05, max: 0.05 })
+                .init(device),
+            positions: EmbeddingConfig::new(self.sequence_length, e)
+                .with_initializer(Initializer::Uniform { min: -0.05, max: 0.05 })
+                .init(device),
+            attention_1: attention(),
+            norm_1: norm(),
+            attention_2: attention(),
+            norm_2: norm(),
+            dense_1: dense(e, self.dense_dim, true, device),
+            dense_2: dense(self.dense_dim, e, true, device),
+            norm_3: norm(),
+            output: dense(e, self.vocab_size, true, device),
+        }
+    }
+}
+
+/// Keras' `MultiHeadAttention(num_heads, key_dim)`: every head projects to
+/// `key_dim` (not embed / heads), then one dense layer mixes the heads back.
+#[derive(Module, Debug)]
+pub struct Attention {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    out: Linear,
+    heads: usize,
+    key_dim: usize,
+}
+
+impl Attention {
+    fn new(embed: usize, heads: usize, key_dim: usize, device: &Device) -> Self {
+        Self {
+            query: dense(embed, heads * key_dim, true, device),
+            key: dense(embed, heads * key_dim, true, device),
+            value: dense(embed, heads * key_dim, true, device),
+            out: dense(heads * key_dim, embed, true, device),
+            heads,
+            key_dim,
+        }
+    }
+
+    /// Causal self-attention over [batch, time, embed].
+    fn forward(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
+        let [batch, time, _] = x.dims();
+        let split = |t: Tensor<3>| -> Tensor<4> {
+            t.reshape([batch, time, self.heads, self.key_dim]).swap_dims(1, 2)
+        };
+        let q = split(self.query.forward(x));
+        let k = split(self.key.forward(context.clone()));
+        let v = split(self.value.forward(context));
+        #[expect(clippy::cast_precision_loss, reason = "head sizes")]
+        let scale = 1.0 / (self.key_dim as f64).sqrt();
+        let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
+        let future: Tensor<4, Bool> = Tensor::<2, Bool>::tril_mask([time, time], 0, &scores.device())
+            .reshape([1, 1, time, time])
+            .expand([batch, self.heads, time, time]);
+        let weights = softmax(scores.mask_fill(future, -1e9), 3);
+        let mixed = weights.matmul(v).swap_dims(1, 2).reshape([batch, time, self.heads * self.key_dim]);
+        self.out.forward(mixed)
+    }
+}
+
+/// PositionalEmbedding → TransformerDecoder → Dense(vocab).
+#[derive(Module, Debug)]
+pub struct TransformerLm {
+    tokens: Embedding,
+    positions: Embedding,
+    attention_1: Attention,
+    norm_1: LayerNorm,
+    attention_2: Attention,
+    norm_2: LayerNorm,
+    dense_1: Linear,
+    dense_2: Linear,
+    norm_3: LayerNorm,
+    output: Linear,
+}
+
+impl TransformerLm {
+    /// Logits [batch, time, vocab] for token ids [batch, time] (time ≤ sequence length).
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        let [batch, time] = tokens.dims();
+        let device = tokens.device();
+        let positions = Tensor::<1, Int>::arange(0..i64::try_from(time).unwrap_or(0), &device)
+            .reshape([1, time])
+            .expand([batch, time]);
+        let x = self.tokens.forward(tokens) + self.positions.forward(positions);
+        // The book feeds the embeddings as the decoder's "encoder output" too:
+        // both attentions see x, and both are causal here (see the README).
+        let a1 = self.norm_1.forward(x.clone() + self.attention_1.forward(x.clone(), x.clone()));
+        let a2 = self.norm_2.forward(a1.clone() + self.attention_2.forward(a1, x));
+        let projected = self.dense_2.forward(relu(self.dense_1.forward(a2.clone())));
+        let h = self.norm_3.forward(a2 + projected);
+        self.output.forward(h)
+    }
+}
+
+/// Sizes of the character model (1st edition: LSTM 128, sequences of 60).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LstmConfig {
+    pub vocab_size: usize,
+    pub hidden: usize,
+    pub sequence_length: usize,
+    pub step: usize,
+}
+
+impl LstmConfig {
+    pub fn book(vocab_size: usize) -> Self {
+        Self {
+            vocab_size,
+            hidden: 128,
+            sequence_length: 60,
+            step: 3,
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> CharLstm {
+        let gates = 4 * self.hidden;
+        let mut bias = vec![0.0f32; gates];
+        // Keras' unit_forget_bias: the forget gate starts open.
+        bias[self.hidden..2 * self.hidden].fill(1.0);
+        CharLstm {
+            input: EmbeddingConfig::new(self.vocab_size, gates)
+                .with_initializer(glorot(self.vocab_size, gates))
+                .init(device),
+            recurrent: LinearConfig::new(self.hidden, gates)
+                .with_bias(false)
+                .with_initializer(glorot(self.hidden, gates))
+                .init(device),
+            bias: Param::from_tensor(Tensor::from_data(
+                burn::tensor::TensorData::new(bias, [gates]),
+                device,
+            )),
+            output: dense(self.hidden, self.vocab_size, true, device),
+            hidden: self.hidden,
+        }
+    }
+}
+
+/// LSTM(128) over one-hot characters → Dense(chars). The one-hot input times
+/// the kernel is a row lookup, so the input kernel is an embedding table;
+/// gates in Keras' order i, f, c, o.
+#[derive(Module, Debug)]
+pub struct CharLstm {
+    input: Embedding,
+    recurrent: Linear,
+    bias: Param<Tensor<1>>,
+    output: Linear,
+    hidden: usize,
+}
+
+impl CharLstm {
+    /// Logits [batch, chars] for the character after each sequence [batch, time].
+    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+        let [batch, time] = tokens.dims();
+        let n = self.hidden;
+        let projected = self.input.forward(tokens) + self.bias.val().reshape([1, 1, 4 * n]);
+        let device = projected.device();
+        let mut h = Tensor::<2>::zeros([batch, n], &device);
+        let mut c = Tensor::<2>::zeros([batch, n], &device);
+        for t in 0..time {
+            let x: Tensor<2> = projected.clone().slice(s![.., t..=t, ..]).reshape([batch, 4 * n]);
+            let gates = x + self.recurrent.forward(h);
+            let i = sigmoid(gates.clone().slice(s![.., 0..n]));
+            let f = sigmoid(gates.clone().slice(s![.., n..2 * n]));
+            let g = tanh(gates.clone().slice(s![.., 2 * n..3 * n]));
+            let o = sigmoid(gates.slice(s![.., 3 * n..4 * n]));
+            c = f * c + i * g;
+            h = o * tanh(c.clone());
+        }
+        self.output.forward(h)
+    }
+}
+
+/// Mean cross-entropy of `logits` [n, vocab] against `targets` [n], counting
+/// only rows where `weights` [n] is 1 (the Keras padding mask).
+pub fn masked_cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>, weights: Tensor<1>) -> Tensor<1> {
+    let [n, _] = logits.dims();
+    let picked: Tensor<1> = log_softmax(logits, 1)
+        .gather(1, targets.reshape([n, 1]))
+        .reshape([n]);
+    let total = weights.clone().sum().clamp_min(1.0);
+    (picked * weights).sum().neg() / total
+}
