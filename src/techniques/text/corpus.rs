@@ -13,7 +13,10 @@ pub const REVIEWS_FILE: &str = "rotten_tomatoes_corpus_full.csv";
 #[derive(Clone, Debug, PartialEq)]
 pub enum CorpusSource {
     /// Rotten Tomatoes critic snippets (fresh and rotten), plot summaries optional.
-    Reviews { plots: bool, limit: Option<usize> },
+    Reviews {
+        plots: bool,
+        limit: Option<usize>,
+    },
     File(PathBuf),
     Folder(PathBuf),
     /// Documents given directly (tests).
@@ -63,9 +66,12 @@ pub fn load(source: &CorpusSource) -> anyhow::Result<Corpus> {
             let cache = Cache::user();
             assets::ensure(&cache, &Manifest::bundled(), "reviews")?;
             let path = cache.converted("reviews", REVIEWS_FILE);
-            let text = std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             let rows = parse_csv(&text);
-            let header = rows.first().ok_or_else(|| anyhow::anyhow!("the review file is empty"))?;
+            let header = rows
+                .first()
+                .ok_or_else(|| anyhow::anyhow!("the review file is empty"))?;
             let column = |name: &str| header.iter().position(|h| h == name);
             let (Some(category), Some(body)) = (column("category"), column("text")) else {
                 anyhow::bail!("the review file lacks its category and text columns");
@@ -113,14 +119,18 @@ fn read_text_file(path: &Path, corpus: &mut Corpus) -> anyhow::Result<()> {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
-            corpus.notices.push(format!("{name}: not UTF-8; decoded with replacement characters"));
+            corpus.notices.push(format!(
+                "{name}: not UTF-8; decoded with replacement characters"
+            ));
             String::from_utf8_lossy(err.as_bytes()).into_owned()
         }
     };
     let normalised = text.replace("\r\n", "\n");
-    corpus
-        .documents
-        .extend(normalised.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")));
+    corpus.documents.extend(
+        normalised
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")),
+    );
     Ok(())
 }
 
@@ -140,7 +150,10 @@ fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
         let path = entry.path();
         if path.is_dir() {
             collect_txt(&path, out)?;
-        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")) {
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+        {
             out.push(path);
         }
     }
@@ -207,7 +220,9 @@ mod tests {
         let corpus = load(&CorpusSource::File(latin1)).unwrap();
         assert_eq!(corpus.documents, ["caf\u{fffd} au lait was great"]);
         assert!(corpus.notices[0].contains("UTF-8"));
-        let err = load(&CorpusSource::Folder(dir.join("nothing"))).unwrap_err().to_string();
+        let err = load(&CorpusSource::Folder(dir.join("nothing")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nothing"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use burn::optim::{GradientsParams, RmsPropConfig};
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor};
 
 use super::corpus::{self, CorpusSource, CorpusStats};
 use super::model::{CharLstm, LstmConfig, TransformerConfig, TransformerLm, masked_cross_entropy};
@@ -15,7 +15,17 @@ use super::vectorize::{CharVocab, WordVocab};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 
 /// Which language model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub enum ModelKind {
     /// 2nd edition: word-level Transformer decoder.
     #[default]
@@ -181,7 +191,10 @@ pub enum TextCommand {
 /// What to do: train, or serve a saved model.
 #[derive(Clone, Debug)]
 pub enum TextStart {
-    Train { config: TextConfig, corpus: CorpusSource },
+    Train {
+        config: TextConfig,
+        corpus: CorpusSource,
+    },
     Load(PathBuf),
 }
 
@@ -192,50 +205,56 @@ pub(super) enum Net {
 }
 
 /// Starts the job on `device`.
-pub fn start(start: TextStart, device: Device, waker: Waker) -> std::io::Result<JobHandle<TextEvent, TextCommand>> {
-    JobBuilder::new("text").waker(waker).spawn(move |ctx: &mut JobContext<TextEvent, TextCommand>| {
-        let mut session = match start {
-            TextStart::Train { config, corpus } => {
-                let corpus = corpus::load(&corpus)?;
-                let mut session = Session::new(config, &corpus.documents, device);
-                let examples = session.examples(&corpus.documents);
-                if examples.is_empty() {
-                    return Err(anyhow::anyhow!(
-                        "the corpus is smaller than one training sequence; give it more text"
-                    )
-                    .into());
+pub fn start(
+    start: TextStart,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<TextEvent, TextCommand>> {
+    JobBuilder::new("text").waker(waker).spawn(
+        move |ctx: &mut JobContext<TextEvent, TextCommand>| {
+            let mut session = match start {
+                TextStart::Train { config, corpus } => {
+                    let corpus = corpus::load(&corpus)?;
+                    let mut session = Session::new(config, &corpus.documents, device);
+                    let examples = session.examples(&corpus.documents);
+                    if examples.is_empty() {
+                        return Err(anyhow::anyhow!(
+                            "the corpus is smaller than one training sequence; give it more text"
+                        )
+                        .into());
+                    }
+                    ctx.send(TextEvent::Loaded {
+                        stats: corpus.stats(),
+                        vocabulary: session.vocabulary(),
+                        examples: examples.len(),
+                        notices: corpus.notices.clone(),
+                    })?;
+                    session.sample_seed = session.pick_seed(&corpus.documents);
+                    session.train(ctx, &examples)?;
+                    session
                 }
-                ctx.send(TextEvent::Loaded {
-                    stats: corpus.stats(),
-                    vocabulary: session.vocabulary(),
-                    examples: examples.len(),
-                    notices: corpus.notices.clone(),
-                })?;
-                session.sample_seed = session.pick_seed(&corpus.documents);
-                session.train(ctx, &examples)?;
-                session
+                TextStart::Load(dir) => {
+                    let session = Session::load(&dir, device)?;
+                    ctx.send(TextEvent::Loaded {
+                        stats: CorpusStats::default(),
+                        vocabulary: session.vocabulary(),
+                        examples: 0,
+                        notices: Vec::new(),
+                    })?;
+                    session
+                }
+            };
+            ctx.send(TextEvent::TrainingDone)?;
+            loop {
+                if ctx.is_cancelled() {
+                    return Err(JobError::Cancelled);
+                }
+                if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
+                    session.handle(ctx, command)?;
+                }
             }
-            TextStart::Load(dir) => {
-                let session = Session::load(&dir, device)?;
-                ctx.send(TextEvent::Loaded {
-                    stats: CorpusStats::default(),
-                    vocabulary: session.vocabulary(),
-                    examples: 0,
-                    notices: Vec::new(),
-                })?;
-                session
-            }
-        };
-        ctx.send(TextEvent::TrainingDone)?;
-        loop {
-            if ctx.is_cancelled() {
-                return Err(JobError::Cancelled);
-            }
-            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
-                session.handle(ctx, command)?;
-            }
-        }
-    })
+        },
+    )
 }
 
 /// A model with its vocabulary and settings.
@@ -290,8 +309,15 @@ impl Session {
 
     fn examples(&self, documents: &[String]) -> data::Examples {
         match &self.net {
-            Net::Words(_, vocab) => data::word_examples(documents, vocab, self.config.transformer.sequence_length),
-            Net::Chars(_, vocab) => data::char_examples(documents, vocab, self.config.lstm_length, self.config.lstm_step),
+            Net::Words(_, vocab) => {
+                data::word_examples(documents, vocab, self.config.transformer.sequence_length)
+            }
+            Net::Chars(_, vocab) => data::char_examples(
+                documents,
+                vocab,
+                self.config.lstm_length,
+                self.config.lstm_step,
+            ),
         }
     }
 
@@ -308,7 +334,11 @@ impl Session {
         text[start..start + length].iter().collect()
     }
 
-    fn train(&mut self, ctx: &mut JobContext<TextEvent, TextCommand>, examples: &data::Examples) -> Result<(), JobError> {
+    fn train(
+        &mut self,
+        ctx: &mut JobContext<TextEvent, TextCommand>,
+        examples: &data::Examples,
+    ) -> Result<(), JobError> {
         let batch = self.config.batch_size.max(1);
         let batches = examples.len().div_ceil(batch);
         ctx.send(TextEvent::Started {
@@ -338,19 +368,20 @@ impl Session {
                 if stop {
                     return Ok(());
                 }
-                let (inputs, targets, mask) = examples.batch(chunk, &autodiff);
                 let lr = self.learning_rate;
                 let loss = match &mut self.net {
                     Net::Words(model, _) => {
-                        let logits = model.forward(inputs);
-                        let [b, t, v] = logits.dims();
-                        let loss = masked_cross_entropy(logits.reshape([b * t, v]), targets, mask);
+                        let (inputs, rows, targets) = examples.word_batch(chunk, &autodiff);
+                        let logits = model.forward_rows(inputs, rows);
+                        let mask = Tensor::<1>::ones([targets.dims()[0]], &autodiff);
+                        let loss = masked_cross_entropy(logits, targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
                         let grads = GradientsParams::from_grads(loss.backward(), &*model);
                         *model = optimizer.step(lr, model.clone(), grads);
                         value
                     }
                     Net::Chars(model, _) => {
+                        let (inputs, targets, mask) = examples.batch(chunk, &autodiff);
                         let loss = masked_cross_entropy(model.forward(inputs), targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
                         let grads = GradientsParams::from_grads(loss.backward(), &*model);
@@ -362,14 +393,21 @@ impl Session {
                 #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
                 let at_epoch = epoch as f32 + (index + 1) as f32 / batches as f32;
                 pending.push(BatchLoss { at_epoch, loss });
-                if ctx.progress(|| TextEvent::Progress { epoch, batch: index + 1 }) {
+                if ctx.progress(|| TextEvent::Progress {
+                    epoch,
+                    batch: index + 1,
+                }) {
                     ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
                 }
             }
             ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
             let secs = started.elapsed().as_secs_f32();
             let samples = self.epoch_samples()?;
-            #[expect(clippy::cast_possible_truncation, clippy::cast_precision_loss, reason = "a mean for display")]
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_precision_loss,
+                reason = "a mean for display"
+            )]
             let loss = (sum / batches as f64) as f32;
             ctx.send(TextEvent::EpochDone {
                 epoch: epoch + 1,
@@ -381,7 +419,11 @@ impl Session {
         Ok(())
     }
 
-    fn handle(&mut self, ctx: &mut JobContext<TextEvent, TextCommand>, command: TextCommand) -> Result<(), JobError> {
+    fn handle(
+        &mut self,
+        ctx: &mut JobContext<TextEvent, TextCommand>,
+        command: TextCommand,
+    ) -> Result<(), JobError> {
         match command {
             TextCommand::Generate {
                 id,
@@ -390,7 +432,11 @@ impl Session {
                 sampling,
                 seed,
             } => self.stream(ctx, id, &prompt, length, sampling, seed),
-            TextCommand::NextToken { id, prompt, sampling } => match self.candidates(&prompt, sampling, 12) {
+            TextCommand::NextToken {
+                id,
+                prompt,
+                sampling,
+            } => match self.candidates(&prompt, sampling, 12) {
                 Ok(candidates) => ctx.send(TextEvent::NextToken { id, candidates }),
                 Err(reason) => ctx.send(TextEvent::Refused { id, reason }),
             },

@@ -59,10 +59,16 @@ impl TransformerConfig {
         let norm = || LayerNormConfig::new(e).with_epsilon(1e-3).init(device);
         TransformerLm {
             tokens: EmbeddingConfig::new(self.vocab_size, e)
-                .with_initializer(Initializer::Uniform { min: -0.05, max: 0.05 })
+                .with_initializer(Initializer::Uniform {
+                    min: -0.05,
+                    max: 0.05,
+                })
                 .init(device),
             positions: EmbeddingConfig::new(self.sequence_length, e)
-                .with_initializer(Initializer::Uniform { min: -0.05, max: 0.05 })
+                .with_initializer(Initializer::Uniform {
+                    min: -0.05,
+                    max: 0.05,
+                })
                 .init(device),
             attention_1: attention(),
             norm_1: norm(),
@@ -104,7 +110,8 @@ impl Attention {
     fn forward(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
         let [batch, time, _] = x.dims();
         let split = |t: Tensor<3>| -> Tensor<4> {
-            t.reshape([batch, time, self.heads, self.key_dim]).swap_dims(1, 2)
+            t.reshape([batch, time, self.heads, self.key_dim])
+                .swap_dims(1, 2)
         };
         let q = split(self.query.forward(x));
         let k = split(self.key.forward(context.clone()));
@@ -112,11 +119,16 @@ impl Attention {
         #[expect(clippy::cast_precision_loss, reason = "head sizes")]
         let scale = 1.0 / (self.key_dim as f64).sqrt();
         let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale);
-        let future: Tensor<4, Bool> = Tensor::<2, Bool>::tril_mask([time, time], 0, &scores.device())
-            .reshape([1, 1, time, time])
-            .expand([batch, self.heads, time, time]);
+        let future: Tensor<4, Bool> =
+            Tensor::<2, Bool>::tril_mask([time, time], 0, &scores.device())
+                .reshape([1, 1, time, time])
+                .expand([batch, self.heads, time, time]);
         let weights = softmax(scores.mask_fill(future, -1e9), 3);
-        let mixed = weights.matmul(v).swap_dims(1, 2).reshape([batch, time, self.heads * self.key_dim]);
+        let mixed =
+            weights
+                .matmul(v)
+                .swap_dims(1, 2)
+                .reshape([batch, time, self.heads * self.key_dim]);
         self.out.forward(mixed)
     }
 }
@@ -139,6 +151,22 @@ pub struct TransformerLm {
 impl TransformerLm {
     /// Logits [batch, time, vocab] for token ids [batch, time] (time ≤ sequence length).
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
+        self.output.forward(self.hidden(tokens))
+    }
+
+    /// Logits [rows, vocab] of the flattened positions `rows` only. The
+    /// vocabulary projection dominates the cost; training asks only for the
+    /// positions the padding mask keeps, which gives the same loss and
+    /// gradients as projecting all of them and masking afterwards.
+    pub fn forward_rows(&self, tokens: Tensor<2, Int>, rows: Tensor<1, Int>) -> Tensor<2> {
+        let h = self.hidden(tokens);
+        let [batch, time, embed] = h.dims();
+        let flat: Tensor<2> = h.reshape([batch * time, embed]);
+        self.output.forward(flat.select(0, rows))
+    }
+
+    /// The decoder's output [batch, time, embed] before the vocabulary projection.
+    fn hidden(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let [batch, time] = tokens.dims();
         let device = tokens.device();
         let positions = Tensor::<1, Int>::arange(0..i64::try_from(time).unwrap_or(0), &device)
@@ -147,11 +175,14 @@ impl TransformerLm {
         let x = self.tokens.forward(tokens) + self.positions.forward(positions);
         // The book feeds the embeddings as the decoder's "encoder output" too:
         // both attentions see x, and both are causal here (see the README).
-        let a1 = self.norm_1.forward(x.clone() + self.attention_1.forward(x.clone(), x.clone()));
-        let a2 = self.norm_2.forward(a1.clone() + self.attention_2.forward(a1, x));
+        let a1 = self
+            .norm_1
+            .forward(x.clone() + self.attention_1.forward(x.clone(), x.clone()));
+        let a2 = self
+            .norm_2
+            .forward(a1.clone() + self.attention_2.forward(a1, x));
         let projected = self.dense_2.forward(relu(self.dense_1.forward(a2.clone())));
-        let h = self.norm_3.forward(a2 + projected);
-        self.output.forward(h)
+        self.norm_3.forward(a2 + projected)
     }
 }
 
@@ -175,36 +206,39 @@ impl LstmConfig {
     }
 
     pub fn init(&self, device: &Device) -> CharLstm {
-        let gates = 4 * self.hidden;
+        let n = self.hidden;
+        let gates = 4 * n;
+        let input = EmbeddingConfig::new(self.vocab_size, gates)
+            .with_initializer(glorot(self.vocab_size, gates))
+            .init(device);
+        // The bias rides in the lookup table (one-hot · W + b = (W + b)[id]);
+        // Keras' unit_forget_bias: the forget gate's starts at 1.
         let mut bias = vec![0.0f32; gates];
-        // Keras' unit_forget_bias: the forget gate starts open.
-        bias[self.hidden..2 * self.hidden].fill(1.0);
+        bias[n..2 * n].fill(1.0);
+        let bias = Tensor::<1>::from_data(burn::tensor::TensorData::new(bias, [gates]), device);
+        let table = (input.weight.val() + bias.reshape([1, gates])).detach();
         CharLstm {
-            input: EmbeddingConfig::new(self.vocab_size, gates)
-                .with_initializer(glorot(self.vocab_size, gates))
-                .init(device),
-            recurrent: LinearConfig::new(self.hidden, gates)
+            input: Embedding {
+                weight: Param::from_tensor(table),
+            },
+            recurrent: LinearConfig::new(n, gates)
                 .with_bias(false)
-                .with_initializer(glorot(self.hidden, gates))
+                .with_initializer(glorot(n, gates))
                 .init(device),
-            bias: Param::from_tensor(Tensor::from_data(
-                burn::tensor::TensorData::new(bias, [gates]),
-                device,
-            )),
-            output: dense(self.hidden, self.vocab_size, true, device),
-            hidden: self.hidden,
+            output: dense(n, self.vocab_size, true, device),
+            hidden: n,
         }
     }
 }
 
 /// LSTM(128) over one-hot characters → Dense(chars). The one-hot input times
-/// the kernel is a row lookup, so the input kernel is an embedding table;
-/// gates in Keras' order i, f, c, o.
+/// the kernel is a row lookup, so the input kernel (with the bias) is an
+/// embedding table. Gates are stored i, f, o, c so the three sigmoid gates
+/// are one slice (Keras stores i, f, c, o; the function is the same).
 #[derive(Module, Debug)]
 pub struct CharLstm {
     input: Embedding,
     recurrent: Linear,
-    bias: Param<Tensor<1>>,
     output: Linear,
     hidden: usize,
 }
@@ -214,17 +248,19 @@ impl CharLstm {
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
         let [batch, time] = tokens.dims();
         let n = self.hidden;
-        let projected = self.input.forward(tokens) + self.bias.val().reshape([1, 1, 4 * n]);
-        let device = projected.device();
+        let device = tokens.device();
         let mut h = Tensor::<2>::zeros([batch, n], &device);
         let mut c = Tensor::<2>::zeros([batch, n], &device);
         for t in 0..time {
-            let x: Tensor<2> = projected.clone().slice(s![.., t..=t, ..]).reshape([batch, 4 * n]);
+            // One column of ids at a time: the lookup's gradient stays the size
+            // of one step (slicing a precomputed [batch, time, 4n] projection
+            // would give every step a gradient the size of the whole sequence).
+            let column = tokens.clone().slice(s![.., t..=t]);
+            let x: Tensor<2> = self.input.forward(column).reshape([batch, 4 * n]);
             let gates = x + self.recurrent.forward(h);
-            let i = sigmoid(gates.clone().slice(s![.., 0..n]));
-            let f = sigmoid(gates.clone().slice(s![.., n..2 * n]));
-            let g = tanh(gates.clone().slice(s![.., 2 * n..3 * n]));
-            let o = sigmoid(gates.slice(s![.., 3 * n..4 * n]));
+            let sigmoids = sigmoid(gates.clone().slice(s![.., 0..3 * n]));
+            let g = tanh(gates.slice(s![.., 3 * n..4 * n]));
+            let [i, f, o]: [Tensor<2>; 3] = sigmoids.chunk(3, 1).try_into().expect("three gates");
             c = f * c + i * g;
             h = o * tanh(c.clone());
         }
@@ -234,7 +270,11 @@ impl CharLstm {
 
 /// Mean cross-entropy of `logits` [n, vocab] against `targets` [n], counting
 /// only rows where `weights` [n] is 1 (the Keras padding mask).
-pub fn masked_cross_entropy(logits: Tensor<2>, targets: Tensor<1, Int>, weights: Tensor<1>) -> Tensor<1> {
+pub fn masked_cross_entropy(
+    logits: Tensor<2>,
+    targets: Tensor<1, Int>,
+    weights: Tensor<1>,
+) -> Tensor<1> {
     let [n, _] = logits.dims();
     let picked: Tensor<1> = log_softmax(logits, 1)
         .gather(1, targets.reshape([n, 1]))

@@ -10,7 +10,9 @@ pub fn reweight(probabilities: &[f32], temperature: f32) -> Vec<f32> {
     }
     if temperature <= 1e-6 {
         let best = argmax(probabilities);
-        return (0..probabilities.len()).map(|i| if i == best { 1.0 } else { 0.0 }).collect();
+        return (0..probabilities.len())
+            .map(|i| if i == best { 1.0 } else { 0.0 })
+            .collect();
     }
     let logs: Vec<f64> = probabilities
         .iter()

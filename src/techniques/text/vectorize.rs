@@ -47,7 +47,12 @@ impl WordVocab {
         let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut list = vec![String::new(), "[UNK]".to_owned()];
-        list.extend(ranked.into_iter().map(|(w, _)| w).take(max_tokens.saturating_sub(2)));
+        list.extend(
+            ranked
+                .into_iter()
+                .map(|(w, _)| w)
+                .take(max_tokens.saturating_sub(2)),
+        );
         Self::from_words(list)
     }
 
@@ -89,7 +94,11 @@ pub struct CharVocab {
 
 impl CharVocab {
     pub fn build(text: &str) -> Self {
-        let mut chars: Vec<char> = text.chars().collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut chars: Vec<char> = text
+            .chars()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         chars.dedup();
         Self { chars }
     }
@@ -126,12 +135,18 @@ mod tests {
 
     #[test]
     fn words_are_standardised_like_keras() {
-        assert_eq!(standardize("It's a GREAT, great film!"), "its a great great film");
+        assert_eq!(
+            standardize("It's a GREAT, great film!"),
+            "its a great great film"
+        );
         let docs = vec!["The film, the FILM!".to_owned(), "a film?".to_owned()];
         let vocab = WordVocab::build(&docs, 15_000);
         // film ×3, the ×2, a ×1 — by count, then alphabetically.
         assert_eq!(vocab.words, ["", "[UNK]", "film", "the", "a"]);
-        assert_eq!(vocab.encode("The film of a dog"), [3, 2, UNKNOWN, 4, UNKNOWN]);
+        assert_eq!(
+            vocab.encode("The film of a dog"),
+            [3, 2, UNKNOWN, 4, UNKNOWN]
+        );
         let small = WordVocab::build(&docs, 3);
         assert_eq!(small.words, ["", "[UNK]", "film"]);
     }

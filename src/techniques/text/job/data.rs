@@ -24,8 +24,57 @@ impl Examples {
         self.inputs.is_empty()
     }
 
+    /// The word examples at `indices` as [batch, time] inputs, the flattened
+    /// positions the padding mask keeps, and their targets.
+    ///
+    /// The batch is cut after its longest real sequence: with causal attention
+    /// the trailing padding changes nothing at the earlier positions.
+    pub fn word_batch(
+        &self,
+        indices: &[usize],
+        device: &Device,
+    ) -> (Tensor<2, Int>, Tensor<1, Int>, Tensor<1, Int>) {
+        let time = indices
+            .iter()
+            .map(|&i| {
+                self.inputs[i]
+                    .iter()
+                    .rposition(|&t| t != PAD)
+                    .map_or(1, |p| p + 1)
+            })
+            .max()
+            .unwrap_or(1);
+        let mut inputs = Vec::with_capacity(indices.len() * time);
+        let mut rows = Vec::new();
+        let mut targets = Vec::new();
+        for (b, &i) in indices.iter().enumerate() {
+            inputs.extend(self.inputs[i][..time].iter().map(|&t| i64::from(t)));
+            for (t, (&input, &target)) in self.inputs[i]
+                .iter()
+                .zip(&self.targets[i])
+                .take(time)
+                .enumerate()
+            {
+                if input != PAD {
+                    rows.push(i64::try_from(b * time + t).unwrap_or(0));
+                    targets.push(i64::from(target));
+                }
+            }
+        }
+        let n = rows.len();
+        (
+            Tensor::from_data(TensorData::new(inputs, [indices.len(), time]), device),
+            Tensor::from_data(TensorData::new(rows, [n]), device),
+            Tensor::from_data(TensorData::new(targets, [n]), device),
+        )
+    }
+
     /// The examples at `indices` as ([batch, time] inputs, flat targets, flat mask).
-    pub fn batch(&self, indices: &[usize], device: &Device) -> (Tensor<2, Int>, Tensor<1, Int>, Tensor<1>) {
+    pub fn batch(
+        &self,
+        indices: &[usize],
+        device: &Device,
+    ) -> (Tensor<2, Int>, Tensor<1, Int>, Tensor<1>) {
         let time = self.inputs[indices[0]].len();
         let mut inputs = Vec::with_capacity(indices.len() * time);
         let mut targets = Vec::new();
@@ -36,7 +85,11 @@ impl Examples {
             if self.targets[i].len() == 1 {
                 mask.push(1.0f32);
             } else {
-                mask.extend(self.inputs[i].iter().map(|&t| if t == PAD { 0.0f32 } else { 1.0 }));
+                mask.extend(
+                    self.inputs[i]
+                        .iter()
+                        .map(|&t| if t == PAD { 0.0f32 } else { 1.0 }),
+                );
             }
         }
         let n = targets.len();
@@ -70,7 +123,12 @@ pub fn word_examples(documents: &[String], vocab: &WordVocab, sequence_length: u
 
 /// The 1st edition's character examples: every `step` characters, a window
 /// of `length` and the character after it.
-pub fn char_examples(documents: &[String], vocab: &CharVocab, length: usize, step: usize) -> Examples {
+pub fn char_examples(
+    documents: &[String],
+    vocab: &CharVocab,
+    length: usize,
+    step: usize,
+) -> Examples {
     let ids = vocab.encode(&char_text(documents));
     let mut examples = Examples::default();
     let mut start = 0;

@@ -47,7 +47,10 @@ impl Session {
         let context = &ids[ids.len().saturating_sub(window)..];
         let time = context.len();
         let tokens: Tensor<2, Int> = Tensor::from_data(
-            TensorData::new(context.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(), [1, time]),
+            TensorData::new(
+                context.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(),
+                [1, time],
+            ),
             &self.device,
         );
         let logits: Tensor<1> = match &self.net {
@@ -93,7 +96,10 @@ impl Session {
         for _ in 0..length {
             let probabilities = self.next_probabilities(&ids)?;
             let shaped = sampling::top_p(
-                &sampling::top_k(&sampling::reweight(&probabilities, sampling.temperature), sampling.top_k),
+                &sampling::top_k(
+                    &sampling::reweight(&probabilities, sampling.temperature),
+                    sampling.top_k,
+                ),
                 sampling.top_p,
             );
             let next = u32::try_from(sampling::draw(&shaped, rng.uniform())).unwrap_or(0);
@@ -136,7 +142,9 @@ impl Session {
             })?;
             for command in ctx.commands() {
                 match command {
-                    TextCommand::Generate { .. } | TextCommand::StopGenerating => interrupted = Some(command),
+                    TextCommand::Generate { .. } | TextCommand::StopGenerating => {
+                        interrupted = Some(command)
+                    }
                     other => others.push(other),
                 }
             }
@@ -173,8 +181,15 @@ impl Session {
                 top_k: 0,
                 top_p: 1.0,
             };
-            let generated = self.generate(&self.sample_seed, self.config.sample_length, sampling, &mut rng, |_| Ok(true))?;
-            let (text, repetition) = generated.unwrap_or_else(|reason| (format!("({reason})"), 0.0));
+            let generated = self.generate(
+                &self.sample_seed,
+                self.config.sample_length,
+                sampling,
+                &mut rng,
+                |_| Ok(true),
+            )?;
+            let (text, repetition) =
+                generated.unwrap_or_else(|reason| (format!("({reason})"), 0.0));
             samples.push(Sample {
                 temperature,
                 text: format!("{}{text}", self.sample_seed),
@@ -185,11 +200,19 @@ impl Session {
     }
 
     /// The `n` most likely next tokens, before and after reweighting.
-    pub(super) fn candidates(&self, prompt: &str, sampling: Sampling, n: usize) -> Result<Vec<Candidate>, String> {
+    pub(super) fn candidates(
+        &self,
+        prompt: &str,
+        sampling: Sampling,
+        n: usize,
+    ) -> Result<Vec<Candidate>, String> {
         let ids = self.prompt_ids(prompt)?;
         let before = self.next_probabilities(&ids).map_err(|e| e.to_string())?;
         let after = sampling::top_p(
-            &sampling::top_k(&sampling::reweight(&before, sampling.temperature), sampling.top_k),
+            &sampling::top_k(
+                &sampling::reweight(&before, sampling.temperature),
+                sampling.top_k,
+            ),
             sampling.top_p,
         );
         Ok(sampling::ranked(&before)
@@ -198,7 +221,11 @@ impl Session {
             .map(|i| {
                 let token = self.token_text(u32::try_from(i).unwrap_or(0));
                 Candidate {
-                    token: if token.trim().is_empty() { format!("{token:?}") } else { token.trim().to_owned() },
+                    token: if token.trim().is_empty() {
+                        format!("{token:?}")
+                    } else {
+                        token.trim().to_owned()
+                    },
                     before: before[i],
                     after: after[i],
                 }

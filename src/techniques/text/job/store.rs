@@ -44,12 +44,13 @@ impl Session {
     pub(super) fn load(dir: &Path, device: Device) -> Result<Self, JobError> {
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read_to_string(&path).map_err(|e| fail(&path, format!("not a saved text model ({e})")))
+            std::fs::read_to_string(&path)
+                .map_err(|e| fail(&path, format!("not a saved text model ({e})")))
         };
-        let config: TextConfig =
-            serde_json::from_str(&read("config.json")?).map_err(|e| fail(dir, format!("config.json: {e}")))?;
-        let vocab: StoredVocab =
-            serde_json::from_str(&read("vocabulary.json")?).map_err(|e| fail(dir, format!("vocabulary.json: {e}")))?;
+        let config: TextConfig = serde_json::from_str(&read("config.json")?)
+            .map_err(|e| fail(dir, format!("config.json: {e}")))?;
+        let vocab: StoredVocab = serde_json::from_str(&read("vocabulary.json")?)
+            .map_err(|e| fail(dir, format!("vocabulary.json: {e}")))?;
         let autodiff = device.clone().autodiff();
         let weights = dir.join("weights.bpk");
         let net = match (config.kind, vocab) {
@@ -59,7 +60,10 @@ impl Session {
                     vocab_size: vocab.len(),
                     ..config.transformer.clone()
                 };
-                let model = sizes.init(&autodiff).try_load_file(&weights).map_err(|e| fail(&weights, e))?;
+                let model = sizes
+                    .init(&autodiff)
+                    .try_load_file(&weights)
+                    .map_err(|e| fail(&weights, e))?;
                 Net::Words(model, vocab)
             }
             (ModelKind::Lstm, StoredVocab::Chars(chars)) => {
@@ -70,7 +74,10 @@ impl Session {
                     sequence_length: config.lstm_length,
                     step: config.lstm_step,
                 };
-                let model = sizes.init(&autodiff).try_load_file(&weights).map_err(|e| fail(&weights, e))?;
+                let model = sizes
+                    .init(&autodiff)
+                    .try_load_file(&weights)
+                    .map_err(|e| fail(&weights, e))?;
                 Net::Chars(model, vocab)
             }
             _ => return Err(fail(dir, "the vocabulary does not match the model kind")),

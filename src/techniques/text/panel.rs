@@ -1,0 +1,305 @@
+//! The text tab: corpus and model choice, training progress and loss, the
+//! book's per-temperature samples kept per epoch, a prompt box that streams
+//! generated tokens, and the next-token bars before and after reweighting.
+//! egui only: the model lives in the job.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+
+mod controls;
+mod views;
+
+use super::corpus::{CorpusSource, CorpusStats};
+use super::job::{self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextConfig, TextEvent, TextStart};
+use crate::job::{JobHandle, JobMessage, Waker};
+
+/// Where the job is.
+#[derive(Debug, Default, PartialEq)]
+enum Phase {
+    #[default]
+    Idle,
+    Loading,
+    Training,
+    Ready,
+    Failed(String),
+}
+
+/// The samples the book's callback printed after one epoch.
+struct EpochSamples {
+    epoch: usize,
+    loss: f32,
+    samples: Vec<Sample>,
+}
+
+/// The interactive box: prompt, sampling and the streamed text.
+struct Playground {
+    prompt: String,
+    sampling: Sampling,
+    length: usize,
+    seed: u64,
+    output: String,
+    generating: Option<u64>,
+    repetition: Option<f32>,
+    rate: Option<f32>,
+    refusal: Option<String>,
+    /// Next-token candidates, and what they were asked for.
+    candidates: Vec<Candidate>,
+    asked: Option<(String, Sampling)>,
+    in_flight: bool,
+}
+
+/// The text tab.
+pub struct TextPanel {
+    device: Device,
+    waker: Waker,
+    config: TextConfig,
+    corpus: CorpusSource,
+    job: Option<JobHandle<TextEvent, TextCommand>>,
+    phase: Phase,
+    stats: Option<(CorpusStats, usize, usize)>,
+    notices: Vec<String>,
+    epoch: usize,
+    batch: usize,
+    batches: usize,
+    losses: Vec<BatchLoss>,
+    history: Vec<EpochSamples>,
+    /// Index into `history` shown (the newest unless the user scrolls back).
+    shown_epoch: Option<usize>,
+    playground: Playground,
+    next_id: u64,
+    notice: Option<String>,
+}
+
+impl TextPanel {
+    pub fn new(device: Device, waker: Waker) -> Self {
+        Self {
+            device,
+            waker,
+            config: TextConfig::book(ModelKind::Transformer),
+            corpus: CorpusSource::Reviews {
+                plots: false,
+                limit: None,
+            },
+            job: None,
+            phase: Phase::Idle,
+            stats: None,
+            notices: Vec::new(),
+            epoch: 0,
+            batch: 0,
+            batches: 0,
+            losses: Vec::new(),
+            history: Vec::new(),
+            shown_epoch: None,
+            playground: Playground {
+                prompt: "this movie".into(),
+                sampling: Sampling {
+                    temperature: 0.7,
+                    top_k: 0,
+                    top_p: 1.0,
+                },
+                length: 50,
+                seed: 1,
+                output: String::new(),
+                generating: None,
+                repetition: None,
+                rate: None,
+                refusal: None,
+                candidates: Vec::new(),
+                asked: None,
+                in_flight: false,
+            },
+            next_id: 1,
+            notice: None,
+        }
+    }
+
+    /// Trains at once (automation: `--text-train EPOCHS`): the given model on the
+    /// first `limit` snippets, sized for a CPU when it is the Transformer.
+    pub fn train_now(&mut self, kind: ModelKind, epochs: usize, limit: Option<usize>) {
+        self.config = TextConfig::book(kind);
+        self.config.epochs = epochs;
+        if kind == ModelKind::Lstm {
+            self.config.sample_length = 160;
+        }
+        self.corpus = CorpusSource::Reviews { plots: false, limit };
+        self.start(None);
+    }
+
+    /// True once training finished and the boxes have an answer (automation).
+    pub fn is_settled(&self) -> bool {
+        matches!(self.phase, Phase::Failed(_))
+            || (self.phase == Phase::Ready
+                && !self.history.is_empty()
+                && !self.playground.candidates.is_empty()
+                && self.playground.generating.is_none()
+                && !self.playground.output.is_empty())
+    }
+
+    fn start(&mut self, load: Option<PathBuf>) {
+        let start = match load {
+            Some(dir) => TextStart::Load(dir),
+            None => TextStart::Train {
+                config: self.config.clone(),
+                corpus: self.corpus.clone(),
+            },
+        };
+        match job::start(start, self.device.clone(), self.waker.clone()) {
+            Ok(handle) => {
+                self.job = Some(handle);
+                self.phase = Phase::Loading;
+                self.losses.clear();
+                self.history.clear();
+                self.shown_epoch = None;
+                (self.epoch, self.batch, self.batches) = (0, 0, 0);
+                self.playground.output.clear();
+                self.playground.candidates.clear();
+                self.playground.asked = None;
+                self.playground.in_flight = false;
+                self.playground.generating = None;
+                self.notice = None;
+            }
+            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+        }
+    }
+
+    /// Drains the job's events; call once per frame.
+    pub fn poll(&mut self) {
+        let Some(job) = &mut self.job else { return };
+        for message in job.poll(512) {
+            match message {
+                JobMessage::Event(event) => self.apply(event),
+                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
+                JobMessage::Cancelled => self.phase = Phase::Idle,
+                JobMessage::Finished => {}
+            }
+        }
+        self.ask_next_token();
+    }
+
+    fn apply(&mut self, event: TextEvent) {
+        let play = &mut self.playground;
+        match event {
+            TextEvent::Loaded {
+                stats,
+                vocabulary,
+                examples,
+                notices,
+            } => {
+                self.stats = Some((stats, vocabulary, examples));
+                self.notices = notices;
+                self.phase = Phase::Training;
+            }
+            TextEvent::Started {
+                epochs,
+                batches_per_epoch,
+            } => {
+                self.config.epochs = epochs;
+                self.batches = batches_per_epoch;
+            }
+            TextEvent::Progress { epoch, batch } => (self.epoch, self.batch) = (epoch, batch),
+            TextEvent::Losses(points) => self.losses.extend(points),
+            TextEvent::EpochDone {
+                epoch,
+                loss,
+                samples,
+                ..
+            } => {
+                self.epoch = epoch;
+                self.history.push(EpochSamples { epoch, loss, samples });
+                play.asked = None;
+            }
+            TextEvent::TrainingDone => {
+                self.phase = Phase::Ready;
+                play.asked = None;
+                if play.output.is_empty() {
+                    self.generate();
+                }
+            }
+            TextEvent::Token { id, text } => {
+                if play.generating == Some(id) {
+                    play.output.push_str(&text);
+                }
+            }
+            TextEvent::Generated {
+                id,
+                repetition,
+                tokens_per_sec,
+            } => {
+                if play.generating == Some(id) {
+                    play.generating = None;
+                    play.repetition = Some(repetition);
+                    play.rate = Some(tokens_per_sec);
+                }
+            }
+            TextEvent::NextToken { candidates, .. } => {
+                play.candidates = candidates;
+                play.in_flight = false;
+                play.refusal = None;
+            }
+            TextEvent::Refused { id, reason } => {
+                if play.generating == Some(id) {
+                    play.generating = None;
+                }
+                play.in_flight = false;
+                play.refusal = Some(reason);
+            }
+            TextEvent::Saved(path) => self.notice = Some(format!("saved to {}", path.display())),
+        }
+    }
+
+    /// Asks for the next-token bars when the prompt or sampling changed and no
+    /// request is out (so the slider never queues work).
+    fn ask_next_token(&mut self) {
+        let play = &mut self.playground;
+        let wanted = (play.prompt.clone(), play.sampling);
+        if play.in_flight || play.asked.as_ref() == Some(&wanted) || self.phase != Phase::Ready && self.phase != Phase::Training {
+            return;
+        }
+        if self.history.is_empty() && self.phase == Phase::Training {
+            return;
+        }
+        let Some(job) = &self.job else { return };
+        let id = self.next_id;
+        self.next_id += 1;
+        job.command(TextCommand::NextToken {
+            id,
+            prompt: wanted.0.clone(),
+            sampling: wanted.1,
+        });
+        play.asked = Some(wanted);
+        play.in_flight = true;
+    }
+
+    fn generate(&mut self) {
+        let Some(job) = &self.job else { return };
+        let id = self.next_id;
+        self.next_id += 1;
+        let play = &mut self.playground;
+        play.output = play.prompt.clone();
+        play.generating = Some(id);
+        play.repetition = None;
+        play.refusal = None;
+        job.command(TextCommand::Generate {
+            id,
+            prompt: play.prompt.clone(),
+            length: play.length,
+            sampling: play.sampling,
+            seed: play.seed,
+        });
+    }
+
+    /// The tab.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("12.1 Text generation (Transformer, char-LSTM)");
+        let action = self.controls_ui(ui);
+        self.progress_ui(ui);
+        ui.separator();
+        ui.columns(2, |columns| {
+            self.loss_plot_ui(&mut columns[0]);
+            self.samples_ui(&mut columns[0]);
+            self.playground_ui(&mut columns[1]);
+        });
+        self.apply_action(action);
+    }
+}
