@@ -13,6 +13,7 @@ use crate::demo::{self, DemoView};
 use crate::techniques::Technique;
 use crate::techniques::dream::panel::DreamPanel;
 use crate::techniques::style::panel::StylePanel;
+use crate::techniques::text::panel::TextPanel;
 use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::{AssetBoard, AssetState};
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
@@ -105,6 +106,8 @@ pub struct StudioApp {
     dream: DreamPanel,
     /// With --dream-run: settle once this many steps are shown.
     wait_for_dream: Option<usize>,
+    text: TextPanel,
+    wait_for_text: bool,
 }
 
 impl StudioApp {
@@ -140,6 +143,10 @@ impl StudioApp {
         if let Some(steps) = options.dream_run {
             dream.run_when_ready(steps);
         }
+        let mut text = TextPanel::new(backend.device(), Arc::clone(&waker));
+        if let Some(epochs) = options.text_train {
+            text.train_now(options.text_model, epochs, options.train_limit);
+        }
         let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
         assets.window_open = options.assets_window;
         Self {
@@ -162,6 +169,8 @@ impl StudioApp {
             wait_for_style: options.style_run,
             dream,
             wait_for_dream: options.dream_run,
+            text,
+            wait_for_text: options.text_train.is_some(),
         }
     }
 
@@ -198,7 +207,8 @@ impl StudioApp {
             Technique::Vae => return self.vae.ui(ui),
             Technique::Style => return self.style.ui(ui),
             Technique::DeepDream => return self.dream.ui(ui),
-            _ => {}
+            Technique::Text => return self.text.ui(ui),
+            Technique::Gan => {}
         }
         let Some(line) = technique.not_built_line() else {
             return;
@@ -236,6 +246,18 @@ impl StudioApp {
         self.backend_notice_open = open;
     }
 
+    /// True once every panel started by an automation flag shows what it should.
+    fn panels_settled(&self) -> bool {
+        (!self.wait_for_vae || self.vae.is_settled())
+            && self
+                .wait_for_style
+                .is_none_or(|n| self.style.has_reached(n))
+            && self
+                .wait_for_dream
+                .is_none_or(|n| self.dream.has_reached(n))
+            && (!self.wait_for_text || self.text.is_settled())
+    }
+
     fn automation(&mut self, ctx: &egui::Context) {
         if let Some(limit) = self.exit_after_secs {
             let left = limit - self.started.elapsed().as_secs_f32();
@@ -251,13 +273,7 @@ impl StudioApp {
         let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
             && !self.assets.is_busy()
             && self.demo.as_ref().is_none_or(|d| d.previews() > 3)
-            && (!self.wait_for_vae || self.vae.is_settled())
-            && self
-                .wait_for_style
-                .is_none_or(|n| self.style.has_reached(n))
-            && self
-                .wait_for_dream
-                .is_none_or(|n| self.dream.has_reached(n));
+            && self.panels_settled();
         if settled && let Some(Screenshot::Pending(path)) = self.screenshot.take() {
             let ctx_for_close = ctx.clone();
             ctx.request_screenshot(move |image| {
@@ -301,6 +317,7 @@ impl eframe::App for StudioApp {
         self.vae.poll(&ctx);
         self.style.poll(&ctx);
         self.dream.poll(&ctx);
+        self.text.poll();
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));

@@ -50,7 +50,13 @@ pub struct GuiOptions {
     /// Start training the VAE at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub train_vae: Option<usize>,
-    /// With --train-vae: train on only the first N MNIST images.
+    /// Start training the text model at once for this many epochs (screenshots, demos).
+    #[arg(long, value_name = "EPOCHS")]
+    pub text_train: Option<usize>,
+    /// With --text-train: which model.
+    #[arg(long, value_enum, default_value = "lstm")]
+    pub text_model: crate::techniques::text::job::ModelKind,
+    /// With --train-vae / --text-train: use only the first N images or snippets.
     #[arg(long, value_name = "N")]
     pub train_limit: Option<usize>,
     /// Load a saved VAE folder into the VAE tab at start.

@@ -76,10 +76,7 @@ impl Technique {
     /// (`None` once it is built).
     pub fn not_built_line(self) -> Option<&'static str> {
         Some(match self {
-            Self::Text => {
-                "Not built yet: text generation arrives with its own issue (#7); nothing here runs."
-            }
-            Self::DeepDream | Self::Style | Self::Vae => return None,
+            Self::Text | Self::DeepDream | Self::Style | Self::Vae => return None,
             Self::Gan => {
                 "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs."
             }

@@ -99,7 +99,7 @@ pub fn load(source: &CorpusSource) -> anyhow::Result<Corpus> {
         CorpusSource::Documents(docs) => corpus.documents.clone_from(docs),
     }
     for doc in &mut corpus.documents {
-        *doc = doc.replace("<br />", " ").trim().to_owned();
+        doc.replace("<br />", " ").trim().clone_into(doc);
     }
     corpus.documents.retain(|d| !d.is_empty());
     if corpus.documents.is_empty() {
@@ -174,7 +174,6 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
                 chars.next();
             }
             (true, '"') => quoted = false,
-            (true, c) => field.push(c),
             (false, '"') if field.is_empty() => quoted = true,
             (false, ',') => row.push(std::mem::take(&mut field)),
             (false, '\n') => {
@@ -182,7 +181,7 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
                 rows.push(std::mem::take(&mut row));
             }
             (false, '\r') => {}
-            (false, c) => field.push(c),
+            (_, c) => field.push(c),
         }
     }
     if !field.is_empty() || !row.is_empty() {

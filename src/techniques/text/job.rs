@@ -200,8 +200,8 @@ pub enum TextStart {
 
 /// The model and its vocabulary.
 pub(super) enum Net {
-    Words(TransformerLm, WordVocab),
-    Chars(CharLstm, CharVocab),
+    Words(Box<TransformerLm>, WordVocab),
+    Chars(Box<CharLstm>, CharVocab),
 }
 
 /// Starts the job on `device`.
@@ -278,7 +278,7 @@ impl Session {
                     vocab_size: vocab.len(),
                     ..config.transformer.clone()
                 };
-                Net::Words(sizes.init(&autodiff), vocab)
+                Net::Words(Box::new(sizes.init(&autodiff)), vocab)
             }
             ModelKind::Lstm => {
                 let vocab = CharVocab::build(&super::vectorize::char_text(documents));
@@ -288,7 +288,7 @@ impl Session {
                     sequence_length: config.lstm_length,
                     step: config.lstm_step,
                 };
-                Net::Chars(sizes.init(&autodiff), vocab)
+                Net::Chars(Box::new(sizes.init(&autodiff)), vocab)
             }
         };
         Self {
@@ -376,16 +376,16 @@ impl Session {
                         let mask = Tensor::<1>::ones([targets.dims()[0]], &autodiff);
                         let loss = masked_cross_entropy(logits, targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
-                        let grads = GradientsParams::from_grads(loss.backward(), &*model);
-                        *model = optimizer.step(lr, model.clone(), grads);
+                        let grads = GradientsParams::from_grads(loss.backward(), &**model);
+                        **model = optimizer.step(lr, (**model).clone(), grads);
                         value
                     }
                     Net::Chars(model, _) => {
                         let (inputs, targets, mask) = examples.batch(chunk, &autodiff);
-                        let loss = masked_cross_entropy(model.forward(inputs), targets, mask);
+                        let loss = masked_cross_entropy(model.forward(&inputs), targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
-                        let grads = GradientsParams::from_grads(loss.backward(), &*model);
-                        *model = optimizer.step(lr, model.clone(), grads);
+                        let grads = GradientsParams::from_grads(loss.backward(), &**model);
+                        **model = optimizer.step(lr, (**model).clone(), grads);
                         value
                     }
                 };

@@ -5,5 +5,6 @@ pub mod cli;
 pub mod corpus;
 pub mod job;
 pub mod model;
+pub mod panel;
 pub mod sampling;
 pub mod vectorize;

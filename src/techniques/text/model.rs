@@ -245,26 +245,27 @@ pub struct CharLstm {
 
 impl CharLstm {
     /// Logits [batch, chars] for the character after each sequence [batch, time].
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<2> {
+    pub fn forward(&self, tokens: &Tensor<2, Int>) -> Tensor<2> {
         let [batch, time] = tokens.dims();
-        let n = self.hidden;
+        let units = self.hidden;
         let device = tokens.device();
-        let mut h = Tensor::<2>::zeros([batch, n], &device);
-        let mut c = Tensor::<2>::zeros([batch, n], &device);
-        for t in 0..time {
+        let mut state = Tensor::<2>::zeros([batch, units], &device);
+        let mut cell = Tensor::<2>::zeros([batch, units], &device);
+        for step in 0..time {
             // One column of ids at a time: the lookup's gradient stays the size
             // of one step (slicing a precomputed [batch, time, 4n] projection
             // would give every step a gradient the size of the whole sequence).
-            let column = tokens.clone().slice(s![.., t..=t]);
-            let x: Tensor<2> = self.input.forward(column).reshape([batch, 4 * n]);
-            let gates = x + self.recurrent.forward(h);
-            let sigmoids = sigmoid(gates.clone().slice(s![.., 0..3 * n]));
-            let g = tanh(gates.slice(s![.., 3 * n..4 * n]));
-            let [i, f, o]: [Tensor<2>; 3] = sigmoids.chunk(3, 1).try_into().expect("three gates");
-            c = f * c + i * g;
-            h = o * tanh(c.clone());
+            let column = tokens.clone().slice(s![.., step..=step]);
+            let projected: Tensor<2> = self.input.forward(column).reshape([batch, 4 * units]);
+            let gates = projected + self.recurrent.forward(state);
+            let sigmoids = sigmoid(gates.clone().slice(s![.., 0..3 * units]));
+            let candidate = tanh(gates.slice(s![.., 3 * units..4 * units]));
+            let [input_gate, forget_gate, output_gate]: [Tensor<2>; 3] =
+                sigmoids.chunk(3, 1).try_into().expect("three gates");
+            cell = forget_gate * cell + input_gate * candidate;
+            state = output_gate * tanh(cell.clone());
         }
-        self.output.forward(h)
+        self.output.forward(state)
     }
 }
 

@@ -11,7 +11,10 @@ mod controls;
 mod views;
 
 use super::corpus::{CorpusSource, CorpusStats};
-use super::job::{self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextConfig, TextEvent, TextStart};
+use super::job::{
+    self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextConfig, TextEvent,
+    TextStart,
+};
 use crate::job::{JobHandle, JobMessage, Waker};
 
 /// Where the job is.
@@ -119,10 +122,17 @@ impl TextPanel {
     pub fn train_now(&mut self, kind: ModelKind, epochs: usize, limit: Option<usize>) {
         self.config = TextConfig::book(kind);
         self.config.epochs = epochs;
-        if kind == ModelKind::Lstm {
-            self.config.sample_length = 160;
+        match kind {
+            ModelKind::Lstm => self.config.sample_length = 160,
+            ModelKind::Transformer => {
+                let t = &mut self.config.transformer;
+                (t.vocab_size, t.embed_dim, t.dense_dim) = (4000, 64, 256);
+            }
         }
-        self.corpus = CorpusSource::Reviews { plots: false, limit };
+        self.corpus = CorpusSource::Reviews {
+            plots: false,
+            limit,
+        };
         self.start(None);
     }
 
@@ -206,7 +216,11 @@ impl TextPanel {
                 ..
             } => {
                 self.epoch = epoch;
-                self.history.push(EpochSamples { epoch, loss, samples });
+                self.history.push(EpochSamples {
+                    epoch,
+                    loss,
+                    samples,
+                });
                 play.asked = None;
             }
             TextEvent::TrainingDone => {
@@ -253,7 +267,10 @@ impl TextPanel {
     fn ask_next_token(&mut self) {
         let play = &mut self.playground;
         let wanted = (play.prompt.clone(), play.sampling);
-        if play.in_flight || play.asked.as_ref() == Some(&wanted) || self.phase != Phase::Ready && self.phase != Phase::Training {
+        if play.in_flight
+            || play.asked.as_ref() == Some(&wanted)
+            || self.phase != Phase::Ready && self.phase != Phase::Training
+        {
             return;
         }
         if self.history.is_empty() && self.phase == Phase::Training {
@@ -292,14 +309,18 @@ impl TextPanel {
     /// The tab.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("12.1 Text generation (Transformer, char-LSTM)");
-        let action = self.controls_ui(ui);
+        let mut action = self.controls_ui(ui);
         self.progress_ui(ui);
         ui.separator();
+        let mut asked = None;
         ui.columns(2, |columns| {
             self.loss_plot_ui(&mut columns[0]);
             self.samples_ui(&mut columns[0]);
-            self.playground_ui(&mut columns[1]);
+            asked = self.playground_ui(&mut columns[1]);
         });
-        self.apply_action(action);
+        if let Some(asked) = asked {
+            action = asked;
+        }
+        self.apply_action(&action);
     }
 }

@@ -60,7 +60,7 @@ impl Session {
                 all.slice(s![.., time - 1..time, ..]).reshape([vocab])
             }
             Net::Chars(model, _) => {
-                let all = model.valid().forward(tokens);
+                let all = model.valid().forward(&tokens);
                 let [_, vocab] = all.dims();
                 all.reshape([vocab])
             }
@@ -143,7 +143,7 @@ impl Session {
             for command in ctx.commands() {
                 match command {
                     TextCommand::Generate { .. } | TextCommand::StopGenerating => {
-                        interrupted = Some(command)
+                        interrupted = Some(command);
                     }
                     other => others.push(other),
                 }

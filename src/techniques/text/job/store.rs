@@ -64,7 +64,7 @@ impl Session {
                     .init(&autodiff)
                     .try_load_file(&weights)
                     .map_err(|e| fail(&weights, e))?;
-                Net::Words(model, vocab)
+                Net::Words(Box::new(model), vocab)
             }
             (ModelKind::Lstm, StoredVocab::Chars(chars)) => {
                 let vocab = CharVocab { chars };
@@ -78,7 +78,7 @@ impl Session {
                     .init(&autodiff)
                     .try_load_file(&weights)
                     .map_err(|e| fail(&weights, e))?;
-                Net::Chars(model, vocab)
+                Net::Chars(Box::new(model), vocab)
             }
             _ => return Err(fail(dir, "the vocabulary does not match the model kind")),
         };

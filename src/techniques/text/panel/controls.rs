@@ -1,0 +1,245 @@
+//! The text tab's controls: model and corpus choice, sizes, Train / Pause /
+//! Resume / Stop / Cancel, Book preset, Save / Load.
+
+use super::{Phase, TextPanel};
+use crate::techniques::text::corpus::CorpusSource;
+use crate::techniques::text::job::{ModelKind, TextCommand, TextConfig};
+
+/// What a button asked for; applied after the frame's layout.
+pub(super) enum PanelAction {
+    None,
+    Train,
+    Stop,
+    Cancel,
+    Save,
+    Load,
+    PickFile,
+    PickFolder,
+    Generate,
+    StopGenerating,
+}
+
+impl TextPanel {
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
+        let mut action = PanelAction::None;
+        ui.horizontal(|ui| {
+            let busy = matches!(self.phase, Phase::Training | Phase::Loading);
+            ui.label("Model:");
+            for kind in [ModelKind::Transformer, ModelKind::Lstm] {
+                let label = match kind {
+                    ModelKind::Transformer => "word Transformer (2nd ed.)",
+                    ModelKind::Lstm => "char LSTM (1st ed.)",
+                };
+                if ui
+                    .selectable_label(self.config.kind == kind, label)
+                    .clicked()
+                    && !busy
+                {
+                    self.config = TextConfig::book(kind);
+                }
+            }
+            ui.separator();
+            if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
+                action = PanelAction::Train;
+            }
+            if let Some(job) = &self.job
+                && busy
+            {
+                if job.is_paused() {
+                    if ui.button("Resume").clicked() {
+                        job.resume();
+                    }
+                } else if ui.button("Pause").clicked() {
+                    job.pause();
+                }
+                if ui
+                    .button("Stop")
+                    .on_hover_text("Stop training and keep the model")
+                    .clicked()
+                {
+                    action = PanelAction::Stop;
+                }
+                if ui.button("Cancel").clicked() {
+                    action = PanelAction::Cancel;
+                }
+            }
+            if ui
+                .button("Book")
+                .on_hover_text("The book's settings for this model")
+                .clicked()
+                && !busy
+            {
+                self.config = TextConfig::book(self.config.kind);
+                self.notice = Some("Book settings.".into());
+            }
+            if ui
+                .add_enabled(self.phase == Phase::Ready, egui::Button::new("Save…"))
+                .clicked()
+            {
+                action = PanelAction::Save;
+            }
+            if ui.add_enabled(!busy, egui::Button::new("Load…")).clicked() {
+                action = PanelAction::Load;
+            }
+            if let Some(notice) = &self.notice {
+                ui.label(notice);
+            }
+        });
+        self.corpus_ui(ui, &mut action);
+        self.sizes_ui(ui);
+        action
+    }
+
+    fn corpus_ui(&mut self, ui: &mut egui::Ui, action: &mut PanelAction) {
+        ui.horizontal(|ui| {
+            ui.label("Corpus:");
+            let label = match &self.corpus {
+                CorpusSource::Reviews { limit: Some(n), .. } => format!("movie-review snippets (first {n})"),
+                CorpusSource::Reviews { .. } => "movie-review snippets (Rotten Tomatoes)".to_owned(),
+                CorpusSource::File(p) | CorpusSource::Folder(p) => p.display().to_string(),
+                CorpusSource::Documents(d) => format!("{} documents", d.len()),
+            };
+            ui.strong(label);
+            if ui.small_button("reviews").clicked() {
+                self.corpus = CorpusSource::Reviews {
+                    plots: false,
+                    limit: None,
+                };
+            }
+            if ui.small_button(".txt file…").clicked() {
+                *action = PanelAction::PickFile;
+            }
+            if ui.small_button("folder…").clicked() {
+                *action = PanelAction::PickFolder;
+            }
+            if let Some((stats, vocabulary, examples)) = &self.stats {
+                ui.weak(format!(
+                    "{} documents · {} words ({} distinct) · vocabulary {vocabulary} · {examples} sequences",
+                    stats.documents, stats.words, stats.distinct_words
+                ));
+            }
+            for notice in &self.notices {
+                ui.colored_label(ui.visuals().warn_fg_color, notice);
+            }
+        });
+    }
+
+    fn sizes_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let c = &mut self.config;
+            ui.add(
+                egui::DragValue::new(&mut c.epochs)
+                    .range(1..=1000)
+                    .prefix("epochs "),
+            );
+            ui.add(
+                egui::DragValue::new(&mut c.batch_size)
+                    .range(1..=1024)
+                    .prefix("batch "),
+            );
+            let lr = ui.add(
+                egui::DragValue::new(&mut c.learning_rate)
+                    .range(1e-5..=1.0)
+                    .speed(0.0001)
+                    .prefix("RMSprop lr "),
+            );
+            if lr.changed()
+                && let Some(job) = &self.job
+            {
+                job.command(TextCommand::LearningRate(c.learning_rate));
+            }
+            if c.kind == ModelKind::Transformer {
+                let t = &mut c.transformer;
+                ui.add(
+                    egui::DragValue::new(&mut t.vocab_size)
+                        .range(100..=50_000)
+                        .prefix("vocab "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut t.sequence_length)
+                        .range(4..=400)
+                        .prefix("sequence "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut t.embed_dim)
+                        .range(8..=1024)
+                        .prefix("embed "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut t.dense_dim)
+                        .range(8..=8192)
+                        .prefix("dense "),
+                );
+                ui.weak("(book: 15000 · 100 · 256 · 2048; a CPU epoch at full size takes hours)");
+            } else {
+                ui.add(
+                    egui::DragValue::new(&mut c.lstm_hidden)
+                        .range(8..=1024)
+                        .prefix("LSTM units "),
+                );
+                ui.add(
+                    egui::DragValue::new(&mut c.sample_length)
+                        .range(10..=2000)
+                        .prefix("sample chars "),
+                );
+            }
+        });
+    }
+
+    pub(super) fn apply_action(&mut self, action: &PanelAction) {
+        match action {
+            PanelAction::None => {}
+            PanelAction::Train => self.start(None),
+            PanelAction::Stop => {
+                if let Some(job) = &self.job {
+                    job.command(TextCommand::StopTraining);
+                }
+            }
+            PanelAction::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel();
+                }
+            }
+            PanelAction::Save => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder to save the model in")
+                    .pick_folder()
+                    && let Some(job) = &self.job
+                {
+                    job.command(TextCommand::Save(dir));
+                }
+            }
+            PanelAction::Load => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A saved text model folder")
+                    .pick_folder()
+                {
+                    self.start(Some(dir));
+                }
+            }
+            PanelAction::PickFile => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("Text", &["txt"])
+                    .pick_file()
+                {
+                    self.corpus = CorpusSource::File(path);
+                }
+            }
+            PanelAction::PickFolder => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A folder of .txt files")
+                    .pick_folder()
+                {
+                    self.corpus = CorpusSource::Folder(dir);
+                }
+            }
+            PanelAction::Generate => self.generate(),
+            PanelAction::StopGenerating => {
+                if let Some(job) = &self.job {
+                    job.command(TextCommand::StopGenerating);
+                }
+                self.playground.generating = None;
+            }
+        }
+    }
+}
