@@ -12,10 +12,11 @@ use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
 use crate::techniques::Technique;
 use crate::techniques::dream::panel::DreamPanel;
+use crate::techniques::gan::panel::GanPanel;
 use crate::techniques::style::panel::StylePanel;
 use crate::techniques::text::panel::TextPanel;
 use crate::techniques::vae::panel::VaePanel;
-use crate::ui::assets::{AssetBoard, AssetState};
+use crate::ui::assets::AssetBoard;
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
 
 /// Frames to draw before a `--screenshot` is taken, so the layout has settled.
@@ -108,6 +109,7 @@ pub struct StudioApp {
     wait_for_dream: Option<usize>,
     text: TextPanel,
     wait_for_text: bool,
+    gan: GanPanel,
 }
 
 impl StudioApp {
@@ -147,6 +149,10 @@ impl StudioApp {
         if let Some(epochs) = options.text_train {
             text.train_now(options.text_model, epochs, options.train_limit);
         }
+        let mut gan = GanPanel::new(backend.device(), Arc::clone(&waker));
+        if let Some(epochs) = options.gan_train {
+            gan.train_now(epochs, options.train_limit);
+        }
         let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
         assets.window_open = options.assets_window;
         Self {
@@ -171,6 +177,7 @@ impl StudioApp {
             wait_for_dream: options.dream_run,
             text,
             wait_for_text: options.text_train.is_some(),
+            gan,
         }
     }
 
@@ -202,34 +209,12 @@ impl StudioApp {
     }
 
     fn technique_ui(&mut self, ui: &mut egui::Ui) {
-        let technique = self.tab;
-        match technique {
-            Technique::Vae => return self.vae.ui(ui),
-            Technique::Style => return self.style.ui(ui),
-            Technique::DeepDream => return self.dream.ui(ui),
-            Technique::Text => return self.text.ui(ui),
-            Technique::Gan => {}
-        }
-        let Some(line) = technique.not_built_line() else {
-            return;
-        };
-        ui.heading(technique.book_section());
-        ui.label(line);
-        ui.add_space(12.0);
-        ui.label("Assets it will use:");
-        for id in technique.assets() {
-            let state = match self.assets.state(id) {
-                AssetState::Ready => "verified in the cache".to_owned(),
-                AssetState::Missing => "not fetched yet".to_owned(),
-                AssetState::Unknown => "checking…".to_owned(),
-                AssetState::Fetching(p) => {
-                    format!("{} ({:.0}%)", p.stage.label(), p.fraction * 100.0)
-                }
-                AssetState::Failed(e) => {
-                    format!("failed: {}", e.lines().next().unwrap_or_default())
-                }
-            };
-            ui.label(format!("  • {id}: {state}"));
+        match self.tab {
+            Technique::Text => self.text.ui(ui),
+            Technique::DeepDream => self.dream.ui(ui),
+            Technique::Style => self.style.ui(ui),
+            Technique::Vae => self.vae.ui(ui),
+            Technique::Gan => self.gan.ui(ui),
         }
     }
 
@@ -256,6 +241,7 @@ impl StudioApp {
                 .wait_for_dream
                 .is_none_or(|n| self.dream.has_reached(n))
             && (!self.wait_for_text || self.text.is_settled())
+            && self.gan.is_settled_or_idle()
     }
 
     fn automation(&mut self, ctx: &egui::Context) {
@@ -318,6 +304,7 @@ impl eframe::App for StudioApp {
         self.style.poll(&ctx);
         self.dream.poll(&ctx);
         self.text.poll();
+        self.gan.poll(&ctx);
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));

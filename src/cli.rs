@@ -50,6 +50,10 @@ pub struct GuiOptions {
     /// Start training the VAE at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub train_vae: Option<usize>,
+    /// Start training the GAN (narrow model, emoji faces) at once; with
+    /// --screenshot, capture after this many epochs.
+    #[arg(long, value_name = "EPOCHS")]
+    pub gan_train: Option<usize>,
     /// Start training the text model at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub text_train: Option<usize>,
@@ -100,6 +104,9 @@ pub enum Command {
     Dream(crate::techniques::dream::cli::DreamArgs),
     /// Neural style transfer of chapter 12.3: a photo painted in a painting's style.
     Style(crate::techniques::style::cli::StyleArgs),
+    /// The DCGAN of chapter 12.5 (train, sample).
+    #[command(subcommand)]
+    Gan(crate::techniques::gan::cli::GanCommandLine),
     /// Text generation of chapter 12.1 (train, generate).
     #[command(subcommand)]
     Text(crate::techniques::text::cli::TextCommandLine),
@@ -121,6 +128,7 @@ pub enum Command {
 pub enum BenchTarget {
     Vae,
     Text,
+    Gan,
 }
 
 /// Parses the command line and runs it.
@@ -154,6 +162,10 @@ pub fn main() -> ExitCode {
             &args,
             compute_device(request),
         )),
+        Some(Command::Gan(command)) => report(crate::techniques::gan::cli::run(
+            &command,
+            compute_device(request),
+        )),
         Some(Command::Text(command)) => report(crate::techniques::text::cli::run(
             &command,
             compute_device(request),
@@ -166,6 +178,13 @@ pub fn main() -> ExitCode {
             technique: BenchTarget::Vae,
             batches,
         }) => report(crate::techniques::vae::cli::bench(
+            compute_device(request),
+            batches,
+        )),
+        Some(Command::Bench {
+            technique: BenchTarget::Gan,
+            batches,
+        }) => report(crate::techniques::gan::cli::bench(
             compute_device(request),
             batches,
         )),

@@ -94,8 +94,26 @@ impl Picture {
         Self::from_bytes(&bytes, &name)
     }
 
+    /// Like [`Picture::open`] but accepting any size from 1 px (the GAN upscales small images).
+    pub fn open_any_size(path: &Path) -> Result<Self, PictureError> {
+        match Self::open(path) {
+            Err(PictureError::TooSmall { name, .. }) => {
+                let bytes = std::fs::read(path).map_err(|e| PictureError::Unreadable {
+                    name: name.clone(),
+                    reason: e.to_string(),
+                })?;
+                Self::decode(&bytes, &name, 1)
+            }
+            other => other,
+        }
+    }
+
     /// Checks and decodes an image held in memory.
     pub fn from_bytes(bytes: &[u8], name: &str) -> Result<Self, PictureError> {
+        Self::decode(bytes, name, MIN_SIDE)
+    }
+
+    fn decode(bytes: &[u8], name: &str, min_side: u32) -> Result<Self, PictureError> {
         let name = name.to_owned();
         let reader = ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
@@ -110,7 +128,7 @@ impl Picture {
         let (width, height) = reader
             .into_dimensions()
             .map_err(|e| corrupt_or_foreign(&name, &e))?;
-        check_size(&name, width, height)?;
+        check_size(&name, width, height, min_side)?;
         let mut reader = ImageReader::new(std::io::Cursor::new(bytes))
             .with_guessed_format()
             .map_err(|e| PictureError::Unreadable {
@@ -125,7 +143,7 @@ impl Picture {
 
     /// A picture made in memory (tests, generated content).
     pub fn from_rgb(rgb: RgbImage, name: &str) -> Result<Self, PictureError> {
-        check_size(name, rgb.width(), rgb.height())?;
+        check_size(name, rgb.width(), rgb.height(), MIN_SIDE)?;
         Ok(Self {
             rgb,
             name: name.to_owned(),
@@ -196,7 +214,7 @@ pub fn rgb_to_color_image(rgb: &RgbImage) -> egui::ColorImage {
     egui::ColorImage::from_rgb(size, rgb.as_raw())
 }
 
-fn check_size(name: &str, width: u32, height: u32) -> Result<(), PictureError> {
+fn check_size(name: &str, width: u32, height: u32, min_side: u32) -> Result<(), PictureError> {
     let name = name.to_owned();
     if width == 0 || height == 0 {
         return Err(PictureError::Empty { name });
@@ -208,7 +226,7 @@ fn check_size(name: &str, width: u32, height: u32) -> Result<(), PictureError> {
             height,
         });
     }
-    if width.min(height) < MIN_SIDE {
+    if width.min(height) < min_side {
         return Err(PictureError::TooSmall {
             name,
             width,

@@ -1,8 +1,9 @@
-//! The five techniques of chapter 12, one tab each. Each technique gets its own
-//! folder (`model.rs` burn only, `job.rs` threads and tensors, `panel.rs` egui
-//! only) when its issue is built; until then its tab says so in one line.
+//! The five techniques of chapter 12, one tab each. Each technique has its own
+//! folder: `model.rs` burn only, `job.rs` threads and tensor read-backs,
+//! `panel.rs` egui only, `cli.rs` the command-line twin.
 
 pub mod dream;
+pub mod gan;
 pub mod style;
 pub mod text;
 pub mod vae;
@@ -70,16 +71,5 @@ impl Technique {
             Self::Vae => &["mnist"],
             Self::Gan => &["emoji", "inception_v3"],
         }
-    }
-
-    /// What the tab says while the technique is not built: one plain line
-    /// (`None` once it is built).
-    pub fn not_built_line(self) -> Option<&'static str> {
-        Some(match self {
-            Self::Text | Self::DeepDream | Self::Style | Self::Vae => return None,
-            Self::Gan => {
-                "Not built yet: the DCGAN arrives with its own issue (#6); nothing here runs."
-            }
-        })
     }
 }

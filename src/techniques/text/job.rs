@@ -456,4 +456,4 @@ impl Session {
 mod data;
 mod generate;
 mod store;
-pub use data::{Examples, char_examples, word_examples};
+pub use data::{Examples, char_examples, shuffle, word_examples};

@@ -1,0 +1,449 @@
+//! The GAN job: decodes the images, trains discriminator and generator with
+//! the book's step, shows samples from fixed latent points every few steps and
+//! at each epoch end, watches for collapse, and serves save / walk requests
+//! until dropped. The only GAN code that spawns a thread or reads tensors back.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+
+use super::data::{self, ImageSource, Images, SIDE};
+use super::model::{Discriminator, GanConfig, Generator, bce_with_logits};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+
+/// Samples in the fixed grid (4×4).
+pub const GRID: usize = 16;
+
+/// How training runs; the defaults are the book's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainSettings {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub d_learning_rate: f64,
+    pub g_learning_rate: f64,
+    /// Scale of the uniform noise added to the labels (book: 0.05).
+    pub label_noise: f32,
+    /// Steps between two sample grids during an epoch.
+    pub sample_every: usize,
+    pub seed: u64,
+}
+
+impl TrainSettings {
+    pub fn book() -> Self {
+        Self {
+            epochs: 100,
+            batch_size: 32,
+            d_learning_rate: 1e-4,
+            g_learning_rate: 1e-4,
+            label_noise: 0.05,
+            sample_every: 20,
+            seed: 5,
+        }
+    }
+}
+
+/// One step's losses.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StepLoss {
+    pub at_epoch: f32,
+    pub d_loss: f32,
+    pub g_loss: f32,
+}
+
+/// What the GAN job tells its panel.
+#[derive(Debug)]
+pub enum GanEvent {
+    Loaded {
+        images: usize,
+        skipped: Vec<String>,
+        upscaled: usize,
+        notices: Vec<String>,
+        preview: egui::ColorImage,
+    },
+    Started {
+        first_epoch: usize,
+        epochs: usize,
+        steps_per_epoch: usize,
+    },
+    /// Losses of a resumed checkpoint, so its curve continues.
+    History(Vec<StepLoss>),
+    Progress {
+        epoch: usize,
+        step: usize,
+    },
+    Losses(Vec<StepLoss>),
+    Samples {
+        at_epoch: f32,
+        image: egui::ColorImage,
+    },
+    EpochDone {
+        epoch: usize,
+        d_loss: f32,
+        g_loss: f32,
+        secs: f32,
+        image: egui::ColorImage,
+    },
+    /// The discriminator is winning outright: the book's advice applies.
+    Collapse(String),
+    Walk(egui::ColorImage),
+    Saved(PathBuf),
+    TrainingDone,
+}
+
+/// What the panel can change or ask while the job runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GanCommand {
+    LearningRates {
+        d: f64,
+        g: f64,
+    },
+    Dropout(f64),
+    LabelNoise(f32),
+    /// Decode `steps` points between fixed samples `from` and `to` as a strip.
+    Walk {
+        from: usize,
+        to: usize,
+        steps: usize,
+    },
+    Save(PathBuf),
+    StopTraining,
+}
+
+/// Train from scratch, or resume a checkpoint for more epochs.
+#[derive(Clone, Debug)]
+pub enum GanStart {
+    Train {
+        config: GanConfig,
+        settings: TrainSettings,
+        data: ImageSource,
+    },
+    Resume {
+        checkpoint: PathBuf,
+        data: ImageSource,
+        more_epochs: usize,
+    },
+    /// Load a checkpoint only to sample from it.
+    Load(PathBuf),
+}
+
+/// Starts the job on `device`.
+pub fn start(
+    start: GanStart,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<GanEvent, GanCommand>> {
+    JobBuilder::new("gan")
+        .waker(waker)
+        .spawn(move |ctx: &mut JobContext<GanEvent, GanCommand>| {
+            let (mut session, data) = match start {
+                GanStart::Train {
+                    config,
+                    settings,
+                    data,
+                } => (Session::new(config, settings, device), Some(data)),
+                GanStart::Resume {
+                    checkpoint,
+                    data,
+                    more_epochs,
+                } => {
+                    let mut session = Session::load(&checkpoint, device)?;
+                    session.settings.epochs = session.epochs_done + more_epochs;
+                    ctx.send(GanEvent::History(session.history.clone()))?;
+                    (session, Some(data))
+                }
+                GanStart::Load(checkpoint) => (Session::load(&checkpoint, device)?, None),
+            };
+            if let Some(source) = data {
+                let images = data::load(&source)?;
+                ctx.send(GanEvent::Loaded {
+                    images: images.count,
+                    skipped: images.skipped.clone(),
+                    upscaled: images.upscaled,
+                    notices: images.notices.clone(),
+                    preview: grid_of(&images),
+                })?;
+                session.train(ctx, &images)?;
+            }
+            #[expect(clippy::cast_precision_loss, reason = "epoch counts")]
+            let at_epoch = session.epochs_done as f32;
+            ctx.send(GanEvent::Samples {
+                at_epoch,
+                image: session.sample_grid()?,
+            })?;
+            ctx.send(GanEvent::TrainingDone)?;
+            loop {
+                if ctx.is_cancelled() {
+                    return Err(JobError::Cancelled);
+                }
+                if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
+                    session.handle(ctx, command)?;
+                }
+            }
+        })
+}
+
+/// Both models, their settings and what training has done so far.
+pub(super) struct Session {
+    pub(super) config: GanConfig,
+    pub(super) settings: TrainSettings,
+    pub(super) device: Device,
+    pub(super) generator: Generator,
+    pub(super) discriminator: Discriminator,
+    /// The grid's latent points, the same for the whole run.
+    pub(super) fixed: Vec<f32>,
+    pub(super) epochs_done: usize,
+    pub(super) history: Vec<StepLoss>,
+}
+
+impl Session {
+    pub(super) fn new(config: GanConfig, settings: TrainSettings, device: Device) -> Self {
+        device.seed(settings.seed);
+        let autodiff = device.clone().autodiff();
+        let generator = config.generator(&autodiff);
+        let discriminator = config.discriminator(&autodiff);
+        let fixed = normal_latents(GRID * config.latent_dim, settings.seed);
+        Self {
+            config,
+            settings,
+            device,
+            generator,
+            discriminator,
+            fixed,
+            epochs_done: 0,
+            history: Vec::new(),
+        }
+    }
+
+    /// The book's training step, epoch after epoch.
+    fn train(
+        &mut self,
+        ctx: &mut JobContext<GanEvent, GanCommand>,
+        images: &Images,
+    ) -> Result<(), JobError> {
+        let batch = self.settings.batch_size.clamp(1, images.count);
+        let steps = images.count / batch;
+        let first = self.epochs_done;
+        ctx.send(GanEvent::Started {
+            first_epoch: first,
+            epochs: self.settings.epochs,
+            steps_per_epoch: steps,
+        })?;
+        let autodiff = self.device.clone().autodiff();
+        let mut d_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+        let mut g_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
+        let mut order: Vec<usize> = (0..images.count).collect();
+        let mut state = self.settings.seed | 1;
+        let mut pending = Vec::new();
+        let mut warned = false;
+        for epoch in first..self.settings.epochs {
+            let started = Instant::now();
+            crate::techniques::text::job::shuffle(&mut order, &mut state);
+            let (mut d_sum, mut g_sum) = (0.0f64, 0.0f64);
+            for step in 0..steps {
+                ctx.checkpoint()?;
+                if self.apply_commands(ctx)? {
+                    self.epochs_done = epoch;
+                    return Ok(());
+                }
+                let real =
+                    batch_tensor(images, &order[step * batch..(step + 1) * batch], &autodiff);
+                let (d_value, g_value) = self.step(real, &mut d_optimizer, &mut g_optimizer)?;
+                d_sum += f64::from(d_value);
+                g_sum += f64::from(g_value);
+                #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
+                let at_epoch = epoch as f32 + (step + 1) as f32 / steps as f32;
+                let loss = StepLoss {
+                    at_epoch,
+                    d_loss: d_value,
+                    g_loss: g_value,
+                };
+                pending.push(loss);
+                self.history.push(loss);
+                if ctx.progress(|| GanEvent::Progress {
+                    epoch,
+                    step: step + 1,
+                }) {
+                    ctx.send(GanEvent::Losses(std::mem::take(&mut pending)))?;
+                }
+                if (step + 1) % self.settings.sample_every.max(1) == 0 {
+                    ctx.send(GanEvent::Samples {
+                        at_epoch,
+                        image: self.sample_grid()?,
+                    })?;
+                }
+                if !warned && let Some(warning) = collapse(&self.history) {
+                    warned = true;
+                    ctx.send(GanEvent::Collapse(warning))?;
+                }
+            }
+            ctx.send(GanEvent::Losses(std::mem::take(&mut pending)))?;
+            self.epochs_done = epoch + 1;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_precision_loss,
+                reason = "means for display"
+            )]
+            let mean = |sum: f64| (sum / steps.max(1) as f64) as f32;
+            ctx.send(GanEvent::EpochDone {
+                epoch: epoch + 1,
+                d_loss: mean(d_sum),
+                g_loss: mean(g_sum),
+                secs: started.elapsed().as_secs_f32(),
+                image: self.sample_grid()?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The book's `train_step` on one batch of real images; returns (d_loss, g_loss).
+    fn step(
+        &mut self,
+        real: Tensor<4>,
+        d_optimizer: &mut burn::optim::ModuleOptimizer,
+        g_optimizer: &mut burn::optim::ModuleOptimizer,
+    ) -> Result<(f32, f32), JobError> {
+        let device = real.device();
+        let [batch, ..] = real.dims();
+        let normal = |n: usize| {
+            Tensor::<2>::random(
+                [n, self.config.latent_dim],
+                Distribution::Normal(0.0, 1.0),
+                &device,
+            )
+        };
+        // Discriminator: generated labelled 1, real 0, plus label noise.
+        let fake = self.generator.forward(normal(batch)).detach();
+        let labels = Tensor::cat(
+            vec![
+                Tensor::<2>::ones([batch, 1], &device),
+                Tensor::zeros([batch, 1], &device),
+            ],
+            0,
+        );
+        let noise = Tensor::<2>::random([2 * batch, 1], Distribution::Uniform(0.0, 1.0), &device)
+            .mul_scalar(self.settings.label_noise);
+        let d_loss = bce_with_logits(
+            self.discriminator.forward(Tensor::cat(vec![fake, real], 0)),
+            labels + noise,
+        );
+        let d_value = read_f32(d_loss.clone().detach())?[0];
+        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
+        self.discriminator = d_optimizer.step(
+            self.settings.d_learning_rate,
+            self.discriminator.clone(),
+            grads,
+        );
+        // Generator: through the discriminator, with the misleading label "real".
+        let predictions = self
+            .discriminator
+            .forward(self.generator.forward(normal(batch)));
+        let g_loss = bce_with_logits(predictions, Tensor::zeros([batch, 1], &device));
+        let g_value = read_f32(g_loss.clone().detach())?[0];
+        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
+        self.generator =
+            g_optimizer.step(self.settings.g_learning_rate, self.generator.clone(), grads);
+        Ok((d_value, g_value))
+    }
+
+    /// Applies waiting commands; true when training should stop.
+    fn apply_commands(
+        &mut self,
+        ctx: &mut JobContext<GanEvent, GanCommand>,
+    ) -> Result<bool, JobError> {
+        let mut stop = false;
+        for command in ctx.commands().collect::<Vec<_>>() {
+            stop |= command == GanCommand::StopTraining;
+            self.handle(ctx, command)?;
+        }
+        Ok(stop)
+    }
+
+    fn handle(
+        &mut self,
+        ctx: &mut JobContext<GanEvent, GanCommand>,
+        command: GanCommand,
+    ) -> Result<(), JobError> {
+        match command {
+            GanCommand::LearningRates { d, g } => {
+                self.settings.d_learning_rate = d;
+                self.settings.g_learning_rate = g;
+            }
+            GanCommand::Dropout(rate) => {
+                self.config.dropout = rate;
+                self.discriminator.set_dropout(rate);
+            }
+            GanCommand::LabelNoise(noise) => self.settings.label_noise = noise,
+            GanCommand::Walk { from, to, steps } => {
+                ctx.send(GanEvent::Walk(self.walk(from, to, steps)?))?;
+            }
+            GanCommand::Save(dir) => {
+                self.save(&dir)?;
+                ctx.send(GanEvent::Saved(dir))?;
+            }
+            GanCommand::StopTraining => {}
+        }
+        Ok(())
+    }
+}
+
+/// The book's warning sign: the discriminator near-perfect while the generator's loss climbs.
+pub fn collapse(history: &[StepLoss]) -> Option<String> {
+    const WINDOW: usize = 50;
+    if history.len() < 2 * WINDOW {
+        return None;
+    }
+    let recent = &history[history.len() - WINDOW..];
+    let before = &history[history.len() - 2 * WINDOW..history.len() - WINDOW];
+    #[expect(clippy::cast_precision_loss, reason = "window means")]
+    let mean =
+        |s: &[StepLoss], f: fn(&StepLoss) -> f32| s.iter().map(f).sum::<f32>() / s.len() as f32;
+    let d = mean(recent, |l| l.d_loss);
+    let (g_now, g_before) = (mean(recent, |l| l.g_loss), mean(before, |l| l.g_loss));
+    (d < 0.05 && g_now > g_before * 1.2 && g_now > 3.0).then(|| {
+        format!(
+            "Training may be collapsing: d_loss {d:.3} while g_loss climbs to {g_now:.2}. The book's advice: lower the discriminator's learning rate, raise dropout."
+        )
+    })
+}
+
+/// Latent points from N(0, 1) by a seeded Box–Muller, the same on every device.
+pub fn normal_latents(count: usize, seed: u64) -> Vec<f32> {
+    let mut rng = crate::techniques::text::sampling::Rng(seed);
+    (0..count)
+        .map(|_| {
+            let u1 = rng.uniform().max(1e-7);
+            let u2 = rng.uniform();
+            (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+        })
+        .collect()
+}
+
+/// Images at `indices` as a [batch, 3, 64, 64] tensor in [0, 1].
+pub fn batch_tensor(images: &Images, indices: &[usize], device: &Device) -> Tensor<4> {
+    let side = SIDE as usize;
+    let plane = side * side;
+    let mut values = vec![0.0f32; indices.len() * 3 * plane];
+    for (b, &i) in indices.iter().enumerate() {
+        for (p, px) in images.image(i).chunks_exact(3).enumerate() {
+            for c in 0..3 {
+                values[(b * 3 + c) * plane + p] = f32::from(px[c]) / 255.0;
+            }
+        }
+    }
+    Tensor::from_data(
+        TensorData::new(values, [indices.len(), 3, side, side]),
+        device,
+    )
+}
+
+fn grid_of(images: &Images) -> egui::ColorImage {
+    let count = images.count.min(GRID);
+    let pixels: Vec<u8> = (0..count).flat_map(|i| images.image(i).to_vec()).collect();
+    readback::tile_rgb(&pixels, count, 4)
+}
+
+mod readback;
+mod store;
+pub use readback::tile_rgb;

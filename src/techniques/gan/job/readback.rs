@@ -1,0 +1,89 @@
+//! Images out of the generator, on the job thread: the fixed-latent grid and
+//! the latent walk between two of its points.
+
+use burn::module::Module;
+use burn::tensor::{Tensor, TensorData};
+
+use super::super::data::SIDE;
+use super::{GRID, JobError, Session};
+use crate::job::read_f32;
+
+impl Session {
+    /// Generated images for latent points (row after row), as RGB bytes.
+    fn generate(&self, latents: Vec<f32>, count: usize) -> Result<Vec<u8>, JobError> {
+        let latent = Tensor::<2>::from_data(
+            TensorData::new(latents, [count, self.config.latent_dim]),
+            &self.device,
+        );
+        let images = self.generator.valid().forward(latent);
+        let values = read_f32(images)?;
+        let side = SIDE as usize;
+        let plane = side * side;
+        let mut bytes = vec![0u8; count * plane * 3];
+        for b in 0..count {
+            for p in 0..plane {
+                for c in 0..3 {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "clamped to 0..=255"
+                    )]
+                    let byte = (values[(b * 3 + c) * plane + p] * 255.0)
+                        .round()
+                        .clamp(0.0, 255.0) as u8;
+                    bytes[(b * plane + p) * 3 + c] = byte;
+                }
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The 4×4 grid from the fixed latent points.
+    pub(crate) fn sample_grid(&self) -> Result<egui::ColorImage, JobError> {
+        let bytes = self.generate(self.fixed.clone(), GRID)?;
+        Ok(tile_rgb(&bytes, GRID, 4))
+    }
+
+    /// `steps` images from fixed point `from` to fixed point `to`, in a row.
+    pub(super) fn walk(
+        &self,
+        from: usize,
+        to: usize,
+        steps: usize,
+    ) -> Result<egui::ColorImage, JobError> {
+        let dim = self.config.latent_dim;
+        let (from, to) = (from.min(GRID - 1), to.min(GRID - 1));
+        let steps = steps.clamp(2, 32);
+        let a = &self.fixed[from * dim..(from + 1) * dim];
+        let b = &self.fixed[to * dim..(to + 1) * dim];
+        #[expect(clippy::cast_precision_loss, reason = "interpolation weights")]
+        let latents: Vec<f32> = (0..steps)
+            .flat_map(|i| {
+                let t = i as f32 / (steps - 1) as f32;
+                a.iter().zip(b).map(move |(x, y)| x + t * (y - x))
+            })
+            .collect();
+        let bytes = self.generate(latents, steps)?;
+        Ok(tile_rgb(&bytes, steps, steps))
+    }
+}
+
+/// `count` 64×64 RGB images tiled `columns` wide into one image.
+pub fn tile_rgb(bytes: &[u8], count: usize, columns: usize) -> egui::ColorImage {
+    let side = SIDE as usize;
+    let columns = columns.max(1);
+    let rows = count.div_ceil(columns).max(1);
+    let (w, h) = (columns * side, rows * side);
+    let mut out = egui::ColorImage::filled([w, h], egui::Color32::BLACK);
+    for i in 0..count {
+        let (ox, oy) = ((i % columns) * side, (i / columns) * side);
+        for y in 0..side {
+            for x in 0..side {
+                let p = ((i * side + y) * side + x) * 3;
+                out.pixels[(oy + y) * w + ox + x] =
+                    egui::Color32::from_rgb(bytes[p], bytes[p + 1], bytes[p + 2]);
+            }
+        }
+    }
+    out
+}

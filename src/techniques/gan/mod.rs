@@ -1,0 +1,7 @@
+//! Chapter 12.5: the DCGAN, trained live with samples from fixed latent points.
+
+pub mod cli;
+pub mod data;
+pub mod job;
+pub mod model;
+pub mod panel;

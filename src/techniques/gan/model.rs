@@ -1,0 +1,170 @@
+//! The book's DCGAN (chapter 12.5) in burn: discriminator and generator for
+//! 64×64×3 images, TensorFlow "same" padding, Keras Glorot initialisation, and
+//! the binary cross-entropy both are trained with. No threads, no read-backs.
+
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::{leaky_relu, sigmoid};
+use burn::tensor::{Device, Tensor};
+
+/// Sizes and rates; the defaults are the book's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GanConfig {
+    pub latent_dim: usize,
+    /// Channels of the discriminator's convs (book: 64, 128, 128).
+    pub d_channels: [usize; 3],
+    /// Channels of the generator's transposed convs (book: 128, 256, 512); the
+    /// dense layer makes an 8×8×`g_channels[0]` map.
+    pub g_channels: [usize; 3],
+    pub dropout: f64,
+}
+
+impl GanConfig {
+    pub fn book() -> Self {
+        Self {
+            latent_dim: 128,
+            d_channels: [64, 128, 128],
+            g_channels: [128, 256, 512],
+            dropout: 0.2,
+        }
+    }
+
+    /// A narrow model for tests and quick CPU runs: same layers, fewer channels.
+    pub fn small() -> Self {
+        Self {
+            latent_dim: 32,
+            d_channels: [8, 16, 16],
+            g_channels: [16, 16, 16],
+            dropout: 0.2,
+        }
+    }
+
+    pub fn discriminator(&self, device: &Device) -> Discriminator {
+        let [a, b, c] = self.d_channels;
+        let conv = |from: usize, to: usize| {
+            let mut layer = Conv2dConfig::new([from, to], [4, 4])
+                .with_stride([2, 2])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_initializer(glorot(from * 16, to * 16))
+                .init(device);
+            layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
+            layer
+        };
+        Discriminator {
+            conv1: conv(3, a),
+            conv2: conv(a, b),
+            conv3: conv(b, c),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            dense: dense(c * 8 * 8, 1, device),
+        }
+    }
+
+    pub fn generator(&self, device: &Device) -> Generator {
+        let [a, b, c] = self.g_channels;
+        let deconv = |from: usize, to: usize| {
+            let mut layer = ConvTranspose2dConfig::new([from, to], [4, 4])
+                .with_stride([2, 2])
+                .with_padding([1, 1])
+                .with_initializer(glorot(from * 16, to * 16))
+                .init(device);
+            layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
+            layer
+        };
+        let mut out = Conv2dConfig::new([c, 3], [5, 5])
+            .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
+            .with_initializer(glorot(c * 25, 3 * 25))
+            .init(device);
+        out.bias = out.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
+        Generator {
+            dense: dense(self.latent_dim, a * 8 * 8, device),
+            deconv1: deconv(a, a),
+            deconv2: deconv(a, b),
+            deconv3: deconv(b, c),
+            out,
+            channels: a,
+        }
+    }
+}
+
+fn dense(from: usize, to: usize, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(from, to)
+        .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+        .init(device);
+    layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
+    layer
+}
+
+/// Glorot-uniform bounds from fan-in and fan-out (burn's Xavier needs both and
+/// conv layers do not pass them).
+#[expect(clippy::cast_precision_loss, reason = "layer sizes")]
+fn glorot(fan_in: usize, fan_out: usize) -> Initializer {
+    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
+    Initializer::Uniform {
+        min: -bound,
+        max: bound,
+    }
+}
+
+/// Conv 64 k4 s2 → LeakyReLU → Conv 128 → LeakyReLU → Conv 128 → LeakyReLU →
+/// Flatten → Dropout → Dense 1 (logit; the sigmoid is in the loss).
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    conv3: Conv2d,
+    dropout: Dropout,
+    dense: Linear,
+}
+
+impl Discriminator {
+    /// Logits [batch, 1] that the images [batch, 3, 64, 64] are *generated*
+    /// (the book labels generated 1, real 0).
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let x = leaky_relu(self.conv1.forward(images), 0.2);
+        let x = leaky_relu(self.conv2.forward(x), 0.2);
+        let x = leaky_relu(self.conv3.forward(x), 0.2);
+        let x: Tensor<2> = x.flatten(1, 3);
+        self.dense.forward(self.dropout.forward(x))
+    }
+
+    /// Sets the dropout rate (a live slider).
+    pub fn set_dropout(&mut self, rate: f64) {
+        self.dropout = DropoutConfig::new(rate.clamp(0.0, 0.9)).init();
+    }
+}
+
+/// Dense 8·8·128 → reshape → ConvT 128 k4 s2 → LeakyReLU → ConvT 256 →
+/// LeakyReLU → ConvT 512 → LeakyReLU → Conv 3 k5 → sigmoid.
+#[derive(Module, Debug)]
+pub struct Generator {
+    dense: Linear,
+    deconv1: ConvTranspose2d,
+    deconv2: ConvTranspose2d,
+    deconv3: ConvTranspose2d,
+    out: Conv2d,
+    channels: usize,
+}
+
+impl Generator {
+    /// Images [batch, 3, 64, 64] in [0, 1] from latents [batch, latent].
+    pub fn forward(&self, latent: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = latent.dims();
+        let x: Tensor<4> = self
+            .dense
+            .forward(latent)
+            .reshape([batch, self.channels, 8, 8]);
+        let x = leaky_relu(self.deconv1.forward(x), 0.2);
+        let x = leaky_relu(self.deconv2.forward(x), 0.2);
+        let x = leaky_relu(self.deconv3.forward(x), 0.2);
+        sigmoid(self.out.forward(x))
+    }
+}
+
+/// Binary cross-entropy of logits [n, 1] against labels [n, 1], averaged
+/// (numerically stable: max(x, 0) − x·y + ln(1 + e^−|x|)).
+pub fn bce_with_logits(logits: Tensor<2>, labels: Tensor<2>) -> Tensor<1> {
+    let positive = logits.clone().clamp_min(0.0);
+    let softplus = logits.clone().abs().neg().exp().add_scalar(1.0).log();
+    (positive - logits * labels + softplus).mean()
+}

@@ -1,0 +1,294 @@
+//! The GAN tab: data choice and preview, Train / Pause / Resume / Stop /
+//! Cancel, live learning-rate, dropout and label-noise sliders, d_loss and
+//! g_loss curves, the fixed-latent sample grid, an epoch timeline to scrub
+//! back through, and a latent walk. egui only.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+
+mod views;
+
+use super::data::{FACE_CATEGORIES, ImageSource};
+use super::job::{self, GanCommand, GanEvent, GanStart, StepLoss, TrainSettings};
+use super::model::GanConfig;
+use crate::job::{JobHandle, JobMessage, Waker};
+
+#[derive(Debug, Default, PartialEq)]
+enum Phase {
+    #[default]
+    Idle,
+    Loading,
+    Training,
+    Trained,
+    Failed(String),
+}
+
+/// Which images to learn.
+#[derive(Clone, Debug, PartialEq)]
+enum DataChoice {
+    Faces,
+    AllEmoji,
+    Folder(PathBuf),
+}
+
+/// The GAN tab.
+pub struct GanPanel {
+    device: Device,
+    waker: Waker,
+    config: GanConfig,
+    settings: TrainSettings,
+    data: DataChoice,
+    limit: Option<usize>,
+    job: Option<JobHandle<GanEvent, GanCommand>>,
+    phase: Phase,
+    loaded: Option<String>,
+    skipped: Vec<String>,
+    preview: Option<egui::TextureHandle>,
+    first_epoch: usize,
+    epoch: usize,
+    step: usize,
+    steps: usize,
+    losses: Vec<StepLoss>,
+    epoch_means: Vec<StepLoss>,
+    samples: Option<egui::TextureHandle>,
+    samples_at: f32,
+    timeline: Vec<(usize, egui::TextureHandle, egui::ColorImage)>,
+    /// Index into the timeline, `None` = follow the newest.
+    scrub: Option<usize>,
+    walk: Option<egui::TextureHandle>,
+    walk_ends: (usize, usize),
+    warning: Option<String>,
+    notice: Option<String>,
+    /// Rates, dropout and noise last sent to the job.
+    sent: (f64, f64, f64, f32),
+    wait_epochs: Option<usize>,
+}
+
+impl GanPanel {
+    pub fn new(device: Device, waker: Waker) -> Self {
+        let config = GanConfig::book();
+        let settings = TrainSettings::book();
+        Self {
+            device,
+            waker,
+            sent: (
+                settings.d_learning_rate,
+                settings.g_learning_rate,
+                config.dropout,
+                settings.label_noise,
+            ),
+            config,
+            settings,
+            data: DataChoice::Faces,
+            limit: None,
+            job: None,
+            phase: Phase::Idle,
+            loaded: None,
+            skipped: Vec::new(),
+            preview: None,
+            first_epoch: 0,
+            epoch: 0,
+            step: 0,
+            steps: 0,
+            losses: Vec::new(),
+            epoch_means: Vec::new(),
+            samples: None,
+            samples_at: 0.0,
+            timeline: Vec::new(),
+            scrub: None,
+            walk: None,
+            walk_ends: (0, 5),
+            warning: None,
+            notice: None,
+            wait_epochs: None,
+        }
+    }
+
+    /// Trains at once (automation: `--gan-train EPOCHS`): the narrow model on
+    /// the first `limit` face emoji; settles after `epochs` epochs.
+    pub fn train_now(&mut self, epochs: usize, limit: Option<usize>) {
+        self.config = GanConfig::small();
+        self.settings.epochs = epochs + 20;
+        self.settings.sample_every = 5;
+        self.limit = limit;
+        self.wait_epochs = Some(epochs);
+        self.start(None);
+    }
+
+    /// True unless an automation run waits for its epochs to reach the timeline.
+    pub fn is_settled_or_idle(&self) -> bool {
+        matches!(self.phase, Phase::Failed(_))
+            || self
+                .wait_epochs
+                .is_none_or(|n| self.timeline.len() >= n && self.samples.is_some())
+    }
+
+    fn source(&self) -> ImageSource {
+        match &self.data {
+            DataChoice::Faces => ImageSource::Emoji {
+                categories: FACE_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
+                limit: self.limit,
+            },
+            DataChoice::AllEmoji => ImageSource::Emoji {
+                categories: Vec::new(),
+                limit: self.limit,
+            },
+            DataChoice::Folder(dir) => ImageSource::Folder(dir.clone()),
+        }
+    }
+
+    /// Trains from scratch, or resumes `checkpoint` for the set number of epochs.
+    fn start(&mut self, checkpoint: Option<PathBuf>) {
+        let start = match checkpoint {
+            Some(checkpoint) => GanStart::Resume {
+                checkpoint,
+                data: self.source(),
+                more_epochs: self.settings.epochs,
+            },
+            None => GanStart::Train {
+                config: self.config.clone(),
+                settings: self.settings.clone(),
+                data: self.source(),
+            },
+        };
+        match job::start(start, self.device.clone(), self.waker.clone()) {
+            Ok(handle) => {
+                self.job = Some(handle);
+                self.phase = Phase::Loading;
+                self.losses.clear();
+                self.epoch_means.clear();
+                self.timeline.clear();
+                self.scrub = None;
+                self.warning = None;
+                self.notice = None;
+                self.sent = (
+                    self.settings.d_learning_rate,
+                    self.settings.g_learning_rate,
+                    self.config.dropout,
+                    self.settings.label_noise,
+                );
+            }
+            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+        }
+    }
+
+    /// Drains the job's events; call once per frame.
+    pub fn poll(&mut self, ctx: &egui::Context) {
+        let Some(job) = &mut self.job else { return };
+        for message in job.poll(256) {
+            match message {
+                JobMessage::Event(event) => self.apply(ctx, event),
+                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
+                JobMessage::Cancelled => self.phase = Phase::Idle,
+                JobMessage::Finished => {}
+            }
+        }
+        let wanted = (
+            self.settings.d_learning_rate,
+            self.settings.g_learning_rate,
+            self.config.dropout,
+            self.settings.label_noise,
+        );
+        if let Some(job) = &self.job
+            && wanted != self.sent
+        {
+            job.command(GanCommand::LearningRates {
+                d: wanted.0,
+                g: wanted.1,
+            });
+            job.command(GanCommand::Dropout(wanted.2));
+            job.command(GanCommand::LabelNoise(wanted.3));
+            self.sent = wanted;
+        }
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, event: GanEvent) {
+        let texture = |name: &str, image: egui::ColorImage| {
+            ctx.load_texture(name, image, egui::TextureOptions::NEAREST)
+        };
+        match event {
+            GanEvent::Loaded {
+                images,
+                skipped,
+                upscaled,
+                notices,
+                preview,
+            } => {
+                let mut parts = vec![format!("{images} images")];
+                if !skipped.is_empty() {
+                    parts.push(format!(
+                        "{} files skipped (not images or damaged)",
+                        skipped.len()
+                    ));
+                }
+                if upscaled > 0 {
+                    parts.push(format!("{upscaled} smaller than 64 px, upscaled"));
+                }
+                parts.extend(notices);
+                self.loaded = Some(parts.join(" · "));
+                self.skipped = skipped;
+                self.preview = Some(texture("gan-preview", preview));
+                self.phase = Phase::Training;
+            }
+            GanEvent::Started {
+                first_epoch,
+                steps_per_epoch,
+                ..
+            } => {
+                self.first_epoch = first_epoch;
+                self.steps = steps_per_epoch;
+            }
+            GanEvent::History(losses) => self.losses = losses,
+            GanEvent::Progress { epoch, step } => (self.epoch, self.step) = (epoch, step),
+            GanEvent::Losses(points) => self.losses.extend(points),
+            GanEvent::Samples { at_epoch, image } => {
+                self.samples_at = at_epoch;
+                match &mut self.samples {
+                    Some(t) => t.set(image, egui::TextureOptions::NEAREST),
+                    None => self.samples = Some(texture("gan-samples", image)),
+                }
+            }
+            GanEvent::EpochDone {
+                epoch,
+                d_loss,
+                g_loss,
+                image,
+                ..
+            } => {
+                #[expect(clippy::cast_precision_loss, reason = "epoch numbers")]
+                self.epoch_means.push(StepLoss {
+                    at_epoch: epoch as f32,
+                    d_loss,
+                    g_loss,
+                });
+                let handle = texture(&format!("gan-epoch-{epoch}"), image.clone());
+                self.timeline.push((epoch, handle, image));
+            }
+            GanEvent::Collapse(warning) => self.warning = Some(warning),
+            GanEvent::Walk(image) => self.walk = Some(texture("gan-walk", image)),
+            GanEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
+            GanEvent::TrainingDone => self.phase = Phase::Trained,
+        }
+    }
+
+    fn send(&self, command: GanCommand) {
+        if let Some(job) = &self.job {
+            job.command(command);
+        }
+    }
+
+    /// The tab.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("12.5 DCGAN");
+        self.controls_ui(ui);
+        self.progress_ui(ui);
+        ui.separator();
+        ui.columns(3, |columns| {
+            self.loss_plot_ui(&mut columns[0]);
+            self.sliders_ui(&mut columns[0]);
+            self.samples_ui(&mut columns[1]);
+            self.timeline_ui(&mut columns[2]);
+        });
+    }
+}

@@ -1,0 +1,302 @@
+//! The GAN tab's controls and views.
+
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::{DataChoice, GanPanel, Phase};
+use crate::techniques::gan::job::{GanCommand, StepLoss, TrainSettings};
+use crate::techniques::gan::model::GanConfig;
+
+impl GanPanel {
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        let busy = matches!(self.phase, Phase::Loading | Phase::Training);
+        ui.horizontal(|ui| {
+            if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
+                self.start(None);
+            }
+            if let Some(job) = &self.job
+                && busy
+            {
+                if job.is_paused() {
+                    if ui.button("Resume").clicked() {
+                        job.resume();
+                    }
+                } else if ui.button("Pause").clicked() {
+                    job.pause();
+                }
+                if ui
+                    .button("Stop")
+                    .on_hover_text("Stop training and keep the models")
+                    .clicked()
+                {
+                    self.send(GanCommand::StopTraining);
+                }
+                if ui.button("Cancel").clicked() {
+                    job.cancel();
+                }
+            }
+            if ui.add_enabled(!busy, egui::Button::new("Book")).clicked() {
+                self.config = GanConfig::book();
+                self.settings = TrainSettings::book();
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Small model"))
+                .on_hover_text("Same layers, fewer channels: epochs in seconds on a CPU")
+                .clicked()
+            {
+                self.config = GanConfig::small();
+            }
+            let trained = self.phase == Phase::Trained || self.phase == Phase::Training;
+            if ui
+                .add_enabled(trained, egui::Button::new("Save checkpoint…"))
+                .clicked()
+                && let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder for the checkpoint")
+                    .pick_folder()
+            {
+                self.send(GanCommand::Save(dir));
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Resume checkpoint…"))
+                .on_hover_text("Load a checkpoint and train it for the set number of epochs more")
+                .clicked()
+                && let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A GAN checkpoint folder")
+                    .pick_folder()
+            {
+                self.start(Some(dir));
+            }
+            if ui
+                .add_enabled(
+                    !self.timeline.is_empty(),
+                    egui::Button::new("Export timeline GIF…"),
+                )
+                .clicked()
+            {
+                self.export_gif();
+            }
+            if let Some(notice) = &self.notice {
+                ui.label(notice);
+            }
+        });
+        self.data_ui(ui);
+    }
+
+    fn data_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label("Data:");
+            ui.selectable_value(&mut self.data, DataChoice::Faces, "emoji faces");
+            ui.selectable_value(&mut self.data, DataChoice::AllEmoji, "all emoji");
+            if ui.button("image folder…").clicked()
+                && let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A folder of images (CelebA works)")
+                    .pick_folder()
+            {
+                self.data = DataChoice::Folder(dir);
+            }
+            if let DataChoice::Folder(dir) = &self.data {
+                ui.weak(dir.display().to_string());
+            }
+            ui.add(
+                egui::DragValue::new(&mut self.settings.epochs)
+                    .range(1..=10_000)
+                    .prefix("epochs "),
+            );
+            ui.add(
+                egui::DragValue::new(&mut self.settings.batch_size)
+                    .range(1..=512)
+                    .prefix("batch "),
+            );
+            ui.weak(format!(
+                "model: D {:?} · G {:?} · latent {}",
+                self.config.d_channels, self.config.g_channels, self.config.latent_dim
+            ));
+            if let Some(loaded) = &self.loaded {
+                ui.weak(loaded);
+            }
+        });
+    }
+
+    pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
+        match &self.phase {
+            Phase::Idle => {
+                ui.label("Press Train: the generator learns from the emoji faces while the grid shows its images for 16 fixed latent points.");
+            }
+            Phase::Loading => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("decoding the images…");
+                });
+            }
+            Phase::Failed(text) => {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            }
+            Phase::Training | Phase::Trained => {
+                ui.horizontal(|ui| {
+                    let total = self.settings.epochs.max(self.epoch + 1);
+                    #[expect(clippy::cast_precision_loss, reason = "progress fractions")]
+                    let (epoch, step) = (
+                        self.epoch as f32 / total as f32,
+                        self.step as f32 / self.steps.max(1) as f32,
+                    );
+                    ui.add(
+                        egui::ProgressBar::new(epoch)
+                            .desired_width(200.0)
+                            .text(format!("epoch {}/{total}", self.epoch + 1)),
+                    );
+                    ui.add(
+                        egui::ProgressBar::new(step)
+                            .desired_width(200.0)
+                            .text(format!("step {}/{}", self.step, self.steps)),
+                    );
+                    if self
+                        .job
+                        .as_ref()
+                        .is_some_and(crate::job::JobHandle::is_paused)
+                    {
+                        ui.strong("paused");
+                    }
+                    if self.phase == Phase::Trained {
+                        ui.label("trained");
+                    }
+                });
+                if let Some(warning) = &self.warning {
+                    ui.colored_label(ui.visuals().warn_fg_color, warning);
+                }
+            }
+        }
+    }
+
+    pub(super) fn loss_plot_ui(&self, ui: &mut egui::Ui) {
+        ui.label("losses (thin: per step, thick: epoch means)");
+        let series = |data: &[StepLoss], pick: fn(&StepLoss) -> f32| -> PlotPoints<'static> {
+            data.iter()
+                .map(|l| [f64::from(l.at_epoch), f64::from(pick(l))])
+                .collect()
+        };
+        Plot::new("gan-loss")
+            .legend(Legend::default())
+            .height(220.0)
+            .x_axis_label("epoch")
+            .show(ui, |plot| {
+                plot.line(Line::new("d_loss", series(&self.losses, |l| l.d_loss)).width(1.0));
+                plot.line(Line::new("g_loss", series(&self.losses, |l| l.g_loss)).width(1.0));
+                plot.line(
+                    Line::new("d_loss (epoch)", series(&self.epoch_means, |l| l.d_loss)).width(3.0),
+                );
+                plot.line(
+                    Line::new("g_loss (epoch)", series(&self.epoch_means, |l| l.g_loss)).width(3.0),
+                );
+            });
+    }
+
+    /// Learning rates, dropout and label noise: they act on the running job.
+    pub(super) fn sliders_ui(&mut self, ui: &mut egui::Ui) {
+        ui.strong("Live settings");
+        for (value, text) in [
+            (&mut self.settings.d_learning_rate, "discriminator lr"),
+            (&mut self.settings.g_learning_rate, "generator lr"),
+        ] {
+            ui.add(
+                egui::Slider::new(value, 1e-6..=1e-2)
+                    .logarithmic(true)
+                    .custom_formatter(|v, _| format!("{v:.1e}"))
+                    .text(text),
+            );
+        }
+        ui.add(egui::Slider::new(&mut self.config.dropout, 0.0..=0.8).text("dropout"));
+        ui.add(egui::Slider::new(&mut self.settings.label_noise, 0.0..=0.3).text("label noise"));
+        if let Some(preview) = &self.preview {
+            ui.label("training images (first 16)");
+            ui.add(egui::Image::new(preview).fit_to_exact_size(egui::vec2(160.0, 160.0)));
+        }
+    }
+
+    pub(super) fn samples_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(format!(
+            "samples from 16 fixed latent points · epoch {:.2}",
+            self.samples_at
+        ));
+        let side = ui.available_width().min(360.0);
+        match &self.samples {
+            Some(texture) => {
+                ui.add(egui::Image::new(texture).fit_to_exact_size(egui::vec2(side, side)));
+            }
+            None => {
+                ui.weak("The grid appears after the first steps.");
+            }
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label("latent walk from");
+            ui.add(egui::DragValue::new(&mut self.walk_ends.0).range(0..=15));
+            ui.label("to");
+            ui.add(egui::DragValue::new(&mut self.walk_ends.1).range(0..=15));
+            if ui
+                .add_enabled(self.job.is_some(), egui::Button::new("Walk"))
+                .clicked()
+            {
+                self.send(GanCommand::Walk {
+                    from: self.walk_ends.0,
+                    to: self.walk_ends.1,
+                    steps: 8,
+                });
+            }
+        });
+        if let Some(walk) = &self.walk {
+            let [w, h]: [f32; 2] = walk.size_vec2().into();
+            let width = ui.available_width();
+            ui.add(
+                egui::Image::new(walk).fit_to_exact_size(egui::vec2(width, width * h / w.max(1.0))),
+            );
+        }
+    }
+
+    /// The epoch timeline: scrub back to any past epoch's grid.
+    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label("epoch timeline");
+        if self.timeline.is_empty() {
+            ui.weak("Each epoch's grid is kept here.");
+            return;
+        }
+        let last = self.timeline.len() - 1;
+        let mut index = self.scrub.unwrap_or(last).min(last);
+        let first = self.timeline[0].0;
+        if ui
+            .add(
+                egui::Slider::new(&mut index, 0..=last).custom_formatter(move |v, _| {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "slider positions"
+                    )]
+                    let offset = v.max(0.0) as usize;
+                    format!("epoch {}", first + offset)
+                }),
+            )
+            .changed()
+        {
+            self.scrub = (index != last).then_some(index);
+        }
+        let side = ui.available_width().min(360.0);
+        ui.add(egui::Image::new(&self.timeline[index].1).fit_to_exact_size(egui::vec2(side, side)));
+    }
+
+    fn export_gif(&mut self) {
+        let Some(path) = rfd::FileDialog::new()
+            .add_filter("GIF", &["gif"])
+            .set_file_name("gan-timeline.gif")
+            .save_file()
+        else {
+            return;
+        };
+        let frames: Vec<image::RgbImage> = self
+            .timeline
+            .iter()
+            .map(|(_, _, image)| crate::techniques::style::cli::color_image_to_rgb(image))
+            .collect();
+        self.notice = Some(match crate::animation::write_gif(&frames, &path, 300) {
+            Ok(()) => format!("saved {}", path.display()),
+            Err(err) => format!("could not save the GIF: {err}"),
+        });
+    }
+}

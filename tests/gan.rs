@@ -1,0 +1,261 @@
+//! The DCGAN on the CPU backend: shapes, one step of each player lowers its
+//! loss on a fixed batch, label noise, fixed-latent samples, checkpoints, and
+//! bad folders. Tests use the narrow model and a few dozen images.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Tensor};
+use image::{Rgb, RgbImage};
+use latent_studio::job::{JobHandle, JobMessage, no_waker};
+use latent_studio::techniques::gan::data::{self, ImageSource};
+use latent_studio::techniques::gan::job::{
+    self, GanCommand, GanEvent, GanStart, TrainSettings, normal_latents,
+};
+use latent_studio::techniques::gan::model::{GanConfig, bce_with_logits};
+
+fn scalar(tensor: Tensor<1>) -> f32 {
+    tensor.into_data().as_slice::<f32>().unwrap()[0]
+}
+
+#[test]
+fn book_models_have_the_books_shapes() {
+    let device = Device::flex();
+    let config = GanConfig::book();
+    let generator = config.generator(&device);
+    let discriminator = config.discriminator(&device);
+    let images = generator.forward(Tensor::random(
+        [2, 128],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    ));
+    assert_eq!(images.dims(), [2, 3, 64, 64]);
+    let values = images
+        .clone()
+        .into_data()
+        .as_slice::<f32>()
+        .unwrap()
+        .to_vec();
+    assert!(values.iter().all(|v| (0.0..=1.0).contains(v)));
+    assert_eq!(discriminator.forward(images).dims(), [2, 1]);
+}
+
+#[test]
+fn each_players_step_lowers_its_loss_on_a_fixed_batch() {
+    let device = Device::flex().autodiff();
+    device.seed(11);
+    let config = GanConfig::small();
+    let mut discriminator = config.discriminator(&device);
+    let generator = config.generator(&device);
+    let real = Tensor::<4>::random([8, 3, 64, 64], Distribution::Uniform(0.0, 1.0), &device);
+    let latent = Tensor::<2>::random(
+        [8, config.latent_dim],
+        Distribution::Normal(0.0, 1.0),
+        &device,
+    );
+    let fake = generator.forward(latent.clone()).detach();
+    let labels = Tensor::cat(
+        vec![
+            Tensor::<2>::ones([8, 1], &device),
+            Tensor::zeros([8, 1], &device),
+        ],
+        0,
+    );
+    let batch = Tensor::cat(vec![fake, real], 0);
+    discriminator.set_dropout(0.0);
+    let d_loss = |d: &latent_studio::techniques::gan::model::Discriminator| {
+        scalar(bce_with_logits(
+            d.valid().forward(batch.clone().inner()),
+            labels.clone().inner(),
+        ))
+    };
+    let before = d_loss(&discriminator);
+    let mut optimizer = AdamConfig::new().init();
+    for _ in 0..3 {
+        let loss = bce_with_logits(discriminator.forward(batch.clone()), labels.clone());
+        let grads = GradientsParams::from_grads(loss.backward(), &discriminator);
+        discriminator = optimizer.step(1e-3, discriminator.clone(), grads);
+    }
+    assert!(d_loss(&discriminator) < before);
+
+    let mut generator = generator;
+    let g_loss = |g: &latent_studio::techniques::gan::model::Generator| {
+        let predictions = discriminator
+            .valid()
+            .forward(g.valid().forward(latent.clone().inner()));
+        scalar(bce_with_logits(
+            predictions,
+            Tensor::zeros([8, 1], &Device::flex()),
+        ))
+    };
+    let before = g_loss(&generator);
+    let mut optimizer = AdamConfig::new().init();
+    for _ in 0..3 {
+        let loss = bce_with_logits(
+            discriminator.forward(generator.forward(latent.clone())),
+            Tensor::zeros([8, 1], &device),
+        );
+        let grads = GradientsParams::from_grads(loss.backward(), &generator);
+        generator = optimizer.step(1e-3, generator.clone(), grads);
+    }
+    assert!(g_loss(&generator) < before);
+}
+
+#[test]
+fn label_noise_stays_in_its_range_and_latents_repeat() {
+    let device = Device::flex();
+    device.seed(2);
+    let noise =
+        Tensor::<2>::random([10_000, 1], Distribution::Uniform(0.0, 1.0), &device).mul_scalar(0.05);
+    let values = noise.into_data().as_slice::<f32>().unwrap().to_vec();
+    assert!(values.iter().all(|v| (0.0..0.05).contains(v)));
+    assert!(values.iter().any(|v| *v > 0.045) && values.iter().any(|v| *v < 0.005));
+    let a = normal_latents(4096, 9);
+    assert_eq!(a, normal_latents(4096, 9));
+    #[expect(clippy::cast_precision_loss, reason = "statistics")]
+    let mean = a.iter().sum::<f32>() / a.len() as f32;
+    assert!(mean.abs() < 0.06, "{mean}");
+}
+
+#[expect(clippy::cast_possible_truncation, reason = "small test pattern")]
+fn tiny_images() -> ImageSource {
+    ImageSource::Images(
+        (0..24u8)
+            .map(|i| RgbImage::from_fn(48, 40, |x, y| Rgb([i * 10, (x * 5) as u8, (y * 6) as u8])))
+            .collect(),
+    )
+}
+
+fn next<T>(
+    handle: &mut JobHandle<GanEvent, GanCommand>,
+    mut pick: impl FnMut(GanEvent) -> Option<T>,
+) -> T {
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(event)) => {
+                if let Some(found) = pick(event) {
+                    return found;
+                }
+            }
+            other => panic!("job ended early: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn training_samples_checkpoints_and_resume() {
+    let mut settings = TrainSettings::book();
+    settings.epochs = 2;
+    settings.batch_size = 8;
+    let start = GanStart::Train {
+        config: GanConfig::small(),
+        settings,
+        data: tiny_images(),
+    };
+    let mut handle = job::start(start, Device::flex(), no_waker()).unwrap();
+    let upscaled = next(&mut handle, |e| match e {
+        GanEvent::Loaded {
+            images, upscaled, ..
+        } => Some((images, upscaled)),
+        _ => None,
+    });
+    assert_eq!(upscaled, (24, 24));
+    let mut losses = Vec::new();
+    next(&mut handle, |e| match e {
+        GanEvent::Losses(l) => {
+            losses.extend(l);
+            None
+        }
+        GanEvent::TrainingDone => Some(()),
+        _ => None,
+    });
+    assert_eq!(losses.len(), 6);
+    assert!(
+        losses
+            .iter()
+            .all(|l| l.d_loss.is_finite() && l.g_loss.is_finite())
+    );
+    let dir = std::env::temp_dir().join(format!("ls-gan-{}", std::process::id()));
+    handle.command(GanCommand::Save(dir.clone()));
+    next(&mut handle, |e| {
+        matches!(e, GanEvent::Saved(_)).then_some(())
+    });
+    handle.command(GanCommand::Walk {
+        from: 0,
+        to: 3,
+        steps: 4,
+    });
+    let walk = next(&mut handle, |e| match e {
+        GanEvent::Walk(image) => Some(image),
+        _ => None,
+    });
+    assert_eq!(walk.size, [256, 64]);
+
+    // Two loads of the checkpoint draw the same fixed-latent grid.
+    let grid = |dir: &std::path::Path| {
+        let mut loaded =
+            job::start(GanStart::Load(dir.to_owned()), Device::flex(), no_waker()).unwrap();
+        next(&mut loaded, |e| match e {
+            GanEvent::Samples { image, .. } => Some(image),
+            _ => None,
+        })
+    };
+    let first = grid(&dir);
+    assert_eq!(first.size, [256, 256]);
+    assert_eq!(first.pixels, grid(&dir).pixels);
+
+    // Resume continues the curve: the history comes first, then epochs 3.
+    let mut resumed = job::start(
+        GanStart::Resume {
+            checkpoint: dir.clone(),
+            data: tiny_images(),
+            more_epochs: 1,
+        },
+        Device::flex(),
+        no_waker(),
+    )
+    .unwrap();
+    let history = next(&mut resumed, |e| match e {
+        GanEvent::History(h) => Some(h),
+        _ => None,
+    });
+    assert_eq!(history.len(), 6);
+    let epoch = next(&mut resumed, |e| match e {
+        GanEvent::EpochDone { epoch, .. } => Some(epoch),
+        _ => None,
+    });
+    assert_eq!(epoch, 3);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_folders_and_checkpoints_are_reported() {
+    let dir = std::env::temp_dir().join(format!("ls-gan-folder-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let err = data::load(&ImageSource::Folder(dir.clone()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("empty"), "{err}");
+    std::fs::write(dir.join("notes.txt"), "not an image").unwrap();
+    std::fs::write(dir.join("broken.png"), b"\x89PNG\r\n\x1a\nbroken").unwrap();
+    let err = data::load(&ImageSource::Folder(dir.clone()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("2 files skipped"), "{err}");
+    RgbImage::from_pixel(20, 30, Rgb([200, 10, 10]))
+        .save(dir.join("sub/small.png"))
+        .unwrap();
+    let images = data::load(&ImageSource::Folder(dir.clone())).unwrap();
+    assert_eq!(
+        (images.count, images.skipped.len(), images.upscaled),
+        (1, 2, 1)
+    );
+    assert_eq!(images.image(0)[..3], [200, 10, 10]);
+
+    std::fs::write(dir.join("config.json"), "{ damaged").unwrap();
+    let mut handle = job::start(GanStart::Load(dir.clone()), Device::flex(), no_waker()).unwrap();
+    match handle.recv_blocking() {
+        Some(JobMessage::Failed(reason)) => assert!(reason.contains("damaged"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
