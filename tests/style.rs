@@ -276,6 +276,26 @@ fn twenty_steps_lower_the_loss_and_write_frames() {
         .collect();
     written.sort();
     assert_eq!(written, ["frame_00010.png", "frame_00020.png"]);
+    let gif = frames.join("evolution.gif");
+    handle.command(job::StyleCommand::SaveGif(gif.clone()));
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(StyleEvent::Saved(path))) => {
+                assert_eq!(path, gif);
+                break;
+            }
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("expected Saved, got {other:?}"),
+        }
+    }
+    let decoder = image::codecs::gif::GifDecoder::new(std::io::BufReader::new(
+        std::fs::File::open(&gif).unwrap(),
+    ))
+    .unwrap();
+    let gif_frames = image::AnimationDecoder::into_frames(decoder)
+        .collect_frames()
+        .unwrap();
+    assert_eq!(gif_frames.len(), 2);
     std::fs::remove_dir_all(&frames).ok();
 }
 

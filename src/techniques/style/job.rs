@@ -145,6 +145,10 @@ pub enum StyleCommand {
     PreserveColors(bool),
     /// Write the current image as PNG.
     Save(PathBuf),
+    /// Write the evolution so far (a frame every `frame_every` iterations) as a GIF.
+    SaveGif(PathBuf),
+    /// Write the same frames as numbered PNGs into a folder.
+    SaveFrames(PathBuf),
 }
 
 /// Starts a run on `device`. `frames` gets numbered PNGs every `frame_every` iterations.
@@ -163,6 +167,7 @@ pub fn start(
             device,
             current: None,
             last_iteration: 0,
+            evolution: Vec::new(),
         };
         run.run(ctx)
     })
@@ -176,6 +181,8 @@ struct Run {
     /// The latest image and the content at its size (for colour preservation).
     current: Option<(RgbImage, RgbImage)>,
     last_iteration: usize,
+    /// The shown image every `frame_every` iterations, for an exported evolution.
+    evolution: Vec<RgbImage>,
 }
 
 type Ctx = JobContext<StyleEvent, StyleCommand>;
@@ -336,6 +343,9 @@ impl Run {
         let shown = self
             .shown()
             .ok_or_else(|| anyhow::anyhow!("no image yet"))?;
+        if frame {
+            self.evolution.push(shown.clone());
+        }
         if frame && let Some(dir) = &self.frames {
             let path = dir.join(format!("frame_{iteration:05}.png"));
             shown.save(&path).map_err(anyhow::Error::from)?;
@@ -386,6 +396,19 @@ impl Run {
                     .ok_or_else(|| anyhow::anyhow!("no image to save yet"))?;
                 image.save(&path).map_err(anyhow::Error::from)?;
                 ctx.send(StyleEvent::Saved(path))?;
+            }
+            StyleCommand::SaveGif(path) => {
+                crate::animation::write_gif(&self.evolution, &path, 150)?;
+                ctx.send(StyleEvent::Saved(path))?;
+            }
+            StyleCommand::SaveFrames(dir) => {
+                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
+                for (index, frame) in self.evolution.iter().enumerate() {
+                    frame
+                        .save(dir.join(format!("frame_{index:04}.png")))
+                        .map_err(anyhow::Error::from)?;
+                }
+                ctx.send(StyleEvent::Saved(dir))?;
             }
         }
         Ok(())

@@ -13,6 +13,8 @@ pub(super) enum PanelAction {
     Start,
     Cancel,
     Save,
+    SaveGif,
+    SaveFrames,
     Book,
 }
 
@@ -48,6 +50,20 @@ impl StylePanel {
                 .clicked()
             {
                 action = PanelAction::Save;
+            }
+            let has_frames = self.result_iteration >= self.settings.frame_every;
+            if ui
+                .add_enabled(has_frames, egui::Button::new("Export GIF…"))
+                .on_hover_text("The evolution so far: one frame every 100 iterations")
+                .clicked()
+            {
+                action = PanelAction::SaveGif;
+            }
+            if ui
+                .add_enabled(has_frames, egui::Button::new("Export frames…"))
+                .clicked()
+            {
+                action = PanelAction::SaveFrames;
             }
             ui.separator();
             if ui
@@ -160,6 +176,25 @@ impl StylePanel {
                     && let Some(job) = &self.job
                 {
                     job.command(StyleCommand::Save(path));
+                }
+            }
+            PanelAction::SaveGif => {
+                if let Some(path) = rfd::FileDialog::new()
+                    .add_filter("GIF", &["gif"])
+                    .set_file_name("style-transfer.gif")
+                    .save_file()
+                    && let Some(job) = &self.job
+                {
+                    job.command(StyleCommand::SaveGif(path));
+                }
+            }
+            PanelAction::SaveFrames => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder for the frames")
+                    .pick_folder()
+                    && let Some(job) = &self.job
+                {
+                    job.command(StyleCommand::SaveFrames(dir));
                 }
             }
             PanelAction::Book => {
