@@ -146,6 +146,7 @@ fn training_samples_checkpoints_and_resume() {
     let mut settings = TrainSettings::book();
     settings.epochs = 2;
     settings.batch_size = 8;
+    settings.fid_samples = 8;
     let start = GanStart::Train {
         config: GanConfig::small(),
         settings,
@@ -160,15 +161,25 @@ fn training_samples_checkpoints_and_resume() {
     });
     assert_eq!(upscaled, (24, 24));
     let mut losses = Vec::new();
+    let mut fids = Vec::new();
     next(&mut handle, |e| match e {
         GanEvent::Losses(l) => {
             losses.extend(l);
+            None
+        }
+        GanEvent::Fid { epoch, fid } => {
+            fids.push((epoch, fid));
             None
         }
         GanEvent::TrainingDone => Some(()),
         _ => None,
     });
     assert_eq!(losses.len(), 6);
+    assert_eq!(fids.iter().map(|f| f.0).collect::<Vec<_>>(), [1, 2]);
+    assert!(
+        fids.iter().all(|f| f.1.is_finite() && f.1 > 0.0),
+        "{fids:?}"
+    );
     assert!(
         losses
             .iter()

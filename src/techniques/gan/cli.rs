@@ -52,6 +52,9 @@ pub struct TrainArgs {
     /// Write each epoch's sample grid here (epoch_001.png, …).
     #[arg(long)]
     pub samples: Option<PathBuf>,
+    /// After each epoch, the FID between this many generated and real images (0 = off).
+    #[arg(long, default_value_t = 0)]
+    pub fid: usize,
 }
 
 impl TrainArgs {
@@ -95,6 +98,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
     let mut settings = TrainSettings::book();
     settings.epochs = args.epochs.unwrap_or(settings.epochs);
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
+    settings.fid_samples = args.fid;
     let start = match &args.resume {
         Some(checkpoint) => GanStart::Resume {
             checkpoint: checkpoint.clone(),
@@ -163,6 +167,10 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
             {
                 eprintln!("could not write the sample grid: {err}");
             }
+            None
+        }
+        GanEvent::Fid { epoch, fid } => {
+            println!("Epoch {epoch}: FID {fid:.1}");
             None
         }
         GanEvent::Collapse(warning) => {

@@ -28,6 +28,9 @@ pub struct TrainSettings {
     /// Steps between two sample grids during an epoch.
     pub sample_every: usize,
     pub seed: u64,
+    /// Generated and real images compared by FID after each epoch (0 = off).
+    #[serde(default)]
+    pub fid_samples: usize,
 }
 
 impl TrainSettings {
@@ -40,6 +43,7 @@ impl TrainSettings {
             label_noise: 0.05,
             sample_every: 20,
             seed: 5,
+            fid_samples: 0,
         }
     }
 }
@@ -87,6 +91,11 @@ pub enum GanEvent {
     },
     /// The discriminator is winning outright: the book's advice applies.
     Collapse(String),
+    /// Fréchet Inception distance after an epoch (lower is closer to the data).
+    Fid {
+        epoch: usize,
+        fid: f32,
+    },
     Walk(egui::ColorImage),
     Saved(PathBuf),
     TrainingDone,
@@ -237,6 +246,15 @@ impl Session {
         let mut state = self.settings.seed | 1;
         let mut pending = Vec::new();
         let mut warned = false;
+        let mut fid = if self.settings.fid_samples > 0 {
+            ctx.send(GanEvent::Progress {
+                epoch: first,
+                step: 0,
+            })?;
+            Some(fid_probe::Probe::new(self, images)?)
+        } else {
+            None
+        };
         for epoch in first..self.settings.epochs {
             let started = Instant::now();
             crate::techniques::text::job::shuffle(&mut order, &mut state);
@@ -293,6 +311,13 @@ impl Session {
                 secs: started.elapsed().as_secs_f32(),
                 image: self.sample_grid()?,
             })?;
+            if let Some(probe) = &mut fid {
+                let value = probe.measure(self)?;
+                ctx.send(GanEvent::Fid {
+                    epoch: epoch + 1,
+                    fid: value,
+                })?;
+            }
         }
         Ok(())
     }
@@ -444,6 +469,7 @@ fn grid_of(images: &Images) -> egui::ColorImage {
     readback::tile_rgb(&pixels, count, 4)
 }
 
+mod fid_probe;
 mod readback;
 mod store;
 pub use readback::tile_rgb;

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod data;
+pub mod fid;
 pub mod job;
 pub mod model;
 pub mod panel;

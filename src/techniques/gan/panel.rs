@@ -59,6 +59,8 @@ pub struct GanPanel {
     walk: Option<egui::TextureHandle>,
     walk_ends: (usize, usize),
     warning: Option<String>,
+    /// FID per epoch (epoch, value).
+    fid: Vec<[f64; 2]>,
     notice: Option<String>,
     /// Rates, dropout and noise last sent to the job.
     sent: (f64, f64, f64, f32),
@@ -68,7 +70,8 @@ pub struct GanPanel {
 impl GanPanel {
     pub fn new(device: Device, waker: Waker) -> Self {
         let config = GanConfig::book();
-        let settings = TrainSettings::book();
+        let mut settings = TrainSettings::book();
+        settings.fid_samples = 64;
         Self {
             device,
             waker,
@@ -100,6 +103,7 @@ impl GanPanel {
             walk: None,
             walk_ends: (0, 5),
             warning: None,
+            fid: Vec::new(),
             notice: None,
             wait_epochs: None,
         }
@@ -159,6 +163,7 @@ impl GanPanel {
                 self.losses.clear();
                 self.epoch_means.clear();
                 self.timeline.clear();
+                self.fid.clear();
                 self.scrub = None;
                 self.warning = None;
                 self.notice = None;
@@ -266,6 +271,10 @@ impl GanPanel {
                 self.timeline.push((epoch, handle, image));
             }
             GanEvent::Collapse(warning) => self.warning = Some(warning),
+            GanEvent::Fid { epoch, fid } => {
+                #[expect(clippy::cast_precision_loss, reason = "epoch numbers")]
+                self.fid.push([epoch as f64, f64::from(fid)]);
+            }
             GanEvent::Walk(image) => self.walk = Some(texture("gan-walk", image)),
             GanEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
             GanEvent::TrainingDone => self.phase = Phase::Trained,
@@ -286,6 +295,7 @@ impl GanPanel {
         ui.separator();
         ui.columns(3, |columns| {
             self.loss_plot_ui(&mut columns[0]);
+            self.fid_plot_ui(&mut columns[0]);
             self.sliders_ui(&mut columns[0]);
             self.samples_ui(&mut columns[1]);
             self.timeline_ui(&mut columns[2]);

@@ -106,6 +106,12 @@ impl GanPanel {
                     .range(1..=512)
                     .prefix("batch "),
             );
+            ui.add(
+                egui::DragValue::new(&mut self.settings.fid_samples)
+                    .range(0..=1000)
+                    .prefix("FID images "),
+            )
+            .on_hover_text("Images compared by FID after each epoch (0 = off)");
             ui.weak(format!(
                 "model: D {:?} · G {:?} · latent {}",
                 self.config.d_channels, self.config.g_channels, self.config.latent_dim
@@ -186,6 +192,23 @@ impl GanPanel {
                 plot.line(
                     Line::new("g_loss (epoch)", series(&self.epoch_means, |l| l.g_loss)).width(3.0),
                 );
+            });
+    }
+
+    /// FID per epoch: the quality curve (lower is closer to the data).
+    pub(super) fn fid_plot_ui(&self, ui: &mut egui::Ui) {
+        if self.fid.is_empty() {
+            return;
+        }
+        ui.label(format!(
+            "FID per epoch ({} images at 139 px; lower is better)",
+            self.settings.fid_samples
+        ));
+        Plot::new("gan-fid")
+            .height(120.0)
+            .x_axis_label("epoch")
+            .show(ui, |plot| {
+                plot.line(Line::new("FID", PlotPoints::new(self.fid.clone())).width(2.0));
             });
     }
 
