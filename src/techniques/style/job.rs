@@ -9,12 +9,11 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
-use super::colors::keep_content_colors;
 use super::model::{LossWeights, Targets, objective};
 use crate::assets::{self, Cache, Manifest, VGG19_FILE};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 use crate::nets::vgg19::{self, Pooling, Vgg19};
-use crate::picture::{Picture, rgb_to_color_image, scaled_width};
+use crate::picture::{Picture, scaled_width};
 
 /// Where the combination image starts.
 #[derive(
@@ -326,95 +325,9 @@ impl Run {
         self.refresh(ctx, x.clone(), first_iteration + settings.iterations, false)?;
         images::to_rgb(x)
     }
-
-    /// Reads the image back, sends it, and writes a frame when due.
-    fn refresh(
-        &mut self,
-        ctx: &mut Ctx,
-        x: Tensor<4>,
-        iteration: usize,
-        frame: bool,
-    ) -> Result<(), JobError> {
-        let rgb = images::to_rgb(x)?;
-        self.last_iteration = iteration;
-        if let Some((current, _)) = &mut self.current {
-            *current = rgb;
-        }
-        let shown = self
-            .shown()
-            .ok_or_else(|| anyhow::anyhow!("no image yet"))?;
-        if frame {
-            self.evolution.push(shown.clone());
-        }
-        if frame && let Some(dir) = &self.frames {
-            let path = dir.join(format!("frame_{iteration:05}.png"));
-            shown.save(&path).map_err(anyhow::Error::from)?;
-            ctx.send(StyleEvent::Frame(path))?;
-        }
-        let image = rgb_to_color_image(&shown);
-        if frame {
-            ctx.send(StyleEvent::Image { iteration, image })
-        } else {
-            ctx.preview(|| StyleEvent::Image { iteration, image });
-            Ok(())
-        }
-    }
-
-    /// The image as the user should see it (colours kept if asked).
-    fn shown(&self) -> Option<RgbImage> {
-        let (current, content) = self.current.as_ref()?;
-        Some(if self.settings.preserve_colors {
-            keep_content_colors(current, content)
-        } else {
-            current.clone()
-        })
-    }
-
-    fn drain_commands(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
-        let commands: Vec<StyleCommand> = ctx.commands().collect();
-        for command in commands {
-            self.apply(ctx, command)?;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, ctx: &mut Ctx, command: StyleCommand) -> Result<(), JobError> {
-        match command {
-            StyleCommand::Weights(weights) => self.settings.weights = weights,
-            StyleCommand::PreserveColors(on) => {
-                self.settings.preserve_colors = on;
-                if let Some(shown) = self.shown() {
-                    ctx.send(StyleEvent::Image {
-                        iteration: self.last_iteration,
-                        image: rgb_to_color_image(&shown),
-                    })?;
-                }
-            }
-            StyleCommand::Save(path) => {
-                let image = self
-                    .shown()
-                    .ok_or_else(|| anyhow::anyhow!("no image to save yet"))?;
-                image.save(&path).map_err(anyhow::Error::from)?;
-                ctx.send(StyleEvent::Saved(path))?;
-            }
-            StyleCommand::SaveGif(path) => {
-                crate::animation::write_gif(&self.evolution, &path, 150)?;
-                ctx.send(StyleEvent::Saved(path))?;
-            }
-            StyleCommand::SaveFrames(dir) => {
-                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
-                for (index, frame) in self.evolution.iter().enumerate() {
-                    frame
-                        .save(dir.join(format!("frame_{index:04}.png")))
-                        .map_err(anyhow::Error::from)?;
-                }
-                ctx.send(StyleEvent::Saved(dir))?;
-            }
-        }
-        Ok(())
-    }
 }
 
+mod commands;
 mod images;
 mod optim;
 pub use images::noise;

@@ -1,0 +1,98 @@
+//! What the style job does besides optimising: sending (and keeping) the
+//! image, and answering the panel's commands.
+
+use burn::tensor::Tensor;
+use image::RgbImage;
+
+use super::super::colors::keep_content_colors;
+use super::{Ctx, JobError, Run, StyleCommand, StyleEvent, images};
+use crate::picture::rgb_to_color_image;
+
+impl Run {
+    /// Reads the image back, sends it, and writes a frame when due.
+    pub(super) fn refresh(
+        &mut self,
+        ctx: &mut Ctx,
+        x: Tensor<4>,
+        iteration: usize,
+        frame: bool,
+    ) -> Result<(), JobError> {
+        let rgb = images::to_rgb(x)?;
+        self.last_iteration = iteration;
+        if let Some((current, _)) = &mut self.current {
+            *current = rgb;
+        }
+        let shown = self
+            .shown()
+            .ok_or_else(|| anyhow::anyhow!("no image yet"))?;
+        if frame {
+            self.evolution.push(shown.clone());
+        }
+        if frame && let Some(dir) = &self.frames {
+            let path = dir.join(format!("frame_{iteration:05}.png"));
+            shown.save(&path).map_err(anyhow::Error::from)?;
+            ctx.send(StyleEvent::Frame(path))?;
+        }
+        let image = rgb_to_color_image(&shown);
+        if frame {
+            ctx.send(StyleEvent::Image { iteration, image })
+        } else {
+            ctx.preview(|| StyleEvent::Image { iteration, image });
+            Ok(())
+        }
+    }
+
+    /// The image as the user should see it (colours kept if asked).
+    pub(super) fn shown(&self) -> Option<RgbImage> {
+        let (current, content) = self.current.as_ref()?;
+        Some(if self.settings.preserve_colors {
+            keep_content_colors(current, content)
+        } else {
+            current.clone()
+        })
+    }
+
+    pub(super) fn drain_commands(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
+        let commands: Vec<StyleCommand> = ctx.commands().collect();
+        for command in commands {
+            self.apply(ctx, command)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn apply(&mut self, ctx: &mut Ctx, command: StyleCommand) -> Result<(), JobError> {
+        match command {
+            StyleCommand::Weights(weights) => self.settings.weights = weights,
+            StyleCommand::PreserveColors(on) => {
+                self.settings.preserve_colors = on;
+                if let Some(shown) = self.shown() {
+                    ctx.send(StyleEvent::Image {
+                        iteration: self.last_iteration,
+                        image: rgb_to_color_image(&shown),
+                    })?;
+                }
+            }
+            StyleCommand::Save(path) => {
+                let image = self
+                    .shown()
+                    .ok_or_else(|| anyhow::anyhow!("no image to save yet"))?;
+                image.save(&path).map_err(anyhow::Error::from)?;
+                ctx.send(StyleEvent::Saved(path))?;
+            }
+            StyleCommand::SaveGif(path) => {
+                crate::animation::write_gif(&self.evolution, &path, 150)?;
+                ctx.send(StyleEvent::Saved(path))?;
+            }
+            StyleCommand::SaveFrames(dir) => {
+                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
+                for (index, frame) in self.evolution.iter().enumerate() {
+                    frame
+                        .save(dir.join(format!("frame_{index:04}.png")))
+                        .map_err(anyhow::Error::from)?;
+                }
+                ctx.send(StyleEvent::Saved(dir))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! The text job's training loop: RMSprop over shuffled batches, losses
+//! streamed, the book's samples after every epoch.
+
+use std::time::Instant;
+
+use burn::optim::{GradientsParams, RmsPropConfig};
+use burn::tensor::Tensor;
+
+use super::super::model::masked_cross_entropy;
+use super::{BatchLoss, JobError, Net, Session, TextCommand, TextEvent, data};
+use crate::job::{JobContext, read_f32};
+
+impl Session {
+    pub(super) fn train(
+        &mut self,
+        ctx: &mut JobContext<TextEvent, TextCommand>,
+        examples: &data::Examples,
+    ) -> Result<(), JobError> {
+        let batch = self.config.batch_size.max(1);
+        let batches = examples.len().div_ceil(batch);
+        ctx.send(TextEvent::Started {
+            epochs: self.config.epochs,
+            batches_per_epoch: batches,
+        })?;
+        let mut optimizer = RmsPropConfig::new()
+            .with_alpha(0.9)
+            .with_momentum(0.0)
+            .with_epsilon(1e-7)
+            .init();
+        let autodiff = self.device.clone().autodiff();
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut state = self.config.seed | 1;
+        let mut pending = Vec::new();
+        for epoch in 0..self.config.epochs {
+            let started = Instant::now();
+            data::shuffle(&mut order, &mut state);
+            let mut sum = 0.0f64;
+            for (index, chunk) in order.chunks(batch).enumerate() {
+                ctx.checkpoint()?;
+                let mut stop = false;
+                for command in ctx.commands().collect::<Vec<_>>() {
+                    stop |= command == TextCommand::StopTraining;
+                    self.handle(ctx, command)?;
+                }
+                if stop {
+                    return Ok(());
+                }
+                let lr = self.learning_rate;
+                let loss = match &mut self.net {
+                    Net::Words(model, _) => {
+                        let (inputs, rows, targets) = examples.word_batch(chunk, &autodiff);
+                        let logits = model.forward_rows(inputs, rows);
+                        let mask = Tensor::<1>::ones([targets.dims()[0]], &autodiff);
+                        let loss = masked_cross_entropy(logits, targets, mask);
+                        let value = read_f32(loss.clone().detach())?[0];
+                        let grads = GradientsParams::from_grads(loss.backward(), &**model);
+                        **model = optimizer.step(lr, (**model).clone(), grads);
+                        value
+                    }
+                    Net::Chars(model, _) => {
+                        let (inputs, targets, mask) = examples.batch(chunk, &autodiff);
+                        let loss = masked_cross_entropy(model.forward(&inputs), targets, mask);
+                        let value = read_f32(loss.clone().detach())?[0];
+                        let grads = GradientsParams::from_grads(loss.backward(), &**model);
+                        **model = optimizer.step(lr, (**model).clone(), grads);
+                        value
+                    }
+                };
+                sum += f64::from(loss);
+                #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
+                let at_epoch = epoch as f32 + (index + 1) as f32 / batches as f32;
+                pending.push(BatchLoss { at_epoch, loss });
+                if ctx.progress(|| TextEvent::Progress {
+                    epoch,
+                    batch: index + 1,
+                }) {
+                    ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
+                }
+            }
+            ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
+            let secs = started.elapsed().as_secs_f32();
+            let samples = self.epoch_samples()?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_precision_loss,
+                reason = "a mean for display"
+            )]
+            let loss = (sum / batches as f64) as f32;
+            ctx.send(TextEvent::EpochDone {
+                epoch: epoch + 1,
+                loss,
+                secs,
+                samples,
+            })?;
+        }
+        Ok(())
+    }
+}
