@@ -141,6 +141,22 @@ impl<E, C> JobContext<E, C> {
         self.commands.recv_timeout(timeout).ok()
     }
 
+    /// Answers commands with `handle` until the job is cancelled (for jobs that
+    /// keep serving requests after their run).
+    pub fn serve(
+        &mut self,
+        mut handle: impl FnMut(&mut Self, C) -> Result<(), JobError>,
+    ) -> Result<(), JobError> {
+        loop {
+            if self.is_cancelled() {
+                return Err(JobError::Cancelled);
+            }
+            if let Some(command) = self.wait_command(Duration::from_millis(100)) {
+                handle(self, command)?;
+            }
+        }
+    }
+
     /// Sends an event that must arrive (a result, a change of phase). Waits while the
     /// channel is full, but gives up with `Cancelled` if the job is cancelled meanwhile.
     pub fn send(&self, event: E) -> Result<(), JobError> {

@@ -4,13 +4,15 @@
 
 #![expect(
     clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
     reason = "test patterns and fixture numbers"
 )]
 
 use std::time::{Duration, Instant};
 
+mod common;
+
 use burn::tensor::{Device, Tensor, TensorData};
+use common::{Fixture, Tolerance};
 use image::{Rgb, RgbImage};
 use latent_studio::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
 use latent_studio::job::{JobMessage, no_waker};
@@ -62,61 +64,19 @@ fn scalar(tensor: Tensor<1>) -> f32 {
 #[test]
 fn inception_v3_activations_match_the_numpy_reference() {
     let net = net();
-    let fixture = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/inception_v3_activations.txt"),
-    )
-    .unwrap();
-    let rows: Vec<Vec<&str>> = fixture
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .map(|l| l.split_whitespace().collect())
-        .collect();
-    let wanted: Vec<usize> = rows
+    let fixture = Fixture::read("inception_v3_activations.txt");
+    let wanted: Vec<usize> = fixture
+        .taps()
         .iter()
-        .map(|r| inception_v3::tap_index(r[0]).unwrap())
+        .map(|t| inception_v3::tap_index(t).unwrap())
         .collect();
-    let taps = net.features(input(&pattern(96, 80)), &wanted);
-    for (row, tap) in rows.iter().zip(taps) {
-        let num = |i: usize| row[i].parse::<f64>().unwrap();
-        let dims = tap.dims();
-        assert_eq!(
-            [dims[1], dims[2], dims[3]],
-            [num(1) as usize, num(2) as usize, num(3) as usize],
-            "{}",
-            row[0]
-        );
-        let values: Vec<f64> = tap
-            .into_data()
-            .as_slice::<f32>()
-            .unwrap()
-            .iter()
-            .map(|v| f64::from(*v))
-            .collect();
-        let sum: f64 = values.iter().sum();
-        let squares: f64 = values.iter().map(|v| v * v).sum();
-        // Tolerance: f32 with folded batch norm through up to 94 layers vs float64 NumPy.
-        assert!(
-            (sum - num(4)).abs() <= 1e-3 * num(4).abs(),
-            "{} sum {sum} vs {}",
-            row[0],
-            num(4)
-        );
-        assert!(
-            (squares - num(5)).abs() <= 2e-3 * num(5).abs(),
-            "{} squares",
-            row[0]
-        );
-        for i in 0..8 {
-            let got = values[(i * 7919) % values.len()];
-            let want = num(6 + i);
-            assert!(
-                (got - want).abs() <= 2e-3 * want.abs() + 2e-3,
-                "{} value {i}: {got} vs {want}",
-                row[0]
-            );
-        }
-    }
+    // f32 with folded batch norm through up to 94 layers vs float64 NumPy.
+    let tolerance = Tolerance {
+        sums: 2e-3,
+        relative: 2e-3,
+        absolute: 2e-3,
+    };
+    fixture.assert_matches(net.features(input(&pattern(96, 80)), &wanted), &tolerance);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! that spawns a thread or reads tensors back.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use image::RgbImage;
@@ -153,14 +153,7 @@ impl Dream {
         ctx.send(DreamEvent::Done {
             secs: started.elapsed().as_secs_f32(),
         })?;
-        loop {
-            if ctx.is_cancelled() {
-                return Err(JobError::Cancelled);
-            }
-            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
-                self.apply(ctx, command)?;
-            }
-        }
+        ctx.serve(|ctx, command| self.apply(ctx, command))
     }
 
     /// The book's octave loop.

@@ -4,7 +4,6 @@
 //! until dropped. The only GAN code that spawns a thread or reads tensors back.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -181,14 +180,7 @@ pub fn start(
                 image: session.sample_grid()?,
             })?;
             ctx.send(GanEvent::TrainingDone)?;
-            loop {
-                if ctx.is_cancelled() {
-                    return Err(JobError::Cancelled);
-                }
-                if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
-                    session.handle(ctx, command)?;
-                }
-            }
+            ctx.serve(|ctx, command| session.handle(ctx, command))
         })
 }
 

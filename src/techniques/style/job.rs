@@ -211,14 +211,7 @@ impl Run {
             secs: started.elapsed().as_secs_f32(),
         })?;
         // Stay to answer Save and colour toggles until the panel lets go.
-        loop {
-            if ctx.is_cancelled() {
-                return Err(JobError::Cancelled);
-            }
-            if let Some(command) = ctx.wait_command(std::time::Duration::from_millis(100)) {
-                self.apply(ctx, command)?;
-            }
-        }
+        ctx.serve(|ctx, command| self.apply(ctx, command))
     }
 
     fn run_scale(

@@ -4,7 +4,6 @@
 //! dropped. The only text code that spawns a thread or reads tensors back.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use burn::tensor::Device;
 
@@ -244,14 +243,7 @@ pub fn start(
                 }
             };
             ctx.send(TextEvent::TrainingDone)?;
-            loop {
-                if ctx.is_cancelled() {
-                    return Err(JobError::Cancelled);
-                }
-                if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
-                    session.handle(ctx, command)?;
-                }
-            }
+            ctx.serve(|ctx, command| session.handle(ctx, command))
         },
     )
 }

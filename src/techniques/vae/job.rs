@@ -3,7 +3,7 @@
 //! model; it is the only VAE code that spawns a thread or reads tensors back.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
@@ -333,14 +333,7 @@ impl Session {
     /// After training: answer commands until cancelled.
     fn serve(&mut self, ctx: &mut JobContext<VaeEvent, VaeCommand>) -> Result<(), JobError> {
         self.snapshot(ctx)?;
-        loop {
-            if ctx.is_cancelled() {
-                return Err(JobError::Cancelled);
-            }
-            if let Some(command) = ctx.wait_command(Duration::from_millis(100)) {
-                self.handle(ctx, command)?;
-            }
-        }
+        ctx.serve(|ctx, command| self.handle(ctx, command))
     }
 
     /// The grid (book's size and range) and, for a 2-D latent, the scatter.

@@ -1,0 +1,89 @@
+//! Shared by the pretrained-network tests: reading a reference fixture made by
+//! a script in tests/reference/ and comparing activations with it.
+
+use burn::tensor::Tensor;
+
+/// Rows of a fixture: tap name, channels, height, width, sum, sum of squares,
+/// then 8 values sampled at indices (i · 7919) mod size.
+pub struct Fixture {
+    pub rows: Vec<Vec<String>>,
+}
+
+/// How close the activations must be.
+pub struct Tolerance {
+    /// Relative, for the sum and the sum of squares.
+    pub sums: f64,
+    /// Relative and absolute parts for each sampled value.
+    pub relative: f64,
+    pub absolute: f64,
+}
+
+impl Fixture {
+    pub fn read(name: &str) -> Self {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let text = std::fs::read_to_string(path).unwrap();
+        let rows = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| l.split_whitespace().map(str::to_owned).collect())
+            .collect();
+        Self { rows }
+    }
+
+    /// The tap names, in order.
+    pub fn taps(&self) -> Vec<&str> {
+        self.rows.iter().map(|r| r[0].as_str()).collect()
+    }
+
+    /// Asserts each activation [1, c, h, w] matches its row.
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "fixture sizes"
+    )]
+    pub fn assert_matches(&self, activations: Vec<Tensor<4>>, tolerance: &Tolerance) {
+        assert_eq!(activations.len(), self.rows.len());
+        for (row, tap) in self.rows.iter().zip(activations) {
+            let num = |i: usize| row[i].parse::<f64>().unwrap();
+            let dims = tap.dims();
+            assert_eq!(
+                [dims[1], dims[2], dims[3]],
+                [num(1) as usize, num(2) as usize, num(3) as usize],
+                "{}",
+                row[0]
+            );
+            let values: Vec<f64> = tap
+                .into_data()
+                .as_slice::<f32>()
+                .unwrap()
+                .iter()
+                .map(|v| f64::from(*v))
+                .collect();
+            let sum: f64 = values.iter().sum();
+            let squares: f64 = values.iter().map(|v| v * v).sum();
+            assert!(
+                (sum - num(4)).abs() <= tolerance.sums * num(4).abs(),
+                "{} sum {sum} vs {}",
+                row[0],
+                num(4)
+            );
+            assert!(
+                (squares - num(5)).abs() <= tolerance.sums * num(5).abs(),
+                "{} squares {squares} vs {}",
+                row[0],
+                num(5)
+            );
+            for i in 0..8 {
+                let got = values[(i * 7919) % values.len()];
+                let want = num(6 + i);
+                assert!(
+                    (got - want).abs() <= tolerance.relative * want.abs() + tolerance.absolute,
+                    "{} value {i}: {got} vs {want}",
+                    row[0]
+                );
+            }
+        }
+    }
+}
