@@ -98,6 +98,10 @@ impl StylePanel {
 
     pub(super) fn loss_plot_ui(&self, ui: &mut egui::Ui) {
         ui.label("loss (log₁₀, weighted terms as the book prints them)");
+        if self.losses.is_empty() {
+            ui.weak("The total loss and each weighted term appear here, per iteration.");
+            return;
+        }
         let series = |pick: fn(&StepLoss) -> f32| -> PlotPoints<'static> {
             #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
             let points = self
@@ -111,7 +115,15 @@ impl StylePanel {
         Plot::new("style-loss")
             .legend(Legend::default())
             .height(ui.available_height().min(420.0))
-            .y_axis_formatter(|mark, _| format!("1e{:.0}", mark.value))
+            .y_axis_formatter(|mark, _| {
+                // Only whole powers of ten get a label on the log axis.
+                let power = mark.value.round();
+                if (mark.value - power).abs() < 1e-6 {
+                    format!("1e{power:.0}")
+                } else {
+                    String::new()
+                }
+            })
             .x_axis_label("iteration")
             .show(ui, |plot| {
                 plot.line(Line::new("total", series(|l| l.total)).width(2.0));
