@@ -250,10 +250,17 @@ impl GanPanel {
         }
         ui.separator();
         ui.horizontal(|ui| {
-            ui.label("latent walk from");
-            ui.add(egui::DragValue::new(&mut self.walk_ends.0).range(0..=15));
-            ui.label("to");
-            ui.add(egui::DragValue::new(&mut self.walk_ends.1).range(0..=15));
+            ui.label("latent walk:");
+            ui.add(
+                egui::DragValue::new(&mut self.walk_ends.0)
+                    .range(0..=15)
+                    .prefix("from "),
+            );
+            ui.add(
+                egui::DragValue::new(&mut self.walk_ends.1)
+                    .range(0..=15)
+                    .prefix("to "),
+            );
             if ui
                 .add_enabled(self.job.is_some(), egui::Button::new("Walk"))
                 .clicked()

@@ -1,0 +1,75 @@
+//! The panels driven through egui_kittest, by their accessible labels: preset
+//! buttons and model choices change what the panels show. No job is started
+//! (the panels only load their default pictures in the background).
+
+use burn::tensor::Device;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use latent_studio::job::no_waker;
+use latent_studio::techniques::dream::panel::DreamPanel;
+use latent_studio::techniques::gan::panel::GanPanel;
+use latent_studio::techniques::style::panel::StylePanel;
+use latent_studio::techniques::text::panel::TextPanel;
+
+fn harness<'a, P: 'a>(panel: P, ui: impl FnMut(&mut egui::Ui, &mut P) + 'a) -> Harness<'a, P> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_max_steps(32)
+        .build_ui_state(ui, panel)
+}
+
+#[test]
+fn text_panel_switches_to_the_lstm_and_back() {
+    let mut h = harness(TextPanel::new(Device::flex(), no_waker()), |ui, p| p.ui(ui));
+    h.run_steps(2);
+    let sizes_hint = "book: 15000 · 100 · 256 · 2048";
+    assert!(h.query_by_label_contains(sizes_hint).is_some());
+    h.get_by_label("char LSTM (1st ed.)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains(sizes_hint).is_none());
+    h.get_by_label("word Transformer (2nd ed.)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains(sizes_hint).is_some());
+}
+
+#[test]
+fn dream_panel_presets_set_the_layers_and_step() {
+    let mut h = harness(DreamPanel::new(Device::flex(), no_waker()), |ui, p| {
+        p.ui(ui);
+    });
+    h.run_steps(2);
+    h.get_by_label("Seed notebook").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Seed notebook settings")
+            .is_some()
+    );
+    h.get_by_label("Book").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Book settings").is_some());
+}
+
+#[test]
+fn style_panel_book_preset_says_what_it_set() {
+    let mut h = harness(StylePanel::new(Device::flex(), no_waker()), |ui, p| {
+        p.ui(ui);
+    });
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Press Start").is_some());
+    h.get_by_label("Book").click();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("400 px, SGD, 4000 iterations")
+            .is_some()
+    );
+}
+
+#[test]
+fn gan_panel_small_model_changes_the_sizes_shown() {
+    let mut h = harness(GanPanel::new(Device::flex(), no_waker()), |ui, p| p.ui(ui));
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("D [64, 128, 128]").is_some());
+    h.get_by_label("Small model").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("D [8, 16, 16]").is_some());
+}
