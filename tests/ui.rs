@@ -73,3 +73,20 @@ fn gan_panel_small_model_changes_the_sizes_shown() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("D [8, 16, 16]").is_some());
 }
+
+#[test]
+fn vae_panel_opens_on_mnist_with_its_guidance() {
+    let mut h = harness(
+        latent_studio::techniques::vae::panel::VaePanel::new(Device::flex(), no_waker()),
+        |ui, p| p.ui(ui),
+    );
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("Data: MNIST (70 000 digits)")
+            .is_some()
+    );
+    assert!(h.query_by_label_contains("Press Train").is_some());
+    h.get_by_label("Book").click();
+    h.run_steps(2);
+    assert!(h.query_by_label("Train").is_some());
+}
