@@ -228,7 +228,11 @@ pub fn start(
                         notices: corpus.notices.clone(),
                     })?;
                     session.sample_seed = session.pick_seed(&corpus.documents);
-                    session.train(ctx, &examples)?;
+                    if session.config.kind == ModelKind::Lstm {
+                        crate::priority::on_one_core(|| session.train(ctx, &examples))?;
+                    } else {
+                        session.train(ctx, &examples)?;
+                    }
                     session
                 }
                 TextStart::Load(dir) => {
