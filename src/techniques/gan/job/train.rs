@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor};
 
@@ -125,7 +126,12 @@ impl Session {
             )
         };
         // Discriminator: generated labelled 1, real 0, plus label noise.
-        let fake = self.generator.forward(normal(batch)).detach();
+        // No gradient flows into the generator here: run it without autodiff.
+        let fake = self
+            .generator
+            .valid()
+            .forward(normal(batch).inner())
+            .autodiff();
         let labels = Tensor::cat(
             vec![
                 Tensor::<2>::ones([batch, 1], &device),
