@@ -7,8 +7,6 @@
     reason = "test patterns and fixture numbers"
 )]
 
-use std::time::{Duration, Instant};
-
 mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -223,29 +221,8 @@ fn cancel_stops_within_a_step() {
     settings.max_loss = None;
     let picture = Picture::from_rgb(pattern(96, 96), "test").unwrap();
     let mut handle = job::start(picture, settings, None, None, Device::flex(), no_waker()).unwrap();
-    let mut secs_per_step = None;
-    while secs_per_step.is_none() {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(DreamEvent::Progress {
-                secs_per_step: s, ..
-            })) => secs_per_step = Some(s),
-            Some(JobMessage::Event(_)) => {}
-            other => panic!("job ended early: {other:?}"),
-        }
-    }
-    let step = Duration::from_secs_f32(secs_per_step.unwrap());
-    let asked = Instant::now();
-    handle.cancel();
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Cancelled) => break,
-            Some(JobMessage::Event(_)) => {}
-            other => panic!("expected Cancelled, got {other:?}"),
-        }
-    }
-    let took = asked.elapsed();
-    assert!(
-        took < step * 2 + Duration::from_secs(2),
-        "{took:?} for steps of {step:?}"
-    );
+    common::assert_cancels_within_a_step(&mut handle, |event| match event {
+        DreamEvent::Progress { secs_per_step, .. } => Some(*secs_per_step),
+        _ => None,
+    });
 }

@@ -8,8 +8,6 @@
     reason = "test patterns and fixture numbers"
 )]
 
-use std::time::{Duration, Instant};
-
 mod common;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -268,33 +266,12 @@ fn cancel_stops_within_a_step() {
         no_waker(),
     )
     .unwrap();
-    let mut secs_per_iteration = None;
-    while secs_per_iteration.is_none() {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(StyleEvent::Progress {
-                secs_per_iteration: s,
-                ..
-            })) => secs_per_iteration = Some(s),
-            Some(JobMessage::Event(_)) => {}
-            other => panic!("job ended early: {other:?}"),
-        }
-    }
-    let step = Duration::from_secs_f32(secs_per_iteration.unwrap());
-    let asked = Instant::now();
-    handle.cancel();
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Cancelled) => break,
-            Some(JobMessage::Event(_)) => {}
-            other => panic!("expected Cancelled, got {other:?}"),
-        }
-    }
-    // One step in flight at most, plus slack for a loaded machine.
-    let took = asked.elapsed();
-    assert!(
-        took < step * 2 + Duration::from_secs(2),
-        "{took:?} for steps of {step:?}"
-    );
+    common::assert_cancels_within_a_step(&mut handle, |event| match event {
+        StyleEvent::Progress {
+            secs_per_iteration, ..
+        } => Some(*secs_per_iteration),
+        _ => None,
+    });
 }
 
 #[test]

@@ -8,6 +8,41 @@ use std::sync::Arc;
 
 use crate::job::Waker;
 
+/// What the run buttons asked for (Pause and Resume act at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunButton {
+    None,
+    /// Stop training and keep what was learned.
+    Stop,
+    Cancel,
+}
+
+/// Pause / Resume, an optional Stop (with its hover text) and Cancel for a
+/// running job: the same row in every panel.
+pub fn run_buttons<E, C>(
+    ui: &mut egui::Ui,
+    job: &crate::job::JobHandle<E, C>,
+    stop: Option<&str>,
+) -> RunButton {
+    let mut pressed = RunButton::None;
+    if job.is_paused() {
+        if ui.button("Resume").clicked() {
+            job.resume();
+        }
+    } else if ui.button("Pause").clicked() {
+        job.pause();
+    }
+    if let Some(hint) = stop
+        && ui.button("Stop").on_hover_text(hint).clicked()
+    {
+        pressed = RunButton::Stop;
+    }
+    if ui.button("Cancel").clicked() {
+        pressed = RunButton::Cancel;
+    }
+    pressed
+}
+
 /// A job waker that asks egui to repaint, so the UI wakes only when there is news.
 pub fn repaint_waker(ctx: &egui::Context) -> Waker {
     let ctx = ctx.clone();

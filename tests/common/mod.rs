@@ -87,3 +87,38 @@ impl Fixture {
         }
     }
 }
+
+/// Waits for the first step time `step_secs` finds in the job's events,
+/// cancels, and asserts the job ends within one more step (plus slack for a
+/// loaded machine).
+pub fn assert_cancels_within_a_step<E: std::fmt::Debug, C>(
+    handle: &mut latent_studio::job::JobHandle<E, C>,
+    step_secs: impl Fn(&E) -> Option<f32>,
+) {
+    use latent_studio::job::JobMessage;
+    use std::time::{Duration, Instant};
+    let step = loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(event)) => {
+                if let Some(secs) = step_secs(&event) {
+                    break Duration::from_secs_f32(secs);
+                }
+            }
+            other => panic!("job ended early: {other:?}"),
+        }
+    };
+    let asked = Instant::now();
+    handle.cancel();
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Cancelled) => break,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("expected Cancelled, got {other:?}"),
+        }
+    }
+    let took = asked.elapsed();
+    assert!(
+        took < step * 2 + Duration::from_secs(2),
+        "{took:?} for steps of {step:?}"
+    );
+}

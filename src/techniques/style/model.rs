@@ -168,7 +168,8 @@ pub fn objective(
     let mut wanted = style_layer_indices();
     wanted.push(targets.content_layer);
     let mut features = net.features(combination.clone(), &wanted);
-    let content_features = features.pop().expect("content layer asked for");
+    // The content layer was asked for last.
+    let content_features = features.split_off(features.len() - 1).remove(0);
     let content =
         content_loss(targets.content.clone(), content_features).mul_scalar(weights.content);
     #[expect(clippy::cast_precision_loss, reason = "five layers")]

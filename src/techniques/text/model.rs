@@ -271,8 +271,9 @@ impl CharLstm {
             // One sigmoid for all four gates: tanh(z) = 2σ(2z) − 1 (burn-flex's
             // sigmoid is several times faster than its tanh).
             let activated = sigmoid((projected + self.recurrent.forward(state)) * scale.clone());
-            let [input_gate, forget_gate, output_gate, candidate]: [Tensor<2>; 4] =
-                activated.chunk(4, 1).try_into().expect("four gates");
+            let gate = |k: usize| activated.clone().slice(s![.., k * units..(k + 1) * units]);
+            let (input_gate, forget_gate, output_gate, candidate) =
+                (gate(0), gate(1), gate(2), gate(3));
             let candidate = candidate.mul_scalar(2.0).sub_scalar(1.0);
             cell = forget_gate * cell + input_gate * candidate;
             state = output_gate

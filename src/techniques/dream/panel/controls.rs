@@ -7,6 +7,7 @@ use crate::picture::{GALLERY, PictureSource};
 use crate::techniques::dream::job::DreamCommand;
 use crate::techniques::dream::model::{DreamSettings, Preset};
 use crate::ui::picture_slot::pick_image;
+use crate::ui::{RunButton, run_buttons};
 
 /// What a button asked for; applied after the frame's layout.
 pub(super) enum PanelAction {
@@ -37,17 +38,9 @@ impl DreamPanel {
             }
             if let Some(job) = &self.job
                 && running
+                && run_buttons(ui, job, None) == RunButton::Cancel
             {
-                if job.is_paused() {
-                    if ui.button("Resume").clicked() {
-                        job.resume();
-                    }
-                } else if ui.button("Pause").clicked() {
-                    job.pause();
-                }
-                if ui.button("Cancel").clicked() {
-                    action = PanelAction::Cancel;
-                }
+                action = PanelAction::Cancel;
             }
             let has_result = self.result.is_some() && self.job.is_some();
             if ui

@@ -5,6 +5,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use super::{DataChoice, GanPanel, Phase};
 use crate::techniques::gan::job::{GanCommand, StepLoss, TrainSettings};
 use crate::techniques::gan::model::GanConfig;
+use crate::ui::{RunButton, run_buttons};
 
 impl GanPanel {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -16,22 +17,10 @@ impl GanPanel {
             if let Some(job) = &self.job
                 && busy
             {
-                if job.is_paused() {
-                    if ui.button("Resume").clicked() {
-                        job.resume();
-                    }
-                } else if ui.button("Pause").clicked() {
-                    job.pause();
-                }
-                if ui
-                    .button("Stop")
-                    .on_hover_text("Stop training and keep the models")
-                    .clicked()
-                {
-                    self.send(GanCommand::StopTraining);
-                }
-                if ui.button("Cancel").clicked() {
-                    job.cancel();
+                match run_buttons(ui, job, Some("Stop training and keep the models")) {
+                    RunButton::Stop => self.send(GanCommand::StopTraining),
+                    RunButton::Cancel => job.cancel(),
+                    RunButton::None => {}
                 }
             }
             if ui.add_enabled(!busy, egui::Button::new("Book")).clicked() {

@@ -5,6 +5,7 @@ use super::{Phase, StylePanel};
 use crate::nets::vgg19::{self, Pooling};
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
 use crate::techniques::style::model::STYLE_LAYERS;
+use crate::ui::{RunButton, run_buttons};
 
 /// What a button asked for; applied after the frame's layout.
 #[must_use]
@@ -33,17 +34,9 @@ impl StylePanel {
             }
             if let Some(job) = &self.job
                 && self.phase == Phase::Running
+                && run_buttons(ui, job, None) == RunButton::Cancel
             {
-                if job.is_paused() {
-                    if ui.button("Resume").clicked() {
-                        job.resume();
-                    }
-                } else if ui.button("Pause").clicked() {
-                    job.pause();
-                }
-                if ui.button("Cancel").clicked() {
-                    action = PanelAction::Cancel;
-                }
+                action = PanelAction::Cancel;
             }
             if ui
                 .add_enabled(self.result.is_some(), egui::Button::new("Save PNG…"))

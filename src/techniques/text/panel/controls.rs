@@ -4,6 +4,7 @@
 use super::{Phase, TextPanel};
 use crate::techniques::text::corpus::CorpusSource;
 use crate::techniques::text::job::{ModelKind, TextCommand, TextConfig};
+use crate::ui::{RunButton, run_buttons};
 
 /// What a button asked for; applied after the frame's layout.
 pub(super) enum PanelAction {
@@ -45,22 +46,10 @@ impl TextPanel {
             if let Some(job) = &self.job
                 && busy
             {
-                if job.is_paused() {
-                    if ui.button("Resume").clicked() {
-                        job.resume();
-                    }
-                } else if ui.button("Pause").clicked() {
-                    job.pause();
-                }
-                if ui
-                    .button("Stop")
-                    .on_hover_text("Stop training and keep the model")
-                    .clicked()
-                {
-                    action = PanelAction::Stop;
-                }
-                if ui.button("Cancel").clicked() {
-                    action = PanelAction::Cancel;
+                match run_buttons(ui, job, Some("Stop training and keep the model")) {
+                    RunButton::Stop => action = PanelAction::Stop,
+                    RunButton::Cancel => action = PanelAction::Cancel,
+                    RunButton::None => {}
                 }
             }
             if ui

@@ -4,6 +4,7 @@
 use super::super::job::VaeCommand;
 use super::super::model::VaeConfig;
 use super::{DataChoice, PanelAction, Phase, VaePanel};
+use crate::ui::{RunButton, run_buttons};
 
 impl VaePanel {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
@@ -54,22 +55,10 @@ impl VaePanel {
                 action = PanelAction::Train;
             }
             if let (true, Some(job)) = (running, &self.job) {
-                if job.is_paused() {
-                    if ui.button("Resume").clicked() {
-                        job.resume();
-                    }
-                } else if ui.button("Pause").clicked() {
-                    job.pause();
-                }
-                if ui
-                    .button("Stop")
-                    .on_hover_text("Stop training and keep the model")
-                    .clicked()
-                {
-                    action = PanelAction::Stop;
-                }
-                if ui.button("Cancel").clicked() {
-                    action = PanelAction::Cancel;
+                match run_buttons(ui, job, Some("Stop training and keep the model")) {
+                    RunButton::Stop => action = PanelAction::Stop,
+                    RunButton::Cancel => action = PanelAction::Cancel,
+                    RunButton::None => {}
                 }
             }
             let trained = self.phase == Phase::Trained;
