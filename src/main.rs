@@ -1,5 +1,48 @@
 //! Entry point: the GUI by default, or a headless command (`info`, `fetch`).
 
+/// mimalloc keeps freed blocks for reuse: the CPU backend allocates a fresh
+/// tensor for every op, and glibc hands the large ones back to the kernel at
+/// once, which then zeroes new pages for the next.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Training allocates and frees the same few hundred megabytes every step:
+/// never hand them back to the kernel, commit arenas at once and back them
+/// with 2 MiB pages (`latent-studio bench gan`: 6.9 → 5.4 s per step, most of
+/// it the kernel's page zeroing). mimalloc reads these when the process
+/// starts, before `main`, so the first start replaces itself with a copy that
+/// has them set (the user's own settings win).
+const ALLOCATOR_SETTINGS: [(&str, &str); 3] = [
+    ("MIMALLOC_PURGE_DELAY", "-1"),
+    ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
+    ("MIMALLOC_ALLOW_LARGE_OS_PAGES", "1"),
+];
+
+#[cfg(unix)]
+fn restart_with_allocator_settings() {
+    use std::os::unix::process::CommandExt as _;
+    if ALLOCATOR_SETTINGS
+        .iter()
+        .all(|(name, _)| std::env::var_os(name).is_some())
+    {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let mut command = std::process::Command::new(exe);
+    command.args(std::env::args_os().skip(1));
+    for (name, value) in ALLOCATOR_SETTINGS {
+        if std::env::var_os(name).is_none() {
+            command.env(name, value);
+        }
+    }
+    // Only returns if the exec failed; then run on with the defaults.
+    let _ = command.exec();
+}
+
 fn main() -> std::process::ExitCode {
+    #[cfg(unix)]
+    restart_with_allocator_settings();
     latent_studio::cli::main()
 }

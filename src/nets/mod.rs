@@ -2,4 +2,6 @@
 //! extractors.
 
 pub mod inception_v3;
+pub mod matmul_conv;
+pub mod taps;
 pub mod vgg19;

@@ -3,10 +3,11 @@
 //! the binary cross-entropy both are trained with. No threads, no read-backs.
 
 use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::{leaky_relu, sigmoid};
+use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
+
+use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 /// Sizes and rates; the defaults are the book's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -42,14 +43,9 @@ impl GanConfig {
 
     pub fn discriminator(&self, device: &Device) -> Discriminator {
         let [a, b, c] = self.d_channels;
+        // TensorFlow's "same" for k4 s2 on an even side: one pixel each side.
         let conv = |from: usize, to: usize| {
-            let mut layer = Conv2dConfig::new([from, to], [4, 4])
-                .with_stride([2, 2])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .with_initializer(glorot(from * 16, to * 16))
-                .init(device);
-            layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
-            layer
+            Conv2dNhwc::new([from, to], 4, 2, Padding::uniform(1), device)
         };
         Discriminator {
             conv1: conv(3, a),
@@ -62,26 +58,14 @@ impl GanConfig {
 
     pub fn generator(&self, device: &Device) -> Generator {
         let [a, b, c] = self.g_channels;
-        let deconv = |from: usize, to: usize| {
-            let mut layer = ConvTranspose2dConfig::new([from, to], [4, 4])
-                .with_stride([2, 2])
-                .with_padding([1, 1])
-                .with_initializer(glorot(from * 16, to * 16))
-                .init(device);
-            layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
-            layer
-        };
-        let mut out = Conv2dConfig::new([c, 3], [5, 5])
-            .with_padding(PaddingConfig2d::Explicit(2, 2, 2, 2))
-            .with_initializer(glorot(c * 25, 3 * 25))
-            .init(device);
-        out.bias = out.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
+        // TensorFlow's "same" for k4 s2 crops one pixel before (and one after).
+        let deconv = |from: usize, to: usize| ConvTranspose2dNhwc::new([from, to], 4, 2, 1, device);
         Generator {
             dense: dense(self.latent_dim, a * 8 * 8, device),
             deconv1: deconv(a, a),
             deconv2: deconv(a, b),
             deconv3: deconv(b, c),
-            out,
+            out: Conv2dNhwc::new([c, 3], 5, 1, Padding::uniform(2), device),
             channels: a,
         }
     }
@@ -95,24 +79,13 @@ fn dense(from: usize, to: usize, device: &Device) -> Linear {
     layer
 }
 
-/// Glorot-uniform bounds from fan-in and fan-out (burn's Xavier needs both and
-/// conv layers do not pass them).
-#[expect(clippy::cast_precision_loss, reason = "layer sizes")]
-fn glorot(fan_in: usize, fan_out: usize) -> Initializer {
-    let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();
-    Initializer::Uniform {
-        min: -bound,
-        max: bound,
-    }
-}
-
 /// Conv 64 k4 s2 → LeakyReLU → Conv 128 → LeakyReLU → Conv 128 → LeakyReLU →
 /// Flatten → Dropout → Dense 1 (logit; the sigmoid is in the loss).
 #[derive(Module, Debug)]
 pub struct Discriminator {
-    conv1: Conv2d,
-    conv2: Conv2d,
-    conv3: Conv2d,
+    conv1: Conv2dNhwc,
+    conv2: Conv2dNhwc,
+    conv3: Conv2dNhwc,
     dropout: Dropout,
     dense: Linear,
 }
@@ -121,9 +94,10 @@ impl Discriminator {
     /// Logits [batch, 1] that the images [batch, 3, 64, 64] are *generated*
     /// (the book labels generated 1, real 0).
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = leaky_relu(self.conv1.forward(images), 0.2);
-        let x = leaky_relu(self.conv2.forward(x), 0.2);
-        let x = leaky_relu(self.conv3.forward(x), 0.2);
+        let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
+        let x = leaky(self.conv1.forward(x));
+        let x = leaky(self.conv2.forward(x));
+        let x = leaky(self.conv3.forward(x));
         let x: Tensor<2> = x.flatten(1, 3);
         self.dense.forward(self.dropout.forward(x))
     }
@@ -139,10 +113,10 @@ impl Discriminator {
 #[derive(Module, Debug)]
 pub struct Generator {
     dense: Linear,
-    deconv1: ConvTranspose2d,
-    deconv2: ConvTranspose2d,
-    deconv3: ConvTranspose2d,
-    out: Conv2d,
+    deconv1: ConvTranspose2dNhwc,
+    deconv2: ConvTranspose2dNhwc,
+    deconv3: ConvTranspose2dNhwc,
+    out: Conv2dNhwc,
     channels: usize,
 }
 
@@ -153,12 +127,19 @@ impl Generator {
         let x: Tensor<4> = self
             .dense
             .forward(latent)
-            .reshape([batch, self.channels, 8, 8]);
-        let x = leaky_relu(self.deconv1.forward(x), 0.2);
-        let x = leaky_relu(self.deconv2.forward(x), 0.2);
-        let x = leaky_relu(self.deconv3.forward(x), 0.2);
-        sigmoid(self.out.forward(x))
+            .reshape([batch, 8, 8, self.channels]); // Keras' Reshape: channels last
+        let x = leaky(self.deconv1.forward(x));
+        let x = leaky(self.deconv2.forward(x));
+        let x = leaky(self.deconv3.forward(x));
+        sigmoid(self.out.forward(x)).permute([0, 3, 1, 2])
     }
+}
+
+/// LeakyReLU with slope 0.2, as `0.8·relu(x) + 0.2·x`: the same values and
+/// gradients, and on the CPU backend several times faster through autodiff
+/// than its masked select (0.16 s against 0.84 s on a 64×64×512 batch of 32).
+fn leaky(x: Tensor<4>) -> Tensor<4> {
+    relu(x.clone()) * 0.8 + x * 0.2
 }
 
 /// Binary cross-entropy of logits [n, 1] against labels [n, 1], averaged
