@@ -3,10 +3,11 @@
 //! padding (all of the extra pixel goes after, none before), and the book's loss.
 
 use burn::module::{Module, Param};
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softplus};
-use burn::tensor::{Device, Distribution, Tensor, s};
+use burn::tensor::{Device, Distribution, Tensor};
+
+use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 /// Side of an MNIST image.
 pub const IMAGE_SIDE: usize = 28;
@@ -31,17 +32,11 @@ pub struct VaeConfig {
     pub seed: u64,
 }
 
-/// TensorFlow's "same" padding for a 3×3 kernel with stride 2 on an even input:
-/// one extra row and column, both after.
-fn tf_same_stride2() -> PaddingConfig2d {
-    PaddingConfig2d::Explicit(0, 0, 1, 1)
-}
-
 /// Conv2D 32 k3 s2 → Conv2D 64 k3 s2 → Flatten → Dense 16 → Dense latent ×2.
 #[derive(Module, Debug)]
 pub struct Encoder {
-    conv1: Conv2d,
-    conv2: Conv2d,
+    conv1: Conv2dNhwc,
+    conv2: Conv2dNhwc,
     dense: Linear,
     z_mean: Linear,
     z_log_var: Linear,
@@ -51,9 +46,9 @@ pub struct Encoder {
 #[derive(Module, Debug)]
 pub struct Decoder {
     dense: Linear,
-    deconv1: ConvTranspose2d,
-    deconv2: ConvTranspose2d,
-    conv: Conv2d,
+    deconv1: ConvTranspose2dNhwc,
+    deconv2: ConvTranspose2dNhwc,
+    conv: Conv2dNhwc,
 }
 
 /// The whole VAE.
@@ -70,17 +65,6 @@ fn zero_bias<const D: usize>(bias: Option<Param<Tensor<D>>>) -> Option<Param<Ten
     bias.map(|b| Param::from_tensor(b.val().zeros_like()))
 }
 
-/// Glorot-uniform for a 3×3 convolution kernel (fans count the kernel's area,
-/// as Keras does); burn's conv layers pass no fan-out to `XavierUniform`.
-fn glorot_3x3(from: usize, to: usize) -> Initializer {
-    #[expect(clippy::cast_precision_loss, reason = "channel counts")]
-    let bound = (6.0 / (9.0 * (from + to) as f64)).sqrt();
-    Initializer::Uniform {
-        min: -bound,
-        max: bound,
-    }
-}
-
 fn dense(from: usize, to: usize, device: &Device) -> Linear {
     let mut layer = LinearConfig::new(from, to)
         .with_initializer(GLOROT)
@@ -92,27 +76,12 @@ fn dense(from: usize, to: usize, device: &Device) -> Linear {
 impl VaeConfig {
     /// A freshly initialised model on `device`, initialised as Keras does.
     pub fn init(&self, device: &Device) -> Vae {
-        let conv = |config: Conv2dConfig| {
-            let [from, to] = config.channels;
-            let mut layer = config.with_initializer(glorot_3x3(from, to)).init(device);
-            layer.bias = zero_bias(layer.bias);
-            layer
-        };
+        // TensorFlow's "same" for k3 s2 on 28 and 14 pixels: the odd pixel after.
         let stride2 = |from, to| {
-            conv(
-                Conv2dConfig::new([from, to], [3, 3])
-                    .with_stride([2, 2])
-                    .with_padding(tf_same_stride2()),
-            )
+            Conv2dNhwc::new([from, to], 3, 2, Padding::tf_same(28, 3, 2), device)
         };
-        let deconv = |from, to| {
-            let mut layer = ConvTranspose2dConfig::new([from, to], [3, 3])
-                .with_stride([2, 2])
-                .with_initializer(glorot_3x3(from, to))
-                .init(device);
-            layer.bias = zero_bias(layer.bias);
-            layer
-        };
+        // ... and for the transposed k3 s2: nothing cropped before.
+        let deconv = |from, to| ConvTranspose2dNhwc::new([from, to], 3, 2, 0, device);
         Vae {
             encoder: Encoder {
                 conv1: stride2(1, 32),
@@ -125,10 +94,7 @@ impl VaeConfig {
                 dense: dense(self.latent_dim, 7 * 7 * 64, device),
                 deconv1: deconv(64, 64),
                 deconv2: deconv(64, 32),
-                conv: conv(
-                    Conv2dConfig::new([32, 1], [3, 3])
-                        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1)),
-                ),
+                conv: Conv2dNhwc::new([32, 1], 3, 1, Padding::uniform(1), device),
             },
         }
     }
@@ -137,30 +103,23 @@ impl VaeConfig {
 impl Encoder {
     /// Images [batch, 1, 28, 28] in 0..1 → (z_mean, z_log_var), each [batch, latent].
     pub fn forward(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
-        let x = relu(self.conv1.forward(images)); // [batch, 32, 14, 14]
-        let x = relu(self.conv2.forward(x)); // [batch, 64, 7, 7]
-        // Keras flattens channels-last; the order only permutes the dense weights.
+        let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
+        let x = relu(self.conv1.forward(x)); // [batch, 14, 14, 32]
+        let x = relu(self.conv2.forward(x)); // [batch, 7, 7, 64]
         let x = x.flatten::<2>(1, 3); // [batch, 3136]
         let x = relu(self.dense.forward(x)); // [batch, 16]
         (self.z_mean.forward(x.clone()), self.z_log_var.forward(x))
     }
 }
 
-/// TensorFlow's "same" transposed convolution (k3, s2): the full output is
-/// 2n+1 wide; TF keeps the first 2n (all the cropping after, none before).
-pub fn tf_same_transposed(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
-    layer.forward(x).slice(s![.., .., 0..2 * h, 0..2 * w])
-}
-
 impl Decoder {
     /// Latent points [batch, latent] → logits [batch, 1, 28, 28]; `sigmoid` gives pixels.
     pub fn forward_logits(&self, z: Tensor<2>) -> Tensor<4> {
         let [batch, _] = z.dims();
-        let x = relu(self.dense.forward(z)).reshape([batch, 64, 7, 7]);
-        let x = relu(tf_same_transposed(&self.deconv1, x)); // [batch, 64, 14, 14]
-        let x = relu(tf_same_transposed(&self.deconv2, x)); // [batch, 32, 28, 28]
-        self.conv.forward(x) // [batch, 1, 28, 28]
+        let x = relu(self.dense.forward(z)).reshape([batch, 7, 7, 64]);
+        let x = relu(self.deconv1.forward(x)); // [batch, 14, 14, 64]
+        let x = relu(self.deconv2.forward(x)); // [batch, 28, 28, 32]
+        self.conv.forward(x).permute([0, 3, 1, 2]) // [batch, 1, 28, 28]
     }
 
     /// Latent points → images in 0..1.
