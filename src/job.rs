@@ -307,7 +307,7 @@ impl<E, C> Drop for JobHandle<E, C> {
 mod builder;
 mod readback;
 pub use builder::JobBuilder;
-pub use readback::{read_f32, read_scalar, wait_for};
+pub use readback::{StepClock, read_f32, read_scalar, wait_for};
 
 #[cfg(test)]
 mod tests;

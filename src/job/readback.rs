@@ -41,3 +41,37 @@ pub fn wait_for<E, C, T>(
         }
     }
 }
+
+/// Times training steps from a job's progress events, for the benchmarks:
+/// the steps after the first reported one, which also paid for first-touch
+/// memory and lazy setup.
+#[derive(Debug, Default)]
+pub struct StepClock {
+    first: Option<(usize, std::time::Instant)>,
+    last: Option<(usize, std::time::Instant)>,
+}
+
+impl StepClock {
+    /// Step `step` (counted from 1) has just finished.
+    pub fn step_done(&mut self, step: usize) {
+        let now = std::time::Instant::now();
+        if step >= 1 {
+            self.first.get_or_insert((step, now));
+            self.last = Some((step, now));
+        }
+    }
+
+    /// Mean seconds per step after the first reported one, once two were.
+    pub fn steady_secs(&self) -> Option<f64> {
+        let ((a, start), (b, end)) = (self.first?, self.last?);
+        #[expect(clippy::cast_precision_loss, reason = "step counts")]
+        (b > a).then(|| (end - start).as_secs_f64() / (b - a) as f64)
+    }
+
+    /// ", 1234 ms per step after the first" or nothing.
+    pub fn describe(&self, unit: &str) -> String {
+        self.steady_secs()
+            .map(|s| format!("; {:.0} ms per {unit} after the first", s * 1000.0))
+            .unwrap_or_default()
+    }
+}

@@ -152,7 +152,8 @@ impl Conv2dNhwc {
                     .map(|(tap, (ky, kx))| (signed(ky) - top, signed(kx) - left, tap * cout))
                     .collect(),
             };
-            let shifted: Tensor<5> = taps::gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
+            let shifted: Tensor<5> =
+                taps::gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
             return shifted.sum_dim(3).reshape([batch, oh, ow, cout]) + bias;
         }
         let taps = Taps {
@@ -254,7 +255,9 @@ fn interleave_composed(phases: Tensor<4>, s: usize) -> Tensor<4> {
     let [batch, h, w, channels] = phases.dims();
     let c = channels / (s * s);
     let phases: Tensor<6> = phases.reshape([batch, h, w, s, s, c]);
-    phases.permute([0, 1, 3, 2, 4, 5]).reshape([batch, s * h, s * w, c])
+    phases
+        .permute([0, 1, 3, 2, 4, 5])
+        .reshape([batch, s * h, s * w, c])
 }
 
 /// For each output phase r (output index o = s·m + r) of a transposed

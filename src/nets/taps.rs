@@ -8,14 +8,14 @@
 //! burn-flex and autodiff over it are wired up: [`gather`] falls back to the
 //! composed form on every other device (wgpu), where the cost is different.
 
+use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
-use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::ops::PadMode;
-use burn::backend::TensorMetadata;
 use burn::tensor::{DType, Device, Shape, Slice, Tensor};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
@@ -58,7 +58,11 @@ pub fn scatter(x: Tensor<4>, shape: [usize; 4], taps: &Taps) -> Tensor<4> {
         x.device().without_autodiff() == Device::flex(),
         "scatter runs on burn-flex only"
     );
-    let out = <Dispatch as TapOps>::scatter_taps(x.into_dispatch(), Shape::from(shape.to_vec()), taps.clone());
+    let out = <Dispatch as TapOps>::scatter_taps(
+        x.into_dispatch(),
+        Shape::from(shape.to_vec()),
+        taps.clone(),
+    );
     Tensor::from_dispatch(out)
 }
 
@@ -164,7 +168,8 @@ impl TapOps for Flex {
                 for oy in 0..oh {
                     for ox in 0..ow {
                         let pixel = pixels.next().expect("one gradient row per output pixel");
-                        for (&(dy, dx, first), g) in taps.taps.iter().zip(pixel.chunks(taps.width)) {
+                        for (&(dy, dx, first), g) in taps.taps.iter().zip(pixel.chunks(taps.width))
+                        {
                             if let Some((y, x)) =
                                 source(oy, taps.stride, dy, h).zip(source(ox, taps.stride, dx, w))
                             {
@@ -203,7 +208,9 @@ impl<B: Backend + TapOps> Backward<B, 1> for ScatterBackward {
 
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
         let taps = ops.state;
-        unary::<B, _>(ops.parents, ops.node, grads, |grad| B::gather_taps(grad, taps));
+        unary::<B, _>(ops.parents, ops.node, grads, |grad| {
+            B::gather_taps(grad, taps)
+        });
     }
 }
 
@@ -216,7 +223,9 @@ impl<B: Backend + TapOps, C: CheckpointStrategy> TapOps for Autodiff<B, C> {
             .stateful();
         let inner = <Self as AutodiffBackend>::inner(x);
         match prep {
-            OpsKind::Tracked(prep) => prep.finish((input, taps.clone()), B::gather_taps(inner, taps)),
+            OpsKind::Tracked(prep) => {
+                prep.finish((input, taps.clone()), B::gather_taps(inner, taps))
+            }
             OpsKind::UnTracked(prep) => prep.finish(B::gather_taps(inner, taps)),
         }
     }
@@ -228,7 +237,9 @@ impl<B: Backend + TapOps, C: CheckpointStrategy> TapOps for Autodiff<B, C> {
             .stateful();
         let inner = <Self as AutodiffBackend>::inner(grad);
         match prep {
-            OpsKind::Tracked(prep) => prep.finish(taps.clone(), B::scatter_taps(inner, input, taps)),
+            OpsKind::Tracked(prep) => {
+                prep.finish(taps.clone(), B::scatter_taps(inner, input, taps))
+            }
             OpsKind::UnTracked(prep) => prep.finish(B::scatter_taps(inner, input, taps)),
         }
     }

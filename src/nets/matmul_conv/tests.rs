@@ -25,7 +25,11 @@ fn random(shape: [usize; 4], device: &Device) -> Tensor<4> {
 fn check_conv(channels: [usize; 2], kernel: usize, stride: usize, padding: Padding, side: usize) {
     let device = Device::flex();
     let mut ours = Conv2dNhwc::new(channels, kernel, stride, padding, &device);
-    ours.bias = Param::from_tensor(Tensor::random([channels[1]], Distribution::Default, &device));
+    ours.bias = Param::from_tensor(Tensor::random(
+        [channels[1]],
+        Distribution::Default,
+        &device,
+    ));
     let mut theirs = Conv2dConfig::new(channels, [kernel, kernel])
         .with_stride([stride, stride])
         .with_padding(PaddingConfig2d::Explicit(
@@ -39,10 +43,7 @@ fn check_conv(channels: [usize; 2], kernel: usize, stride: usize, padding: Paddi
     theirs.weight = Param::from_tensor(ours.kernel.val().permute([3, 2, 0, 1]));
     theirs.bias = Some(Param::from_tensor(ours.bias.val()));
     let x = random([2, side, side + 2, channels[0]], &device);
-    assert_close(
-        to_nchw(ours.forward(x.clone())),
-        theirs.forward(to_nchw(x)),
-    );
+    assert_close(to_nchw(ours.forward(x.clone())), theirs.forward(to_nchw(x)));
 }
 
 #[test]
@@ -59,7 +60,11 @@ fn convolutions_match_burns() {
 fn check_transposed(channels: [usize; 2], kernel: usize, crop: usize, side: usize) {
     let device = Device::flex();
     let mut ours = ConvTranspose2dNhwc::new(channels, kernel, 2, crop, &device);
-    ours.bias = Param::from_tensor(Tensor::random([channels[1]], Distribution::Default, &device));
+    ours.bias = Param::from_tensor(Tensor::random(
+        [channels[1]],
+        Distribution::Default,
+        &device,
+    ));
     let mut theirs = ConvTranspose2dConfig::new(channels, [kernel, kernel])
         .with_stride([2, 2])
         .with_padding([crop, crop])
@@ -86,13 +91,25 @@ fn transposed_convolutions_match_burns() {
 fn gradients_match_burns() {
     let device = Device::flex().autodiff();
     let ours = ConvTranspose2dNhwc::new([3, 4], 4, 2, 1, &device);
-    let kernel_nchw = ours.kernel.val().permute([2, 3, 0, 1]).detach().require_grad();
+    let kernel_nchw = ours
+        .kernel
+        .val()
+        .permute([2, 3, 0, 1])
+        .detach()
+        .require_grad();
     let x = Tensor::<4>::from_data(
-        TensorData::new((0..2 * 3 * 5 * 3).map(|v| (v as f32 * 0.37).sin()).collect(), [2, 3, 5, 3]),
+        TensorData::new(
+            (0..2 * 3 * 5 * 3)
+                .map(|v| (v as f32 * 0.37).sin())
+                .collect(),
+            [2, 3, 5, 3],
+        ),
         &device,
     );
     let target = random([2, 6, 10, 4], &device);
-    let loss = (ours.forward(x.clone()) - target.clone()).powi_scalar(2).sum();
+    let loss = (ours.forward(x.clone()) - target.clone())
+        .powi_scalar(2)
+        .sum();
     let grads = loss.backward();
     let ours_grad = ours.kernel.val().grad(&grads).expect("kernel gradient");
 
@@ -129,7 +146,10 @@ fn the_native_gather_matches_the_composed_one_and_scatter_is_its_adjoint() {
     let rhs = (x * taps::scatter(y, [2, 6, 7, 4], &taps))
         .sum()
         .into_scalar::<f32>();
-    assert!((lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0), "{lhs} vs {rhs}");
+    assert!(
+        (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+        "{lhs} vs {rhs}"
+    );
 }
 
 /// Input and kernel gradients of a convolution against burn's `conv2d`.
@@ -146,7 +166,12 @@ fn check_conv_gradients(channels: [usize; 2], kernel: usize, stride: usize, pad:
     );
 
     let x2 = to_nchw(x.clone()).detach().require_grad();
-    let k2 = ours.kernel.val().permute([3, 2, 0, 1]).detach().require_grad();
+    let k2 = ours
+        .kernel
+        .val()
+        .permute([3, 2, 0, 1])
+        .detach()
+        .require_grad();
     let theirs = burn::tensor::module::conv2d(
         x2.clone(),
         k2.clone(),
@@ -158,11 +183,17 @@ fn check_conv_gradients(channels: [usize; 2], kernel: usize, stride: usize, pad:
     ours_x
         .permute([0, 3, 1, 2])
         .into_data()
-        .assert_approx_eq::<f32>(&x2.grad(&grads).expect("input gradient").into_data(), tolerance);
+        .assert_approx_eq::<f32>(
+            &x2.grad(&grads).expect("input gradient").into_data(),
+            tolerance,
+        );
     ours_k
         .permute([3, 2, 0, 1])
         .into_data()
-        .assert_approx_eq::<f32>(&k2.grad(&grads).expect("kernel gradient").into_data(), tolerance);
+        .assert_approx_eq::<f32>(
+            &k2.grad(&grads).expect("kernel gradient").into_data(),
+            tolerance,
+        );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::data::{FACE_CATEGORIES, ImageSource};
 use super::job::{self, GanCommand, GanEvent, GanStart, TrainSettings};
 use super::model::GanConfig;
-use crate::job::{no_waker, wait_for};
+use crate::job::{StepClock, no_waker, wait_for};
 
 /// The GAN subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -191,7 +191,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
 /// `latent-studio bench gan`: ms per training step at batch 32 (the book's
 /// model) and images per second.
 pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
-    let steps = steps.unwrap_or(3).max(1);
+    let steps = steps.unwrap_or(4).max(1);
     let mut settings = TrainSettings::book();
     settings.epochs = 1;
     settings.sample_every = usize::MAX;
@@ -204,7 +204,12 @@ pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
         },
     };
     let mut handle = job::start(start, device, no_waker())?;
+    let mut clock = StepClock::default();
     let secs = wait_for(&mut handle, |e| match e {
+        GanEvent::Progress { step, .. } => {
+            clock.step_done(step);
+            None
+        }
         GanEvent::EpochDone { secs, .. } => Some(secs),
         _ => None,
     })?;
@@ -214,9 +219,10 @@ pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
         (steps * settings.batch_size) as f32 / secs,
     );
     println!(
-        "DCGAN (book size): {steps} steps of batch {} in {secs:.1} s = {:.0} ms per step, {images:.1} images per second",
+        "DCGAN (book size): {steps} steps of batch {} in {secs:.1} s = {:.0} ms per step, {images:.1} images per second{}",
         settings.batch_size,
-        per_step * 1000.0
+        per_step * 1000.0,
+        clock.describe("step"),
     );
     Ok(())
 }

@@ -44,9 +44,8 @@ impl GanConfig {
     pub fn discriminator(&self, device: &Device) -> Discriminator {
         let [a, b, c] = self.d_channels;
         // TensorFlow's "same" for k4 s2 on an even side: one pixel each side.
-        let conv = |from: usize, to: usize| {
-            Conv2dNhwc::new([from, to], 4, 2, Padding::uniform(1), device)
-        };
+        let conv =
+            |from: usize, to: usize| Conv2dNhwc::new([from, to], 4, 2, Padding::uniform(1), device);
         Discriminator {
             conv1: conv(3, a),
             conv2: conv(a, b),

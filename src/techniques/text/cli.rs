@@ -7,7 +7,7 @@ use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
 use super::job::{self, ModelKind, Sampling, TextCommand, TextConfig, TextEvent, TextStart};
-use crate::job::{JobHandle, no_waker, wait_for};
+use crate::job::{JobHandle, StepClock, no_waker, wait_for};
 
 /// The text subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -271,11 +271,16 @@ pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
         };
         let mut handle = job::start(start, device.clone(), no_waker())?;
         let mut count = 0;
+        let mut clock = StepClock::default();
         let secs = wait_for(&mut handle, |event| match event {
             TextEvent::Started {
                 batches_per_epoch, ..
             } => {
                 count = batches_per_epoch;
+                None
+            }
+            TextEvent::Progress { batch, .. } => {
+                clock.step_done(batch);
                 None
             }
             TextEvent::EpochDone { secs, .. } => Some(secs),
@@ -287,8 +292,9 @@ pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
         #[expect(clippy::cast_precision_loss, reason = "a rate")]
         let per_batch = secs * 1000.0 / count as f32;
         println!(
-            "{label}: {count} batches of {} in {secs:.1} s = {per_batch:.1} ms per batch",
-            config.batch_size
+            "{label}: {count} batches of {} in {secs:.1} s = {per_batch:.1} ms per batch{}",
+            config.batch_size,
+            clock.describe("batch")
         );
         let prompt = match kind {
             ModelKind::Lstm => "this movie is a mess of a film, and the actors seem to know it",

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
 use super::model::VaeConfig;
 use crate::assets::{self, Cache, Manifest};
-use crate::job::{no_waker, wait_for};
+use crate::job::{StepClock, no_waker, wait_for};
 
 /// The VAE's subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -220,6 +220,7 @@ pub fn bench(device: Device, batches: Option<usize>) -> anyhow::Result<()> {
     };
     let mut handle = job::start(start, device, no_waker())?;
     let mut batch_count = 0;
+    let mut clock = StepClock::default();
     let secs = wait_for(&mut handle, |event| match event {
         VaeEvent::Started {
             batches_per_epoch, ..
@@ -227,12 +228,19 @@ pub fn bench(device: Device, batches: Option<usize>) -> anyhow::Result<()> {
             batch_count = batches_per_epoch;
             None
         }
+        VaeEvent::Progress { batch, .. } => {
+            clock.step_done(batch);
+            None
+        }
         VaeEvent::EpochDone { secs, .. } => Some(secs),
         _ => None,
     })?;
     #[expect(clippy::cast_precision_loss, reason = "a rate")]
     let per_batch_ms = secs * 1000.0 / batch_count as f32;
-    println!("train: {batch_count} batches of 128 in {secs:.1} s = {per_batch_ms:.1} ms per batch");
+    println!(
+        "train: {batch_count} batches of 128 in {secs:.1} s = {per_batch_ms:.1} ms per batch{}",
+        clock.describe("batch")
+    );
     println!(
         "       one epoch of 70 000 images: {:.1} s",
         per_batch_ms * 547.0 / 1000.0

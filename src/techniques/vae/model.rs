@@ -77,9 +77,8 @@ impl VaeConfig {
     /// A freshly initialised model on `device`, initialised as Keras does.
     pub fn init(&self, device: &Device) -> Vae {
         // TensorFlow's "same" for k3 s2 on 28 and 14 pixels: the odd pixel after.
-        let stride2 = |from, to| {
-            Conv2dNhwc::new([from, to], 3, 2, Padding::tf_same(28, 3, 2), device)
-        };
+        let stride2 =
+            |from, to| Conv2dNhwc::new([from, to], 3, 2, Padding::tf_same(28, 3, 2), device);
         // ... and for the transposed k3 s2: nothing cropped before.
         let deconv = |from, to| ConvTranspose2dNhwc::new([from, to], 3, 2, 0, device);
         Vae {
