@@ -2,6 +2,7 @@
 //! extractors.
 
 pub mod inception_v3;
+pub mod log_softmax_pick;
 pub mod matmul_conv;
 pub mod taps;
 pub mod vgg19;

@@ -6,8 +6,10 @@ use burn::module::{Module, Param};
 use burn::nn::{
     Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
 };
-use burn::tensor::activation::{log_softmax, relu, sigmoid, softmax};
+use burn::tensor::activation::{relu, sigmoid, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor, s};
+
+use crate::nets::log_softmax_pick::log_softmax_pick;
 
 /// Keras' default kernel initialiser for dense layers.
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
@@ -292,10 +294,7 @@ pub fn masked_cross_entropy(
     targets: Tensor<1, Int>,
     weights: Tensor<1>,
 ) -> Tensor<1> {
-    let [n, _] = logits.dims();
-    let picked: Tensor<1> = log_softmax(logits, 1)
-        .gather(1, targets.reshape([n, 1]))
-        .reshape([n]);
+    let picked = log_softmax_pick(logits, targets);
     let total = weights.clone().sum().clamp_min(1.0);
     (picked * weights).sum().neg() / total
 }
