@@ -3,6 +3,7 @@
 
 pub mod inception_v3;
 pub mod log_softmax_pick;
+pub mod lstm;
 pub mod matmul_conv;
 pub mod taps;
 pub mod vgg19;

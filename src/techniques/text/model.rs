@@ -6,10 +6,11 @@ use burn::module::{Module, Param};
 use burn::nn::{
     Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
 };
-use burn::tensor::activation::{relu, sigmoid, softmax};
-use burn::tensor::{Bool, Device, Int, Tensor, s};
+use burn::tensor::activation::{relu, softmax};
+use burn::tensor::{Bool, Device, Int, Tensor};
 
 use crate::nets::log_softmax_pick::log_softmax_pick;
+use crate::nets::lstm::lstm_last;
 
 /// Keras' default kernel initialiser for dense layers.
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
@@ -248,41 +249,9 @@ pub struct CharLstm {
 impl CharLstm {
     /// Logits [batch, chars] for the character after each sequence [batch, time].
     pub fn forward(&self, tokens: &Tensor<2, Int>) -> Tensor<2> {
-        let [batch, time] = tokens.dims();
-        let units = self.hidden;
-        let device = tokens.device();
-        // The candidate block enters the shared sigmoid doubled (see below).
-        let scale = Tensor::<1>::from_data(
-            burn::tensor::TensorData::new(
-                (0..4 * units)
-                    .map(|i| if i < 3 * units { 1.0f32 } else { 2.0 })
-                    .collect::<Vec<_>>(),
-                [4 * units],
-            ),
-            &device,
-        )
-        .reshape([1, 4 * units]);
-        let mut state = Tensor::<2>::zeros([batch, units], &device);
-        let mut cell = Tensor::<2>::zeros([batch, units], &device);
-        for step in 0..time {
-            // One column of ids at a time: the lookup's gradient stays the size
-            // of one step (slicing a precomputed [batch, time, 4n] projection
-            // would give every step a gradient the size of the whole sequence).
-            let column = tokens.clone().slice(s![.., step..=step]);
-            let projected: Tensor<2> = self.input.forward(column).reshape([batch, 4 * units]);
-            // One sigmoid for all four gates: tanh(z) = 2σ(2z) − 1 (burn-flex's
-            // sigmoid is several times faster than its tanh).
-            let activated = sigmoid((projected + self.recurrent.forward(state)) * scale.clone());
-            let gate = |k: usize| activated.clone().slice(s![.., k * units..(k + 1) * units]);
-            let (input_gate, forget_gate, output_gate, candidate) =
-                (gate(0), gate(1), gate(2), gate(3));
-            let candidate = candidate.mul_scalar(2.0).sub_scalar(1.0);
-            cell = forget_gate * cell + input_gate * candidate;
-            state = output_gate
-                * sigmoid(cell.clone().mul_scalar(2.0))
-                    .mul_scalar(2.0)
-                    .sub_scalar(1.0);
-        }
+        // [time, batch, 4·units]: the one-hot inputs times the input kernel.
+        let projected = self.input.forward(tokens.clone().transpose());
+        let state = lstm_last(projected, self.recurrent.weight.val());
         self.output.forward(state)
     }
 }
