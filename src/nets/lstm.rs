@@ -10,6 +10,11 @@
 //! autodiff over it are wired up; [`lstm_last`] composes burn's operations on
 //! every other device.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "the LSTM's textbook names: i, f, o, g, c, h, z"
+)]
+
 use std::sync::Arc;
 
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -42,6 +47,10 @@ pub fn lstm_last(inputs: Tensor<3>, recurrent: Tensor<2>) -> Tensor<2> {
 }
 
 /// The same from burn's own operations (for wgpu, and to test against).
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "the same signature as `lstm_last`"
+)]
 pub fn lstm_last_composed(inputs: Tensor<3>, recurrent: Tensor<2>) -> Tensor<2> {
     let [time, batch, gates] = inputs.dims();
     let units = gates / 4;
@@ -63,17 +72,17 @@ fn flex(data: Vec<f32>, shape: [usize; 2]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(data, shape))
 }
 
-fn values(tensor: FlexTensor) -> Vec<f32> {
+fn values(tensor: &FlexTensor) -> Vec<f32> {
     tensor.to_contiguous().storage::<f32>().to_vec()
 }
 
 fn matmul(lhs: FlexTensor, rhs: FlexTensor) -> Vec<f32> {
-    values(burn_flex::ops::matmul::matmul(lhs, rhs))
+    values(&burn_flex::ops::matmul::matmul(lhs, rhs))
 }
 
 /// σ of every element, through burn-flex's vectorised kernel.
 fn sigmoid_of(data: Vec<f32>, shape: [usize; 2]) -> Vec<f32> {
-    values(<Flex as ActivationOps<Flex>>::sigmoid(flex(data, shape)))
+    values(&<Flex as ActivationOps<Flex>>::sigmoid(flex(data, shape)))
 }
 
 /// What the backward pass needs from the forward, per step: the gates after
@@ -177,7 +186,7 @@ impl Trace {
         let step_size = batch * width;
         let recurrent_t = recurrent.transpose(0, 1);
         let mut dz_all = vec![0.0f32; time * step_size];
-        let mut dh = values(grad_last.clone());
+        let mut dh = values(grad_last);
         let mut dc = vec![0.0f32; state_size];
         for t in (0..time).rev() {
             let gates = &self.gates[t * step_size..(t + 1) * step_size];

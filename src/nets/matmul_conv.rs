@@ -191,6 +191,10 @@ impl ConvTranspose2dNhwc {
     }
 
     /// `[batch, h, w, in]` → `[batch, stride·h, stride·w, out]`.
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "layers take their input, as burn's do"
+    )]
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [kh, kw, cin, cout] = self.kernel.dims();
         let [batch, h, w, _] = x.dims();
@@ -267,7 +271,7 @@ fn phase_taps(kernel: usize, stride: usize, crop: usize) -> Vec<Vec<(usize, isiz
     (0..stride)
         .map(|r| {
             (0..kernel)
-                .filter(|k| (r + crop + stride * kernel - k) % stride == 0)
+                .filter(|k| (r + crop + stride * kernel - k).is_multiple_of(stride))
                 .map(|k| (k, (signed(r + crop) - signed(k)) / signed(stride)))
                 .collect()
         })

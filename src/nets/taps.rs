@@ -8,6 +8,11 @@
 //! burn-flex and autodiff over it are wired up: [`gather`] falls back to the
 //! composed form on every other device (wgpu), where the cost is different.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "image coordinates: b, h, w, c, x, y"
+)]
+
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;

@@ -100,7 +100,7 @@ fn gradients_match_burns() {
     let x = Tensor::<4>::from_data(
         TensorData::new(
             (0..2 * 3 * 5 * 3)
-                .map(|v| (v as f32 * 0.37).sin())
+                .map(|v: u16| (f32::from(v) * 0.37).sin())
                 .collect(),
             [2, 3, 5, 3],
         ),
