@@ -38,3 +38,15 @@ fn state_and_gradients_match_the_composed_layer() {
         .into_data()
         .assert_approx_eq::<f32>(&theirs_recurrent.into_data(), tolerance);
 }
+
+#[test]
+fn the_fast_exponential_is_accurate() {
+    for i in -870..=880 {
+        let x = i as f32 * 0.1;
+        let (ours, exact) = (super::fast_exp(x), x.exp());
+        assert!(
+            (ours - exact).abs() <= 3e-7 * exact,
+            "e^{x}: {ours} against {exact}"
+        );
+    }
+}
