@@ -41,8 +41,8 @@ fn state_and_gradients_match_the_composed_layer() {
 
 #[test]
 fn the_fast_exponential_is_accurate() {
-    for i in -870..=880 {
-        let x = i as f32 * 0.1;
+    for i in -870i16..=880 {
+        let x = f32::from(i) * 0.1;
         let (ours, exact) = (super::fast_exp(x), x.exp());
         assert!(
             (ours - exact).abs() <= 3e-7 * exact,
