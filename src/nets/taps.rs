@@ -169,19 +169,16 @@ impl TapOps for Flex {
             .take(batch)
             .for_each(|(b, image)| {
                 let grads = &src[b * per_image..(b + 1) * per_image];
-                let mut pixels = grads.chunks(taps.taps.len() * taps.width);
-                for oy in 0..oh {
-                    for ox in 0..ow {
-                        let pixel = pixels.next().expect("one gradient row per output pixel");
-                        for (&(dy, dx, first), g) in taps.taps.iter().zip(pixel.chunks(taps.width))
+                let pixels = grads.chunks(taps.taps.len() * taps.width);
+                for (index, pixel) in pixels.enumerate() {
+                    let (oy, ox) = (index / ow.max(1), index % ow.max(1));
+                    for (&(dy, dx, first), g) in taps.taps.iter().zip(pixel.chunks(taps.width)) {
+                        if let Some((y, x)) =
+                            source(oy, taps.stride, dy, h).zip(source(ox, taps.stride, dx, w))
                         {
-                            if let Some((y, x)) =
-                                source(oy, taps.stride, dy, h).zip(source(ox, taps.stride, dx, w))
-                            {
-                                let at = (y * w + x) * c + first;
-                                for (d, g) in image[at..at + taps.width].iter_mut().zip(g) {
-                                    *d += g;
-                                }
+                            let at = (y * w + x) * c + first;
+                            for (d, g) in image[at..at + taps.width].iter_mut().zip(g) {
+                                *d += g;
                             }
                         }
                     }
