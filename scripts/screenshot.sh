@@ -24,4 +24,4 @@ model="${VAE_MODEL:-$HOME/.cache/latent-studio/screenshot-vae}"
 if [ ! -f "$model/weights.bpk" ]; then
   "$bin" vae train --epochs 2 --limit 20000 --out "$model"
 fi
-xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --tab vae --load-vae "$model" --screenshot screenshots/vae.png --exit-after 180 "$@"
+xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab vae --load-vae "$model" --screenshot screenshots/vae.png --exit-after 180 "$@"
