@@ -18,6 +18,8 @@ use burn::tensor::{DType, Device, Int, Shape, Tensor};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
+use super::fast_math;
+
 #[backend_extension(Flex, Autodiff)]
 pub trait PickOps: Backend {
     /// Logits `[n, classes]`, targets `[n]` → `log softmax(logits)[i, targets[i]]`, `[n]`.
@@ -67,11 +69,14 @@ fn targets_of(targets: &FlexTensor) -> Vec<usize> {
     }
 }
 
-/// max and ln Σ exp(x − max) of one row: its log-sum-exp is their sum.
-fn log_sum_exp(row: &[f32]) -> f32 {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let sum: f32 = row.iter().map(|&x| (x - max).exp()).sum();
-    max + sum.ln()
+/// ln Σ eˣ of one row, as max + ln Σ e^(x − max); `scratch` holds the row's
+/// shifted exponentials afterwards.
+fn log_sum_exp(row: &[f32], scratch: &mut Vec<f32>) -> f32 {
+    let max = fast_math::max(row);
+    scratch.clear();
+    scratch.extend(row.iter().map(|&x| x - max));
+    fast_math::exp_in_place(scratch);
+    max + fast_math::sum(scratch).ln()
 }
 
 impl PickOps for Flex {
@@ -87,8 +92,10 @@ impl PickOps for Flex {
             .par_iter_mut()
             .zip(x.par_chunks(classes.max(1)))
             .zip(targets.par_iter())
-            .for_each(|((out, row), &target)| {
-                *out = row.get(target).map_or(f32::NAN, |&v| v - log_sum_exp(row));
+            .for_each_init(Vec::new, |scratch, ((out, row), &target)| {
+                *out = row
+                    .get(target)
+                    .map_or(f32::NAN, |&v| v - log_sum_exp(row, scratch));
             });
         out
     }
@@ -110,11 +117,15 @@ impl PickOps for Flex {
             .par_chunks_mut(classes.max(1))
             .zip(x.par_chunks(classes.max(1)))
             .zip(g.par_iter().zip(targets.par_iter()))
-            .for_each(|((out, row), (&g, &target))| {
+            .for_each_init(Vec::new, |scratch, ((out, row), (&g, &target))| {
                 // d/dx_j log softmax(x)_t = [j = t] − softmax(x)_j
-                let lse = log_sum_exp(row);
+                let lse = log_sum_exp(row, scratch);
                 for (o, &v) in out.iter_mut().zip(row) {
-                    *o = -g * (v - lse).exp();
+                    *o = v - lse;
+                }
+                fast_math::exp_in_place(out);
+                for o in out.iter_mut() {
+                    *o *= -g;
                 }
                 if let Some(o) = out.get_mut(target) {
                     *o += g;

@@ -27,6 +27,8 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{DType, Device, Shape, Tensor, TensorData, s};
 use burn_flex::FlexTensor;
 
+use super::fast_math::sigmoid_in_place;
+
 #[backend_extension(Flex, Autodiff)]
 pub trait LstmOps: Backend {
     /// Projected inputs `[time, batch, 4·units]` (gates i, f, o, c, bias
@@ -80,71 +82,6 @@ fn matmul(lhs: FlexTensor, rhs: FlexTensor) -> Vec<f32> {
         .into_data()
         .try_into_vec::<f32>()
         .expect("a product of f32 matrices is f32")
-}
-
-/// eˣ to about 1e-7 relative, written so that the compiler vectorises loops
-/// of it (burn-flex's sigmoid calls the C library's `expf` per element, a
-/// third of the LSTM's step): eˣ = 2ᵏ·eʳ with k = round(x / ln 2) and a
-/// degree-6 Taylor polynomial for eʳ on |r| ≤ ln 2 / 2.
-#[inline(always)]
-fn fast_exp(x: f32) -> f32 {
-    const LN2_HI: f32 = 0.693_359_4;
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // Adding and subtracting 1.5·2²³ rounds to the nearest integer.
-    const ROUND: f32 = 12_582_912.0;
-    #[expect(
-        clippy::manual_clamp,
-        reason = "clamp's NaN handling keeps the loop from vectorising"
-    )]
-    let x = x.max(-87.0).min(88.0);
-    let shifted = x * std::f32::consts::LOG2_E + ROUND;
-    let k = shifted - ROUND;
-    let r = x - k * LN2_HI - k * LN2_LO;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    // 2ᵏ from k's bits, which sit at the bottom of `shifted`'s mantissa
-    // (integer arithmetic only, so the loop stays vectorised).
-    let exponent = shifted
-        .to_bits()
-        .wrapping_sub(0x4B40_0000)
-        .wrapping_add(127)
-        << 23;
-    p * f32::from_bits(exponent)
-}
-
-/// σ of every element, in place: eight at a time on CPUs with AVX2, four
-/// (SSE2, the baseline the binary is built for) elsewhere.
-fn sigmoid_in_place(values: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        #[allow(unsafe_code)]
-        // SAFETY: the CPU was just checked for both features the function is
-        // compiled with.
-        unsafe {
-            sigmoid_avx2(values);
-        }
-        return;
-    }
-    sigmoid_loop(values);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn sigmoid_avx2(values: &mut [f32]) {
-    sigmoid_loop(values);
-}
-
-#[expect(
-    clippy::inline_always,
-    reason = "inlined into sigmoid_avx2 so that it is compiled with AVX2"
-)]
-#[inline(always)]
-fn sigmoid_loop(values: &mut [f32]) {
-    for v in values {
-        *v = 1.0 / (1.0 + fast_exp(-*v));
-    }
 }
 
 /// What the backward pass needs from the forward, one buffer per step: the

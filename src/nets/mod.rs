@@ -1,6 +1,7 @@
 //! Pretrained networks loaded from the fetched weights, as frozen burn feature
 //! extractors.
 
+pub mod fast_math;
 pub mod inception_v3;
 pub mod log_softmax_pick;
 pub mod lstm;

@@ -38,15 +38,3 @@ fn state_and_gradients_match_the_composed_layer() {
         .into_data()
         .assert_approx_eq::<f32>(&theirs_recurrent.into_data(), tolerance);
 }
-
-#[test]
-fn the_fast_exponential_is_accurate() {
-    for i in -870i16..=880 {
-        let x = f32::from(i) * 0.1;
-        let (ours, exact) = (super::fast_exp(x), x.exp());
-        assert!(
-            (ours - exact).abs() <= 3e-7 * exact,
-            "e^{x}: {ours} against {exact}"
-        );
-    }
-}
