@@ -307,7 +307,9 @@ impl<E, C> Drop for JobHandle<E, C> {
 mod builder;
 mod readback;
 pub use builder::JobBuilder;
-pub use readback::{StepClock, read_f32, read_scalar, wait_for};
+pub use readback::{
+    EpochTiming, StepClock, TrainingEvents, read_f32, read_scalar, time_first_epoch, wait_for,
+};
 
 #[cfg(test)]
 mod tests;

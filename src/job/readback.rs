@@ -75,3 +75,70 @@ impl StepClock {
             .unwrap_or_default()
     }
 }
+
+/// What the benchmarks read from a training job's events.
+pub trait TrainingEvents {
+    /// Steps in an epoch, from the event that announces training.
+    fn steps_per_epoch(&self) -> Option<usize>;
+    /// The step (counted from 1) that just finished.
+    fn step_done(&self) -> Option<usize>;
+    /// Seconds the epoch took, from the event that ends it.
+    fn epoch_secs(&self) -> Option<f32>;
+}
+
+/// Implements [`TrainingEvents`] for an event enum with `Started { <count>, .. }`,
+/// `Progress { <step>, .. }` and `EpochDone { secs, .. }` variants.
+#[macro_export]
+macro_rules! training_events {
+    ($events:ty, $count:ident, $step:ident) => {
+        impl $crate::job::TrainingEvents for $events {
+            fn steps_per_epoch(&self) -> Option<usize> {
+                match self {
+                    Self::Started { $count, .. } => Some(*$count),
+                    _ => None,
+                }
+            }
+
+            fn step_done(&self) -> Option<usize> {
+                match self {
+                    Self::Progress { $step, .. } => Some(*$step),
+                    _ => None,
+                }
+            }
+
+            fn epoch_secs(&self) -> Option<f32> {
+                match self {
+                    Self::EpochDone { secs, .. } => Some(*secs),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+/// A benchmark's first epoch: its length in seconds and steps, and the steady
+/// per-step time after the first step.
+#[derive(Debug)]
+pub struct EpochTiming {
+    pub secs: f32,
+    pub steps: usize,
+    pub clock: StepClock,
+}
+
+/// Waits for a training job's first epoch to end, timing its steps.
+pub fn time_first_epoch<E: TrainingEvents, C>(
+    handle: &mut JobHandle<E, C>,
+) -> anyhow::Result<EpochTiming> {
+    let mut steps = 0;
+    let mut clock = StepClock::default();
+    let secs = wait_for(handle, |event| {
+        if let Some(count) = event.steps_per_epoch() {
+            steps = count;
+        }
+        if let Some(step) = event.step_done() {
+            clock.step_done(step);
+        }
+        event.epoch_secs()
+    })?;
+    Ok(EpochTiming { secs, steps, clock })
+}

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::data::{FACE_CATEGORIES, ImageSource};
 use super::job::{self, GanCommand, GanEvent, GanStart, TrainSettings};
 use super::model::GanConfig;
-use crate::job::{StepClock, no_waker, wait_for};
+use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
 
 /// The GAN subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -204,15 +204,7 @@ pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
         },
     };
     let mut handle = job::start(start, device, no_waker())?;
-    let mut clock = StepClock::default();
-    let secs = wait_for(&mut handle, |e| match e {
-        GanEvent::Progress { step, .. } => {
-            clock.step_done(step);
-            None
-        }
-        GanEvent::EpochDone { secs, .. } => Some(secs),
-        _ => None,
-    })?;
+    let EpochTiming { secs, clock, .. } = time_first_epoch(&mut handle)?;
     #[expect(clippy::cast_precision_loss, reason = "rates")]
     let (per_step, images) = (
         secs / steps as f32,

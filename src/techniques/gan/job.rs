@@ -99,6 +99,8 @@ pub enum GanEvent {
     TrainingDone,
 }
 
+crate::training_events!(GanEvent, steps_per_epoch, step);
+
 /// What the panel can change or ask while the job runs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum GanCommand {

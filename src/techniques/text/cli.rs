@@ -7,7 +7,7 @@ use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
 use super::job::{self, ModelKind, Sampling, TextCommand, TextConfig, TextEvent, TextStart};
-use crate::job::{JobHandle, StepClock, no_waker, wait_for};
+use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for};
 
 /// The text subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -270,22 +270,11 @@ pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
             corpus,
         };
         let mut handle = job::start(start, device.clone(), no_waker())?;
-        let mut count = 0;
-        let mut clock = StepClock::default();
-        let secs = wait_for(&mut handle, |event| match event {
-            TextEvent::Started {
-                batches_per_epoch, ..
-            } => {
-                count = batches_per_epoch;
-                None
-            }
-            TextEvent::Progress { batch, .. } => {
-                clock.step_done(batch);
-                None
-            }
-            TextEvent::EpochDone { secs, .. } => Some(secs),
-            _ => None,
-        })?;
+        let EpochTiming {
+            secs,
+            steps: count,
+            clock,
+        } = time_first_epoch(&mut handle)?;
         wait_for(&mut handle, |e| {
             matches!(e, TextEvent::TrainingDone).then_some(())
         })?;

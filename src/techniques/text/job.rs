@@ -164,6 +164,8 @@ pub enum TextEvent {
     Saved(PathBuf),
 }
 
+crate::training_events!(TextEvent, batches_per_epoch, batch);
+
 /// What the panel can ask of the job.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TextCommand {

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
 use super::model::VaeConfig;
 use crate::assets::{self, Cache, Manifest};
-use crate::job::{StepClock, no_waker, wait_for};
+use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
 
 /// The VAE's subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -219,22 +219,11 @@ pub fn bench(device: Device, batches: Option<usize>) -> anyhow::Result<()> {
         data: DataSource::Mnist { asset_dir, limit },
     };
     let mut handle = job::start(start, device, no_waker())?;
-    let mut batch_count = 0;
-    let mut clock = StepClock::default();
-    let secs = wait_for(&mut handle, |event| match event {
-        VaeEvent::Started {
-            batches_per_epoch, ..
-        } => {
-            batch_count = batches_per_epoch;
-            None
-        }
-        VaeEvent::Progress { batch, .. } => {
-            clock.step_done(batch);
-            None
-        }
-        VaeEvent::EpochDone { secs, .. } => Some(secs),
-        _ => None,
-    })?;
+    let EpochTiming {
+        secs,
+        steps: batch_count,
+        clock,
+    } = time_first_epoch(&mut handle)?;
     #[expect(clippy::cast_precision_loss, reason = "a rate")]
     let per_batch_ms = secs * 1000.0 / batch_count as f32;
     println!(

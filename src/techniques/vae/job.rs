@@ -92,6 +92,8 @@ pub enum VaeEvent {
     TrainingDone,
 }
 
+crate::training_events!(VaeEvent, batches_per_epoch, batch);
+
 /// What the panel can ask of a running VAE job.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VaeCommand {
