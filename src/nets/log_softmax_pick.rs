@@ -52,7 +52,7 @@ pub fn log_softmax_pick_composed(logits: Tensor<2>, targets: Tensor<1, Int>) -> 
         .reshape([n])
 }
 
-fn targets_of(targets: &FlexTensor) -> Vec<usize> {
+pub(super) fn targets_of(targets: &FlexTensor) -> Vec<usize> {
     let targets = targets.to_contiguous();
     match targets.dtype() {
         DType::I64 => targets
@@ -71,7 +71,7 @@ fn targets_of(targets: &FlexTensor) -> Vec<usize> {
 
 /// ln Σ eˣ of one row, as max + ln Σ e^(x − max); `scratch` holds the row's
 /// shifted exponentials afterwards.
-fn log_sum_exp(row: &[f32], scratch: &mut Vec<f32>) -> f32 {
+pub(super) fn log_sum_exp(row: &[f32], scratch: &mut Vec<f32>) -> f32 {
     let max = fast_math::max(row);
     scratch.clear();
     scratch.extend(row.iter().map(|&x| x - max));

@@ -6,5 +6,6 @@ pub mod inception_v3;
 pub mod log_softmax_pick;
 pub mod lstm;
 pub mod matmul_conv;
+pub mod projected_cross_entropy;
 pub mod taps;
 pub mod vgg19;

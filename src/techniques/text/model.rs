@@ -11,6 +11,7 @@ use burn::tensor::{Bool, Device, Int, Tensor};
 
 use crate::nets::log_softmax_pick::log_softmax_pick;
 use crate::nets::lstm::lstm_last;
+use crate::nets::projected_cross_entropy::projected_cross_entropy;
 
 /// Keras' default kernel initialiser for dense layers.
 const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
@@ -157,15 +158,29 @@ impl TransformerLm {
         self.output.forward(self.hidden(tokens))
     }
 
-    /// Logits [rows, vocab] of the flattened positions `rows` only. The
-    /// vocabulary projection dominates the cost; training asks only for the
-    /// positions the padding mask keeps, which gives the same loss and
-    /// gradients as projecting all of them and masking afterwards.
-    pub fn forward_rows(&self, tokens: Tensor<2, Int>, rows: Tensor<1, Int>) -> Tensor<2> {
+    /// The training loss — mean cross-entropy of the flattened positions
+    /// `rows` against `targets`, weighted by `weights` — with the vocabulary
+    /// projection fused into it (see `nets::projected_cross_entropy`). The
+    /// projection dominates the cost; training asks only for the positions the
+    /// padding mask keeps, which gives the same loss and gradients as
+    /// projecting all of them and masking afterwards.
+    pub fn loss_rows(
+        &self,
+        tokens: Tensor<2, Int>,
+        rows: Tensor<1, Int>,
+        targets: Tensor<1, Int>,
+        weights: Tensor<1>,
+    ) -> Tensor<1> {
         let h = self.hidden(tokens);
         let [batch, time, embed] = h.dims();
         let flat: Tensor<2> = h.reshape([batch * time, embed]);
-        self.output.forward(flat.select(0, rows))
+        let weight = self.output.weight.val();
+        let [_, vocab] = weight.dims();
+        let bias = self.output.bias.as_ref().map_or_else(
+            || Tensor::zeros([vocab], &weight.device()),
+            burn::module::Param::val,
+        );
+        projected_cross_entropy(flat.select(0, rows), weight, bias, targets, weights)
     }
 
     /// The decoder's output [batch, time, embed] before the vocabulary projection.

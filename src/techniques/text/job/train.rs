@@ -49,9 +49,8 @@ impl Session {
                 let loss = match &mut self.net {
                     Net::Words(model, _) => {
                         let (inputs, rows, targets) = examples.word_batch(chunk, &autodiff);
-                        let logits = model.forward_rows(inputs, rows);
                         let mask = Tensor::<1>::ones([targets.dims()[0]], &autodiff);
-                        let loss = masked_cross_entropy(logits, targets, mask);
+                        let loss = model.loss_rows(inputs, rows, targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
                         let grads = GradientsParams::from_grads(loss.backward(), &**model);
                         **model = optimizer.step(lr, (**model).clone(), grads);
