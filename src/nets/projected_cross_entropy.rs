@@ -92,7 +92,6 @@ struct Fused {
     grads: Option<(FlexTensor, FlexTensor, FlexTensor)>,
 }
 
-#[expect(clippy::too_many_lines, reason = "one pass over the blocks")]
 fn compute(
     hidden: &FlexTensor,
     weight: &FlexTensor,
@@ -157,12 +156,15 @@ fn compute(
             .collect();
         loss += losses.iter().map(|&l| f64::from(l)).sum::<f64>();
         if let Some(weight_t) = &weight_t {
-            for row in logits.chunks(classes.max(1)) {
-                for (b, g) in d_bias.iter_mut().zip(row) {
-                    *b += g;
-                }
-            }
             let grad = flex(logits, [rows, classes]);
+            // Column sums as a product with ones, so gemm spreads them over the cores.
+            let column_sums = owned(burn_flex::ops::matmul::matmul(
+                flex(vec![1.0; rows], [1, rows]),
+                grad.clone(),
+            ));
+            for (b, g) in d_bias.iter_mut().zip(&column_sums) {
+                *b += g;
+            }
             d_hidden.extend(owned(burn_flex::ops::matmul::matmul(
                 grad.clone(),
                 weight_t.clone(),
@@ -171,9 +173,10 @@ fn compute(
                 block_hidden.transpose(0, 1),
                 grad,
             ));
-            for (acc, v) in d_weight.iter_mut().zip(&block_weight) {
-                *acc += v;
-            }
+            d_weight
+                .par_iter_mut()
+                .zip(block_weight.par_iter())
+                .for_each(|(acc, v)| *acc += v);
         }
         start += rows;
     }
