@@ -190,6 +190,14 @@ impl ConvTranspose2dNhwc {
         }
     }
 
+    /// Whether this is the DCGAN generator's layer shape: 4×4, stride 2,
+    /// TensorFlow's "same" (one pixel cropped before), which
+    /// [`super::deconv_leaky`] fuses with its activation.
+    pub fn is_k4_s2_same(&self) -> bool {
+        let [kh, kw, _, _] = self.kernel.dims();
+        (kh, kw, self.stride, self.crop_before) == (4, 4, 2, 1)
+    }
+
     /// `[batch, h, w, in]` → `[batch, stride·h, stride·w, out]`.
     #[expect(
         clippy::needless_pass_by_value,

@@ -1,7 +1,9 @@
 //! Pretrained networks loaded from the fetched weights, as frozen burn feature
 //! extractors.
 
+pub mod deconv_leaky;
 pub mod fast_math;
+pub mod gemm;
 pub mod inception_v3;
 pub mod log_softmax_pick;
 pub mod lstm;
@@ -9,3 +11,4 @@ pub mod matmul_conv;
 pub mod projected_cross_entropy;
 pub mod taps;
 pub mod vgg19;
+pub mod winograd;

@@ -4,9 +4,10 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
+use crate::nets::deconv_leaky::{deconv_leaky, leaky};
 use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 /// Sizes and rates; the defaults are the book's.
@@ -94,9 +95,9 @@ impl Discriminator {
     /// (the book labels generated 1, real 0).
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
-        let x = leaky(self.conv1.forward(x));
-        let x = leaky(self.conv2.forward(x));
-        let x = leaky(self.conv3.forward(x));
+        let x = leaky(self.conv1.forward(x), SLOPE);
+        let x = leaky(self.conv2.forward(x), SLOPE);
+        let x = leaky(self.conv3.forward(x), SLOPE);
         let x: Tensor<2> = x.flatten(1, 3);
         self.dense.forward(self.dropout.forward(x))
     }
@@ -127,19 +128,17 @@ impl Generator {
             .dense
             .forward(latent)
             .reshape([batch, 8, 8, self.channels]); // Keras' Reshape: channels last
-        let x = leaky(self.deconv1.forward(x));
-        let x = leaky(self.deconv2.forward(x));
-        let x = leaky(self.deconv3.forward(x));
+        // Each transposed convolution with its LeakyReLU as one operation on
+        // the CPU backend (see `nets::deconv_leaky`).
+        let x = deconv_leaky(&self.deconv1, x, SLOPE);
+        let x = deconv_leaky(&self.deconv2, x, SLOPE);
+        let x = deconv_leaky(&self.deconv3, x, SLOPE);
         sigmoid(self.out.forward(x)).permute([0, 3, 1, 2])
     }
 }
 
-/// LeakyReLU with slope 0.2, as `0.8·relu(x) + 0.2·x`: the same values and
-/// gradients, and on the CPU backend several times faster through autodiff
-/// than its masked select (0.16 s against 0.84 s on a 64×64×512 batch of 32).
-fn leaky(x: Tensor<4>) -> Tensor<4> {
-    relu(x.clone()) * 0.8 + x * 0.2
-}
+/// The book's LeakyReLU slope, in both networks.
+const SLOPE: f32 = 0.2;
 
 /// Binary cross-entropy of logits [n, 1] against labels [n, 1], averaged
 /// (numerically stable: max(x, 0) − x·y + ln(1 + e^−|x|)).
