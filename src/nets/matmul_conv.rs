@@ -22,6 +22,7 @@ use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::{Device, Slice, Tensor};
 
+use super::tap_conv::{self, Activation, Geometry};
 use super::taps::{self, Taps};
 
 /// Padding before and after, along height and width.
@@ -121,6 +122,25 @@ impl Conv2dNhwc {
         }
     }
 
+    /// Where each output pixel reads, for an input of `[h, w]` pixels.
+    pub fn geometry(&self, [h, w]: [usize; 2]) -> Geometry {
+        let [k, _, _, _] = self.kernel.dims();
+        let s = self.stride;
+        let oh = (h + self.pad_top + self.pad_bottom - k) / s + 1;
+        let ow = (w + self.pad_left + self.pad_right - k) / s + 1;
+        Geometry::conv([h, w], [oh, ow], k, s, [self.pad_top, self.pad_left])
+    }
+
+    /// `act(self.forward(x))`, as one fused operation on the CPU backend.
+    pub fn forward_act(&self, x: Tensor<4>, act: Activation) -> Tensor<4> {
+        if tap_conv::native(&x) {
+            let [_, h, w, _] = x.dims();
+            let geometry = self.geometry([h, w]);
+            return tap_conv::tap_conv(x, self.kernel.val(), self.bias.val(), &geometry, act);
+        }
+        act.composed(self.forward(x))
+    }
+
     /// `[batch, h, w, in]` → `[batch, oh, ow, out]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [kh, kw, cin, cout] = self.kernel.dims();
@@ -196,6 +216,23 @@ impl ConvTranspose2dNhwc {
     pub fn is_k4_s2_same(&self) -> bool {
         let [kh, kw, _, _] = self.kernel.dims();
         (kh, kw, self.stride, self.crop_before) == (4, 4, 2, 1)
+    }
+
+    /// Where each output pixel reads, for an input of `[h, w]` pixels.
+    pub fn geometry(&self, input: [usize; 2]) -> Geometry {
+        let [k, _, _, _] = self.kernel.dims();
+        let taps = phase_taps(k, self.stride, self.crop_before);
+        Geometry::transposed(input, k, self.stride, &taps)
+    }
+
+    /// `act(self.forward(x))`, as one fused operation on the CPU backend.
+    pub fn forward_act(&self, x: Tensor<4>, act: Activation) -> Tensor<4> {
+        if tap_conv::native(&x) {
+            let [_, h, w, _] = x.dims();
+            let geometry = self.geometry([h, w]);
+            return tap_conv::tap_conv(x, self.kernel.val(), self.bias.val(), &geometry, act);
+        }
+        act.composed(self.forward(x))
     }
 
     /// `[batch, h, w, in]` → `[batch, stride·h, stride·w, out]`.

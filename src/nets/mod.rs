@@ -9,6 +9,7 @@ pub mod log_softmax_pick;
 pub mod lstm;
 pub mod matmul_conv;
 pub mod projected_cross_entropy;
+pub mod tap_conv;
 pub mod taps;
 pub mod vgg19;
 pub mod winograd;

@@ -7,6 +7,7 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softplus};
 use burn::tensor::{Device, Distribution, Tensor};
 
+use crate::nets::tap_conv::Activation;
 use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 /// Side of an MNIST image.
@@ -103,8 +104,9 @@ impl Encoder {
     /// Images [batch, 1, 28, 28] in 0..1 → (z_mean, z_log_var), each [batch, latent].
     pub fn forward(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
         let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
-        let x = relu(self.conv1.forward(x)); // [batch, 14, 14, 32]
-        let x = relu(self.conv2.forward(x)); // [batch, 7, 7, 64]
+        // Each convolution with its ReLU as one operation on the CPU backend.
+        let x = self.conv1.forward_act(x, Activation::Relu); // [batch, 14, 14, 32]
+        let x = self.conv2.forward_act(x, Activation::Relu); // [batch, 7, 7, 64]
         let x = x.flatten::<2>(1, 3); // [batch, 3136]
         let x = relu(self.dense.forward(x)); // [batch, 16]
         (self.z_mean.forward(x.clone()), self.z_log_var.forward(x))
@@ -116,9 +118,10 @@ impl Decoder {
     pub fn forward_logits(&self, z: Tensor<2>) -> Tensor<4> {
         let [batch, _] = z.dims();
         let x = relu(self.dense.forward(z)).reshape([batch, 7, 7, 64]);
-        let x = relu(self.deconv1.forward(x)); // [batch, 14, 14, 64]
-        let x = relu(self.deconv2.forward(x)); // [batch, 28, 28, 32]
-        self.conv.forward(x).permute([0, 3, 1, 2]) // [batch, 1, 28, 28]
+        let x = self.deconv1.forward_act(x, Activation::Relu); // [batch, 14, 14, 64]
+        let x = self.deconv2.forward_act(x, Activation::Relu); // [batch, 28, 28, 32]
+        let logits = self.conv.forward_act(x, Activation::Identity); // [batch, 28, 28, 1]
+        logits.permute([0, 3, 1, 2])
     }
 
     /// Latent points → images in 0..1.
