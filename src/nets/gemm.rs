@@ -26,6 +26,7 @@ impl<'a> View<'a> {
     }
 
     /// The transpose (no copy).
+    #[must_use]
     pub fn t(self) -> Self {
         Self {
             rows: self.cols,
@@ -115,8 +116,8 @@ mod tests {
 
     #[test]
     fn products_with_transposed_views_and_accumulation_match_the_definition() {
-        let a: Vec<f32> = (0..35).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..28).map(|i| (i as f32 * 0.53).cos()).collect();
+        let a: Vec<f32> = (0..35u8).map(|i| (f32::from(i) * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..28u8).map(|i| (f32::from(i) * 0.53).cos()).collect();
         let lhs = View::row_major(&a, 5, 7);
         let rhs = View::row_major(&b, 4, 7).t();
         let expected = naive(lhs, rhs);

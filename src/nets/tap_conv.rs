@@ -26,7 +26,9 @@ use burn_flex::FlexTensor;
 
 use compute::Sizes;
 
+mod chunks;
 mod compute;
+mod shifted;
 
 /// What follows the bias.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,23 +38,45 @@ pub enum Activation {
 }
 
 impl Activation {
-    fn apply(self, v: f32) -> f32 {
+    /// `out = act(pre + bias)`, one output pixel (the match hoisted out of
+    /// the loop, so that each loop vectorises).
+    fn apply(self, out: &mut [f32], pre: &[f32], bias: &[f32]) {
+        let n = out.len();
+        let (pre, bias) = (&pre[..n], &bias[..n]);
         match self {
-            Self::Identity => v,
-            Self::Relu => v.max(0.0),
+            Self::Identity => {
+                for i in 0..n {
+                    out[i] = pre[i] + bias[i];
+                }
+            }
+            Self::Relu => {
+                for i in 0..n {
+                    out[i] = (pre[i] + bias[i]).max(0.0);
+                }
+            }
         }
     }
 
-    /// The gradient before the activation, from its output `y` and the
-    /// output's gradient `dy`.
-    fn gradient(self, y: f32, dy: f32) -> f32 {
+    /// `d = act'·dy` from the activation's output `y` and its gradient `dy`;
+    /// `d` is also added into `d_bias` (one output pixel at a time).
+    fn gradient(self, d: &mut [f32], (y, dy): (&[f32], &[f32]), d_bias: &mut [f32]) {
+        let n = d.len();
+        let (y, dy, d_bias) = (&y[..n], &dy[..n], &mut d_bias[..n]);
         match self {
-            Self::Identity => dy,
+            Self::Identity => {
+                d.copy_from_slice(dy);
+                for (b, &g) in d_bias.iter_mut().zip(dy) {
+                    *b += g;
+                }
+            }
             Self::Relu => {
-                if y > 0.0 {
-                    dy
-                } else {
-                    0.0
+                for i in 0..n {
+                    // Both loaded first: a select, not a branch on the sign
+                    // (unpredictable, and it kept the loop scalar).
+                    let (y, dy) = (y[i], dy[i]);
+                    let g = if y > 0.0 { dy } else { 0.0 };
+                    d[i] = g;
+                    d_bias[i] += g;
                 }
             }
         }
@@ -107,7 +131,13 @@ pub struct Geometry {
 impl Geometry {
     /// A k×k convolution with `stride` and padding (top, left) giving an
     /// `output`-sized result.
-    pub fn conv(input: [usize; 2], output: [usize; 2], kernel: usize, stride: usize, pad: [usize; 2]) -> Self {
+    pub fn conv(
+        input: [usize; 2],
+        output: [usize; 2],
+        kernel: usize,
+        stride: usize,
+        pad: [usize; 2],
+    ) -> Self {
         let taps = (0..kernel)
             .flat_map(|ky| (0..kernel).map(move |kx| (ky, kx)))
             .map(|(ky, kx)| Tap {
@@ -135,14 +165,21 @@ impl Geometry {
     /// times the input after cropping `crop` pixels before, as one phase per
     /// output pixel position mod `stride`; `phase_taps` lists, per phase along
     /// one axis, (kernel tap, input offset).
-    pub fn transposed(input: [usize; 2], kernel: usize, stride: usize, phase_taps: &[Vec<(usize, isize)>]) -> Self {
+    pub fn transposed(
+        input: [usize; 2],
+        kernel: usize,
+        stride: usize,
+        phase_taps: &[Vec<(usize, isize)>],
+    ) -> Self {
         let mut phases = Vec::with_capacity(stride * stride);
         for (py, rows) in phase_taps.iter().enumerate() {
             for (px, cols) in phase_taps.iter().enumerate() {
-                let taps = rows
+                let mut taps: Vec<Tap> = rows
                     .iter()
                     .flat_map(|&(ky, dy)| cols.iter().map(move |&(kx, dx)| Tap { ky, kx, dy, dx }))
                     .collect();
+                // Input order, so that neighbouring taps read neighbouring pixels.
+                taps.sort_by_key(|t| (t.dy, t.dx));
                 phases.push(Phase {
                     size: input,
                     out_stride: stride,
@@ -185,7 +222,13 @@ pub fn native(x: &Tensor<4>) -> bool {
 
 /// `act(conv(x, kernel) + bias)` as one operation (burn-flex only: check
 /// [`native`] first).
-pub fn tap_conv(x: Tensor<4>, kernel: Tensor<4>, bias: Tensor<1>, geometry: &Geometry, act: Activation) -> Tensor<4> {
+pub fn tap_conv(
+    x: Tensor<4>,
+    kernel: Tensor<4>,
+    bias: Tensor<1>,
+    geometry: &Geometry,
+    act: Activation,
+) -> Tensor<4> {
     assert!(native(&x), "tap_conv runs on burn-flex only");
     let out = <Dispatch as TapConvOps>::tap_conv(
         x.into_dispatch(),
@@ -200,7 +243,10 @@ pub fn tap_conv(x: Tensor<4>, kernel: Tensor<4>, bias: Tensor<1>, geometry: &Geo
 fn sizes(x: &FlexTensor, kernel: &FlexTensor, geometry: &Geometry) -> Sizes {
     let (x, k) = (x.shape(), kernel.shape());
     assert!(
-        k[0] == geometry.kernel && k[1] == geometry.kernel && k[2] == x[3] && [x[1], x[2]] == geometry.input,
+        k[0] == geometry.kernel
+            && k[1] == geometry.kernel
+            && k[2] == x[3]
+            && [x[1], x[2]] == geometry.input,
         "tap_conv: kernel {k:?} and input {x:?} do not fit {geometry:?}"
     );
     Sizes {
@@ -219,11 +265,33 @@ fn flex(data: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(data, shape))
 }
 
-fn forward(x: &FlexTensor, kernel: &FlexTensor, bias: &FlexTensor, geometry: &Geometry, act: Activation) -> FlexTensor {
+fn forward(
+    x: &FlexTensor,
+    kernel: &FlexTensor,
+    bias: &FlexTensor,
+    geometry: &Geometry,
+    act: Activation,
+) -> FlexTensor {
     let s = sizes(x, kernel, geometry);
     let (x, kernel, bias) = (contiguous(x), contiguous(kernel), contiguous(bias));
-    let shape = Shape::from(vec![s.batch, geometry.output[0], geometry.output[1], s.cout]);
+    let shape = Shape::from(vec![
+        s.batch,
+        geometry.output[0],
+        geometry.output[1],
+        s.cout,
+    ]);
     let mut out = FlexTensor::empty(shape, DType::F32);
+    if shifted::suits(geometry, s.cin, s.cout) {
+        shifted::forward(
+            x.storage(),
+            kernel.storage(),
+            bias.storage(),
+            act,
+            (geometry, s.batch, s.cin, s.cout),
+            out.storage_mut(),
+        );
+        return out;
+    }
     compute::forward(
         x.storage(),
         kernel.storage(),
@@ -236,7 +304,13 @@ fn forward(x: &FlexTensor, kernel: &FlexTensor, bias: &FlexTensor, geometry: &Ge
 }
 
 impl TapConvOps for Flex {
-    fn tap_conv(x: FlexTensor, kernel: FlexTensor, bias: FlexTensor, geometry: Geometry, act: Activation) -> FlexTensor {
+    fn tap_conv(
+        x: FlexTensor,
+        kernel: FlexTensor,
+        bias: FlexTensor,
+        geometry: Geometry,
+        act: Activation,
+    ) -> FlexTensor {
         forward(&x, &kernel, &bias, &geometry, act)
     }
 }
@@ -250,19 +324,34 @@ type Saved = (FlexTensor, FlexTensor, FlexTensor, Geometry, Activation);
 impl Backward<Flex, 3> for TapConvBackward {
     type State = Saved;
 
+    #[expect(clippy::many_single_char_names, reason = "the textbook x, y, s")]
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let (x, kernel, y, geometry, act) = ops.state;
         let dy = contiguous(&grads.consume::<Flex>(&ops.node));
         let s = sizes(&x, &kernel, &geometry);
         let (x, kernel, y) = (contiguous(&x), contiguous(&kernel), contiguous(&y));
-        let (dx, dk, db) = compute::backward(
-            x.storage(),
-            kernel.storage(),
-            (y.storage(), dy.storage()),
-            act,
-            (&geometry, s),
-        );
         let [x_node, kernel_node, bias_node] = ops.parents;
+        // The images fed to the first layer need no gradient.
+        let need_dx = x_node.is_some();
+        let (dx, dk, db) = if shifted::suits(&geometry, s.cin, s.cout) {
+            shifted::backward(
+                x.storage(),
+                kernel.storage(),
+                (y.storage(), dy.storage()),
+                act,
+                (&geometry, s.batch, s.cin, s.cout),
+                need_dx,
+            )
+        } else {
+            compute::backward(
+                x.storage(),
+                kernel.storage(),
+                (y.storage(), dy.storage()),
+                act,
+                (&geometry, s),
+                need_dx,
+            )
+        };
         let [h, w] = geometry.input;
         if let Some(node) = x_node {
             grads.register::<Flex>(node.id, flex(dx, vec![s.batch, h, w, s.cin]));

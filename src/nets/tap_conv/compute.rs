@@ -4,8 +4,7 @@
 //! straight to the output pixels; the backward pass reverses each step.
 //! Chunks are small enough to stay in cache; each core takes whole images.
 
-use rayon::prelude::*;
-
+use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
 use crate::nets::gemm::{View, matmul};
 
@@ -25,12 +24,48 @@ struct Plan<'a> {
     sizes: Sizes,
     /// Per phase: its kernel rows `[taps·cin, cout]`.
     weights: Vec<Vec<f32>>,
+    /// Per phase: its taps grouped into runs over consecutive input pixels.
+    spans: Vec<Vec<Span>>,
+}
+
+/// Taps `first..first + len` of a phase: kernel row dy, input columns
+/// dx, dx + 1, … — one copy of `len · cin` channels when inside the input.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    first: usize,
+    len: usize,
+    dy: isize,
+    dx: isize,
+}
+
+fn spans(phase: &Phase) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
+    for (index, tap) in phase.taps.iter().enumerate() {
+        match spans.last_mut() {
+            Some(s) if s.dy == tap.dy && s.dx + signed(s.len) == tap.dx => s.len += 1,
+            _ => spans.push(Span {
+                first: index,
+                len: 1,
+                dy: tap.dy,
+                dx: tap.dx,
+            }),
+        }
+    }
+    spans
+}
+
+fn signed(v: usize) -> isize {
+    isize::try_from(v).expect("tensor sizes fit isize")
 }
 
 impl<'a> Plan<'a> {
     fn new(geometry: &'a Geometry, sizes: Sizes, kernel: &[f32]) -> Self {
         let plane = sizes.cin * sizes.cout;
-        assert_eq!(kernel.len(), geometry.kernel * geometry.kernel * plane, "kernel size");
+        assert_eq!(
+            kernel.len(),
+            geometry.kernel * geometry.kernel * plane,
+            "kernel size"
+        );
         let weights = geometry
             .phases
             .iter()
@@ -49,6 +84,7 @@ impl<'a> Plan<'a> {
             geometry,
             sizes,
             weights,
+            spans: geometry.phases.iter().map(spans).collect(),
         }
     }
 
@@ -60,61 +96,139 @@ impl<'a> Plan<'a> {
         self.geometry.output[0] * self.geometry.output[1] * self.sizes.cout
     }
 
-    fn images_per_chunk(&self) -> usize {
-        let rows = self.geometry.phases.iter().map(Phase::rows).max().unwrap_or(1);
-        (TARGET_ROWS / rows.max(1)).clamp(1, self.sizes.batch.max(1))
+    fn split(&self) -> Split {
+        let rows = self
+            .geometry
+            .phases
+            .iter()
+            .map(Phase::rows)
+            .max()
+            .unwrap_or(1);
+        Split {
+            batch: self.sizes.batch,
+            input_image: self.input_image(),
+            output_image: self.output_image(),
+            chunk_images: (TARGET_ROWS / rows.max(1)).clamp(1, self.sizes.batch.max(1)),
+        }
     }
 
-    fn images_per_group(&self) -> usize {
-        self.sizes.batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
-    }
-
-    /// Calls `visit(row, input pixel offset per tap, output pixel offset)`
-    /// for every row of `phase` over `images` images.
-    fn for_each_row(&self, phase: &Phase, images: usize, mut visit: impl FnMut(usize, &[Option<usize>], usize)) {
-        let [h, w] = self.geometry.input;
+    /// Calls `visit(row, image, m, n, output pixel offset)` for every row
+    /// (grid point) of `phase` over `images` images.
+    fn for_each_row(
+        &self,
+        phase: &Phase,
+        images: usize,
+        mut visit: impl FnMut(usize, usize, usize, usize, usize),
+    ) {
         let [oh, ow] = self.geometry.output;
-        let mut sources = vec![None; phase.taps.len()];
         let mut row = 0;
         for image in 0..images {
             for m in 0..phase.size[0] {
+                let oy = m * phase.out_stride + phase.out_offset[0];
                 for n in 0..phase.size[1] {
-                    for (source, tap) in sources.iter_mut().zip(&phase.taps) {
-                        let y = (m * phase.in_stride).checked_add_signed(tap.dy).filter(|&y| y < h);
-                        let x = (n * phase.in_stride).checked_add_signed(tap.dx).filter(|&x| x < w);
-                        *source = y.zip(x).map(|(y, x)| ((image * h + y) * w + x) * self.sizes.cin);
-                    }
-                    let oy = m * phase.out_stride + phase.out_offset[0];
                     let ox = n * phase.out_stride + phase.out_offset[1];
-                    visit(row, &sources, ((image * oh + oy) * ow + ox) * self.sizes.cout);
+                    visit(
+                        row,
+                        image,
+                        m,
+                        n,
+                        ((image * oh + oy) * ow + ox) * self.sizes.cout,
+                    );
                     row += 1;
                 }
             }
         }
     }
 
-    /// cols `[rows, taps·cin]`: the taps of every row side by side.
-    fn gather(&self, x: &[f32], phase: &Phase, images: usize, cols: &mut Vec<f32>) {
+    /// Calls `visit(piece, source)` for the pieces of grid point (m, n) of
+    /// `image`: runs of taps that read consecutive input pixels, `piece` the
+    /// range of their channels in the row of taps, `source` the input offset
+    /// of the first pixel, or `None` where the run reads zero padding. A run
+    /// that is only partly inside the input is split into single taps.
+    #[expect(clippy::many_single_char_names, reason = "image coordinates")]
+    fn for_each_piece(
+        &self,
+        spans: &[Span],
+        (image, m, n): (usize, usize, usize),
+        stride: usize,
+        mut visit: impl FnMut(std::ops::Range<usize>, Option<usize>),
+    ) {
+        let [h, w] = self.geometry.input;
         let cin = self.sizes.cin;
-        let width = phase.taps.len() * cin;
-        cols.resize(images * phase.rows() * width, 0.0);
-        self.for_each_row(phase, images, |row, sources, _| {
-            let out = &mut cols[row * width..(row + 1) * width];
-            for (piece, source) in out.chunks_exact_mut(cin).zip(sources) {
-                match source {
-                    Some(at) => piece.copy_from_slice(&x[*at..at + cin]),
-                    None => piece.fill(0.0),
+        for span in spans {
+            let start = span.first * cin;
+            let y = (m * stride).checked_add_signed(span.dy).filter(|&y| y < h);
+            let Some(y) = y else {
+                visit(start..start + span.len * cin, None);
+                continue;
+            };
+            let pixel = |x: usize| ((image * h + y) * w + x) * cin;
+            let x0 = (n * stride).checked_add_signed(span.dx);
+            match x0 {
+                Some(x0) if x0 + span.len <= w => {
+                    visit(start..start + span.len * cin, Some(pixel(x0)));
+                }
+                _ => {
+                    for j in 0..span.len {
+                        let x = (n * stride)
+                            .checked_add_signed(span.dx + signed(j))
+                            .filter(|&x| x < w);
+                        let piece = start + j * cin..start + (j + 1) * cin;
+                        visit(piece, x.map(pixel));
+                    }
                 }
             }
+        }
+    }
+
+    /// cols `[rows, taps·cin]`: the taps of every row side by side.
+    fn gather(&self, x: &[f32], phase_index: usize, images: usize, cols: &mut Vec<f32>) {
+        let phase = &self.geometry.phases[phase_index];
+        let spans = &self.spans[phase_index];
+        let width = phase.taps.len() * self.sizes.cin;
+        cols.resize(images * phase.rows() * width, 0.0);
+        self.for_each_row(phase, images, |row, image, m, n, _| {
+            let out = &mut cols[row * width..(row + 1) * width];
+            self.for_each_piece(spans, (image, m, n), phase.in_stride, |piece, source| {
+                let len = piece.len();
+                match source {
+                    Some(at) => out[piece].copy_from_slice(&x[at..at + len]),
+                    None => out[piece].fill(0.0),
+                }
+            });
         });
     }
 
-    fn forward_chunk(&self, x: &[f32], bias: &[f32], act: Activation, y: &mut [f32], scratch: &mut Scratch) {
+    /// The adjoint of [`Self::gather`]: adds each row's taps into `dx`.
+    fn scatter(&self, d_cols: &[f32], phase_index: usize, images: usize, dx: &mut [f32]) {
+        let phase = &self.geometry.phases[phase_index];
+        let spans = &self.spans[phase_index];
+        let width = phase.taps.len() * self.sizes.cin;
+        self.for_each_row(phase, images, |row, image, m, n, _| {
+            let grads = &d_cols[row * width..(row + 1) * width];
+            self.for_each_piece(spans, (image, m, n), phase.in_stride, |piece, source| {
+                if let Some(at) = source {
+                    let len = piece.len();
+                    chunks::add(&mut dx[at..at + len], &grads[piece]);
+                }
+            });
+        });
+    }
+
+    fn forward_chunk(
+        &self,
+        x: &[f32],
+        bias: &[f32],
+        act: Activation,
+        y: &mut [f32],
+        scratch: &mut Scratch,
+    ) {
         let images = x.len() / self.input_image();
         let (cin, cout) = (self.sizes.cin, self.sizes.cout);
-        for (phase, weights) in self.geometry.phases.iter().zip(&self.weights) {
+        for (index, (phase, weights)) in self.geometry.phases.iter().zip(&self.weights).enumerate()
+        {
             let (rows, width) = (images * phase.rows(), phase.taps.len() * cin);
-            self.gather(x, phase, images, &mut scratch.cols);
+            self.gather(x, index, images, &mut scratch.cols);
             scratch.out.resize(rows * cout, 0.0);
             matmul(
                 &mut scratch.out,
@@ -122,11 +236,12 @@ impl<'a> Plan<'a> {
                 View::row_major(weights, width, cout),
                 false,
             );
-            self.for_each_row(phase, images, |row, _, at| {
-                let pre = &scratch.out[row * cout..(row + 1) * cout];
-                for ((out, &pre), &b) in y[at..at + cout].iter_mut().zip(pre).zip(bias) {
-                    *out = act.apply(pre + b);
-                }
+            self.for_each_row(phase, images, |row, _, _, _, at| {
+                act.apply(
+                    &mut y[at..at + cout],
+                    &scratch.out[row * cout..(row + 1) * cout],
+                    bias,
+                );
             });
         }
     }
@@ -137,40 +252,40 @@ impl<'a> Plan<'a> {
         (x, y, dy): (&[f32], &[f32], &[f32]),
         act: Activation,
         weights_t: &[Vec<f32>],
-        dx: &mut [f32],
+        dx: Option<&mut [f32]>,
         d_weights: &mut [Vec<f32>],
         d_bias: &mut [f32],
         scratch: &mut Scratch,
     ) {
         let images = x.len() / self.input_image();
         let (cin, cout) = (self.sizes.cin, self.sizes.cout);
-        for ((phase, weights_t), d_weights) in self.geometry.phases.iter().zip(weights_t).zip(d_weights) {
+        let mut dx = dx;
+        let phases = self.geometry.phases.iter().zip(weights_t).zip(d_weights);
+        for (index, ((phase, weights_t), d_weights)) in phases.enumerate() {
             let (rows, width) = (images * phase.rows(), phase.taps.len() * cin);
             // The gradient before the activation, row by row.
             scratch.out.resize(rows * cout, 0.0);
-            self.for_each_row(phase, images, |row, _, at| {
+            self.for_each_row(phase, images, |row, _, _, _, at| {
                 let d_pre = &mut scratch.out[row * cout..(row + 1) * cout];
-                let (y, dy) = (&y[at..at + cout], &dy[at..at + cout]);
-                for (((d, &y), &dy), db) in d_pre.iter_mut().zip(y).zip(dy).zip(&mut *d_bias) {
-                    *d = act.gradient(y, dy);
-                    *db += *d;
-                }
+                act.gradient(d_pre, (&y[at..at + cout], &dy[at..at + cout]), d_bias);
             });
             let d_pre = View::row_major(&scratch.out, rows, cout);
-            self.gather(x, phase, images, &mut scratch.cols);
-            matmul(d_weights, View::row_major(&scratch.cols, rows, width).t(), d_pre, true);
-            matmul(&mut scratch.cols, d_pre, View::row_major(weights_t, cout, width), false);
-            let d_cols = &scratch.cols;
-            self.for_each_row(phase, images, |row, sources, _| {
-                let grads = &d_cols[row * width..(row + 1) * width];
-                for (grad, source) in grads.chunks_exact(cin).zip(sources) {
-                    if let Some(at) = source {
-                        for (d, &g) in dx[*at..at + cin].iter_mut().zip(grad) {
-                            *d += g;
-                        }
-                    }
-                }
-            });
+            self.gather(x, index, images, &mut scratch.cols);
+            matmul(
+                d_weights,
+                View::row_major(&scratch.cols, rows, width).t(),
+                d_pre,
+                true,
+            );
+            if let Some(dx) = dx.as_deref_mut() {
+                matmul(
+                    &mut scratch.cols,
+                    d_pre,
+                    View::row_major(weights_t, cout, width),
+                    false,
+                );
+                self.scatter(&scratch.cols, index, images, dx);
+            }
         }
     }
 
@@ -182,9 +297,7 @@ impl<'a> Plan<'a> {
         for (phase, rows) in self.geometry.phases.iter().zip(d_weights) {
             for (tap, rows) in phase.taps.iter().zip(rows.chunks_exact(plane)) {
                 let at = (tap.ky * k + tap.kx) * plane;
-                for (d, &g) in kernel[at..at + plane].iter_mut().zip(rows) {
-                    *d += g;
-                }
+                chunks::add(&mut kernel[at..at + plane], rows);
             }
         }
         kernel
@@ -208,22 +321,10 @@ pub fn forward(
     y: &mut [f32],
 ) {
     let plan = Plan::new(geometry, sizes, kernel);
-    assert_eq!(x.len(), sizes.batch * plan.input_image(), "input size");
-    assert_eq!(y.len(), sizes.batch * plan.output_image(), "output size");
     assert_eq!(bias.len(), sizes.cout, "bias size");
-    let group = plan.images_per_group();
-    let chunk = plan.images_per_chunk();
-    y.par_chunks_mut(group * plan.output_image())
-        .zip(x.par_chunks(group * plan.input_image()))
-        .for_each(|(y, x)| {
-            let mut scratch = Scratch::default();
-            for (y, x) in y
-                .chunks_mut(chunk * plan.output_image())
-                .zip(x.chunks(chunk * plan.input_image()))
-            {
-                plan.forward_chunk(x, bias, act, y, &mut scratch);
-            }
-        });
+    chunks::forward(plan.split(), x, y, |x, y, scratch: &mut Scratch| {
+        plan.forward_chunk(x, bias, act, y, scratch);
+    });
 }
 
 /// Gradients of the input, the kernel and the bias from the forward pass's
@@ -234,10 +335,9 @@ pub fn backward(
     (y, dy): (&[f32], &[f32]),
     act: Activation,
     (geometry, sizes): (&Geometry, Sizes),
+    need_dx: bool,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let plan = Plan::new(geometry, sizes, kernel);
-    assert_eq!(y.len(), sizes.batch * plan.output_image(), "output size");
-    assert_eq!(dy.len(), y.len(), "output gradient size");
     let width = |phase: &Phase| phase.taps.len() * sizes.cin;
     let weights_t: Vec<Vec<f32>> = geometry
         .phases
@@ -253,42 +353,27 @@ pub fn backward(
             .collect();
         (d_weights, vec![0.0; sizes.cout])
     };
-    let mut dx = vec![0.0; x.len()];
-    let (in_group, out_group) = (plan.images_per_group() * plan.input_image(), plan.images_per_group() * plan.output_image());
-    let chunk = plan.images_per_chunk();
-    let (in_chunk, out_chunk) = (chunk * plan.input_image(), chunk * plan.output_image());
-    let (d_weights, d_bias) = dx
-        .par_chunks_mut(in_group)
-        .zip(x.par_chunks(in_group))
-        .zip(y.par_chunks(out_group).zip(dy.par_chunks(out_group)))
-        .map(|((dx, x), (y, dy))| {
-            let (mut d_weights, mut d_bias) = zero();
-            let mut scratch = Scratch::default();
-            for ((dx, x), (y, dy)) in dx
-                .chunks_mut(in_chunk)
-                .zip(x.chunks(in_chunk))
-                .zip(y.chunks(out_chunk).zip(dy.chunks(out_chunk)))
-            {
-                plan.backward_chunk((x, y, dy), act, &weights_t, dx, &mut d_weights, &mut d_bias, &mut scratch);
-            }
-            (d_weights, d_bias)
-        })
-        .reduce(zero, |(mut a, mut b), (c, d)| {
+    let (dx, (d_weights, d_bias)) = chunks::backward(
+        plan.split(),
+        (x, y, dy),
+        zero,
+        |chunk, dx, (d_weights, d_bias), scratch: &mut Scratch| {
+            let dx = need_dx.then_some(dx);
+            plan.backward_chunk(chunk, act, &weights_t, dx, d_weights, d_bias, scratch);
+        },
+        |(mut a, mut b), (c, d)| {
             for (a, c) in a.iter_mut().zip(&c) {
-                for (a, c) in a.iter_mut().zip(c) {
-                    *a += c;
-                }
+                chunks::add(a, c);
             }
-            for (b, d) in b.iter_mut().zip(&d) {
-                *b += d;
-            }
+            chunks::add(&mut b, &d);
             (a, b)
-        });
+        },
+    );
     (dx, plan.kernel_gradient(&d_weights), d_bias)
 }
 
 /// A `rows × cols` row-major matrix, transposed.
-fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+pub(super) fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     let mut out = vec![0.0; values.len()];
     for (r, row) in values.chunks_exact(cols).enumerate() {
         for (c, &value) in row.iter().enumerate() {

@@ -54,9 +54,12 @@ fn check(layer: &Layer, input: [usize; 4], act: Activation) {
 }
 
 /// Fixed weights for the loss Σ out ⊙ weights, the same in both runs.
+#[expect(clippy::cast_precision_loss, reason = "small test tensors")]
 fn weights_from(shape: [usize; 4], device: &Device) -> Tensor<4> {
     let count = shape.iter().product::<usize>();
-    let values: Vec<f32> = (0..count).map(|i| ((i as f32 + 1.0) * 0.618).sin()).collect();
+    let values: Vec<f32> = (0..count)
+        .map(|i| ((i as f32 + 1.0) * 0.618).sin())
+        .collect();
     Tensor::<1>::from_floats(values.as_slice(), device).reshape(shape)
 }
 
@@ -80,7 +83,13 @@ fn convolutions_match_the_composed_layers() {
         Conv2dNhwc::new([5, 1], 3, 1, Padding::uniform(1), &device),
         |l| &mut l.bias,
     );
-    check(&Layer::Conv(conv), [2, 6, 7, 5], Activation::Identity);
+    check(
+        &Layer::Conv(conv.clone()),
+        [2, 6, 7, 5],
+        Activation::Identity,
+    );
+    // ... with one image per chunk, several chunks per core.
+    check(&Layer::Conv(conv), [5, 32, 33, 5], Activation::Relu);
 }
 
 #[test]
@@ -100,5 +109,9 @@ fn transposed_convolutions_match_the_composed_layers() {
     let deconv = with_bias(ConvTranspose2dNhwc::new([3, 2], 4, 2, 1, &device), |l| {
         &mut l.bias
     });
-    check(&Layer::Transposed(deconv), [2, 4, 6, 3], Activation::Identity);
+    check(
+        &Layer::Transposed(deconv),
+        [2, 4, 6, 3],
+        Activation::Identity,
+    );
 }

@@ -7,6 +7,7 @@ fn forward_vec(x: &[f32], points: &[f32], bias: &[f32], slope: f32, d: Dims) -> 
 }
 
 /// Deterministic values in about [-1, 1].
+#[expect(clippy::cast_precision_loss, reason = "small test tensors")]
 fn values(len: usize, seed: f32) -> Vec<f32> {
     (0..len).map(|i| ((i as f32 + 1.0) * seed).sin()).collect()
 }

@@ -7,8 +7,8 @@ use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{relu, softplus};
 use burn::tensor::{Device, Distribution, Tensor};
 
-use crate::nets::tap_conv::Activation;
 use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
+use crate::nets::tap_conv::Activation;
 
 /// Side of an MNIST image.
 pub const IMAGE_SIDE: usize = 28;

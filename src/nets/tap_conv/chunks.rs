@@ -1,0 +1,92 @@
+//! Splitting a layer's batch over the cores, whole images per core, and each
+//! core's share into chunks of images small enough to stay in cache.
+
+use rayon::prelude::*;
+
+/// Sizes (in floats) of one image's input and output, and images per chunk.
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    pub batch: usize,
+    pub input_image: usize,
+    pub output_image: usize,
+    pub chunk_images: usize,
+}
+
+impl Split {
+    fn group_images(&self) -> usize {
+        self.batch
+            .div_ceil(rayon::current_num_threads().max(1))
+            .max(1)
+    }
+}
+
+/// Runs `run(x chunk, y chunk, scratch)` over all chunks, one scratch per core.
+pub fn forward<S: Default>(
+    split: Split,
+    x: &[f32],
+    y: &mut [f32],
+    run: impl Fn(&[f32], &mut [f32], &mut S) + Sync,
+) {
+    assert_eq!(x.len(), split.batch * split.input_image, "input size");
+    assert_eq!(y.len(), split.batch * split.output_image, "output size");
+    let group = split.group_images();
+    let (in_chunk, out_chunk) = (
+        split.chunk_images * split.input_image,
+        split.chunk_images * split.output_image,
+    );
+    y.par_chunks_mut(group * split.output_image)
+        .zip(x.par_chunks(group * split.input_image))
+        .for_each(|(y, x)| {
+            let mut scratch = S::default();
+            for (y, x) in y.chunks_mut(out_chunk).zip(x.chunks(in_chunk)) {
+                run(x, y, &mut scratch);
+            }
+        });
+}
+
+/// Runs `run((x, y, dy) chunks, dx chunk, gradients, scratch)` over all
+/// chunks, one set of parameter gradients (from `zero`) and one scratch per
+/// core, and returns the input gradient and the `merge`d parameter gradients.
+pub fn backward<G: Send, S: Default>(
+    split: Split,
+    (x, y, dy): (&[f32], &[f32], &[f32]),
+    zero: impl Fn() -> G + Sync + Send,
+    run: impl Fn((&[f32], &[f32], &[f32]), &mut [f32], &mut G, &mut S) + Sync,
+    merge: impl Fn(G, G) -> G + Sync + Send,
+) -> (Vec<f32>, G) {
+    assert_eq!(x.len(), split.batch * split.input_image, "input size");
+    assert_eq!(y.len(), split.batch * split.output_image, "output size");
+    assert_eq!(dy.len(), y.len(), "output gradient size");
+    let group = split.group_images();
+    let (in_group, out_group) = (group * split.input_image, group * split.output_image);
+    let (in_chunk, out_chunk) = (
+        split.chunk_images * split.input_image,
+        split.chunk_images * split.output_image,
+    );
+    let mut dx = vec![0.0; x.len()];
+    let grads = dx
+        .par_chunks_mut(in_group)
+        .zip(x.par_chunks(in_group))
+        .zip(y.par_chunks(out_group).zip(dy.par_chunks(out_group)))
+        .map(|((dx, x), (y, dy))| {
+            let mut grads = zero();
+            let mut scratch = S::default();
+            let chunks = dx
+                .chunks_mut(in_chunk)
+                .zip(x.chunks(in_chunk))
+                .zip(y.chunks(out_chunk).zip(dy.chunks(out_chunk)));
+            for ((dx, x), (y, dy)) in chunks {
+                run((x, y, dy), dx, &mut grads, &mut scratch);
+            }
+            grads
+        })
+        .reduce(&zero, &merge);
+    (dx, grads)
+}
+
+/// `a += b`, element by element.
+pub fn add(a: &mut [f32], b: &[f32]) {
+    for (a, b) in a.iter_mut().zip(b) {
+        *a += b;
+    }
+}
