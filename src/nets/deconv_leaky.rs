@@ -18,7 +18,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::activation::relu;
-use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use burn_flex::FlexTensor;
 
 use super::matmul_conv::ConvTranspose2dNhwc;
@@ -93,17 +93,10 @@ fn forward(x: &FlexTensor, kernel: &FlexTensor, bias: &FlexTensor, slope: f32) -
     let d = dims(x, kernel);
     let (x, kernel, bias) = (values(x), values(kernel), values(bias));
     let points = winograd::transform_kernel(kernel.storage(), d.cin, d.cout);
-    let shape = Shape::from(vec![d.batch, 2 * d.height, 2 * d.width, d.cout]);
-    let mut out = FlexTensor::empty(shape, DType::F32);
-    winograd::forward(
-        x.storage(),
-        &points,
-        bias.storage(),
-        slope,
-        d,
-        out.storage_mut(),
-    );
-    out
+    let shape = vec![d.batch, 2 * d.height, 2 * d.width, d.cout];
+    let mut y = super::buffers::zeros(shape.iter().product());
+    winograd::forward(x.storage(), &points, bias.storage(), slope, d, &mut y);
+    flex(y, shape)
 }
 
 impl DeconvLeakyOps for Flex {

@@ -28,6 +28,7 @@ use compute::Sizes;
 
 mod chunks;
 mod compute;
+mod padded;
 mod shifted;
 
 /// What follows the bias.
@@ -256,6 +257,28 @@ fn sizes(x: &FlexTensor, kernel: &FlexTensor, geometry: &Geometry) -> Sizes {
     }
 }
 
+/// How a layer is computed (see the submodules).
+enum Form {
+    /// Multiply first, then add up shifted taps: one phase, fewer outputs than inputs.
+    Shifted,
+    /// Tap by tap out of a padded copy: every phase reads with stride 1.
+    Padded,
+    /// im2col per phase: the rest (strided convolutions).
+    Im2col,
+}
+
+impl Form {
+    fn of(geometry: &Geometry, s: Sizes) -> Self {
+        if shifted::suits(geometry, s.cin, s.cout) {
+            Self::Shifted
+        } else if padded::suits(geometry) {
+            Self::Padded
+        } else {
+            Self::Im2col
+        }
+    }
+}
+
 fn contiguous(tensor: &FlexTensor) -> FlexTensor {
     assert_eq!(tensor.dtype(), DType::F32, "tap_conv: f32 only");
     tensor.to_contiguous()
@@ -280,27 +303,15 @@ fn forward(
         geometry.output[1],
         s.cout,
     ]);
-    let mut out = FlexTensor::empty(shape, DType::F32);
-    if shifted::suits(geometry, s.cin, s.cout) {
-        shifted::forward(
-            x.storage(),
-            kernel.storage(),
-            bias.storage(),
-            act,
-            (geometry, s.batch, s.cin, s.cout),
-            out.storage_mut(),
-        );
-        return out;
+    let mut y = super::buffers::zeros(shape.num_elements());
+    let (x, kernel, bias) = (x.storage(), kernel.storage(), bias.storage());
+    let layer = (geometry, s.batch, s.cin, s.cout);
+    match Form::of(geometry, s) {
+        Form::Shifted => shifted::forward(x, kernel, bias, act, layer, &mut y),
+        Form::Padded => padded::forward(x, kernel, bias, act, layer, &mut y),
+        Form::Im2col => compute::forward(x, kernel, bias, act, (geometry, s), &mut y),
     }
-    compute::forward(
-        x.storage(),
-        kernel.storage(),
-        bias.storage(),
-        act,
-        (geometry, s),
-        out.storage_mut(),
-    );
-    out
+    flex(y, shape.to_vec())
 }
 
 impl TapConvOps for Flex {
@@ -333,24 +344,12 @@ impl Backward<Flex, 3> for TapConvBackward {
         let [x_node, kernel_node, bias_node] = ops.parents;
         // The images fed to the first layer need no gradient.
         let need_dx = x_node.is_some();
-        let (dx, dk, db) = if shifted::suits(&geometry, s.cin, s.cout) {
-            shifted::backward(
-                x.storage(),
-                kernel.storage(),
-                (y.storage(), dy.storage()),
-                act,
-                (&geometry, s.batch, s.cin, s.cout),
-                need_dx,
-            )
-        } else {
-            compute::backward(
-                x.storage(),
-                kernel.storage(),
-                (y.storage(), dy.storage()),
-                act,
-                (&geometry, s),
-                need_dx,
-            )
+        let (x, kernel, pair) = (x.storage(), kernel.storage(), (y.storage(), dy.storage()));
+        let layer = (&geometry, s.batch, s.cin, s.cout);
+        let (dx, dk, db) = match Form::of(&geometry, s) {
+            Form::Shifted => shifted::backward(x, kernel, pair, act, layer, need_dx),
+            Form::Padded => padded::backward(x, kernel, pair, act, layer, need_dx),
+            Form::Im2col => compute::backward(x, kernel, pair, act, (&geometry, s), need_dx),
         };
         let [h, w] = geometry.input;
         if let Some(node) = x_node {

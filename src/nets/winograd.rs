@@ -160,7 +160,7 @@ pub fn backward(
     assert!(dims.supported(), "winograd: odd input sides");
     assert_eq!(y.len(), dims.batch * dims.output_image(), "output size");
     assert_eq!(dy.len(), y.len(), "output gradient size");
-    let mut dx = vec![0.0; x.len()];
+    let mut dx = super::buffers::zeros(x.len());
     // gemm multiplies by a contiguous Uᵀ at full speed, by a transposed view
     // at two thirds of it.
     let points_t = transpose_planes(points, dims.cin, dims.cout);

@@ -1,15 +1,16 @@
 //! The multiply-first form of a one-phase layer with fewer output than input
-//! channels (the VAE's 32 → 1 output convolution): each input pixel times
-//! every tap's kernel slice, `[pixels, in] · [in, taps·out]`, then each
-//! output pixel adds up its taps' products. The product is `taps·out` wide
-//! instead of im2col's `taps·in`, so for 32 → 1 a ninth of the memory traffic.
+//! channels (the VAE's 32 → 1 output convolution): every tap's kernel slice
+//! times every input pixel, `[taps·out, in] · [in, pixels]`, then each output
+//! pixel adds up its taps' products. The product is `taps·out` per pixel
+//! instead of im2col's `taps·in`, so for 32 → 1 a ninth of the memory traffic,
+//! and stored tap by tap so that a row of output pixels adds a contiguous run.
 
 use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
 use crate::nets::gemm::{View, matmul};
 
-/// Rows (input pixels) per chunk.
-const TARGET_ROWS: usize = 1024;
+/// Input pixels per chunk.
+const TARGET_PIXELS: usize = 2048;
 
 /// Whether a layer is better computed in this form.
 pub fn suits(geometry: &Geometry, cin: usize, cout: usize) -> bool {
@@ -21,20 +22,30 @@ struct Plan<'a> {
     phase: &'a Phase,
     cin: usize,
     cout: usize,
-    /// `[cin, taps·cout]`: column block t is tap t's `[cin, cout]` slice.
+    /// `[taps·cout, cin]`: row t·cout + o is tap t's kernel for output o.
     weights: Vec<f32>,
+}
+
+/// Output pixels `out..out + len` of a chunk read input pixels `src`, `src +
+/// stride`, … through tap `tap`.
+#[derive(Clone, Copy)]
+struct Run {
+    out: usize,
+    tap: usize,
+    src: usize,
+    len: usize,
 }
 
 impl<'a> Plan<'a> {
     fn new(geometry: &'a Geometry, (cin, cout): (usize, usize), kernel: &[f32]) -> Self {
         let phase = &geometry.phases[0];
-        let taps = phase.taps.len();
-        let mut weights = vec![0.0; cin * taps * cout];
+        let mut weights = vec![0.0; phase.taps.len() * cout * cin];
         for (t, tap) in phase.taps.iter().enumerate() {
             let at = (tap.ky * geometry.kernel + tap.kx) * cin * cout;
             for c in 0..cin {
-                let src = &kernel[at + c * cout..at + (c + 1) * cout];
-                weights[(c * taps + t) * cout..(c * taps + t + 1) * cout].copy_from_slice(src);
+                for o in 0..cout {
+                    weights[(t * cout + o) * cin + c] = kernel[at + c * cout + o];
+                }
             }
         }
         Self {
@@ -53,37 +64,39 @@ impl<'a> Plan<'a> {
             batch,
             input_image: h * w * self.cin,
             output_image: oh * ow * self.cout,
-            chunk_images: (TARGET_ROWS / (h * w).max(1)).clamp(1, batch.max(1)),
+            chunk_images: (TARGET_PIXELS / (h * w).max(1)).clamp(1, batch.max(1)),
         }
     }
 
-    fn width(&self) -> usize {
+    fn rows(&self) -> usize {
         self.phase.taps.len() * self.cout
     }
 
-    /// Calls `visit(output pixel, tap, input pixel)` (pixel indices within
-    /// the chunk) for every tap of every output pixel that reads the input,
-    /// a row of output pixels at a time.
+    /// Calls `visit(run)` for each row of output pixels and each tap that
+    /// reads inside the input.
     #[expect(clippy::many_single_char_names, reason = "image coordinates")]
-    fn for_each_tap(&self, images: usize, mut visit: impl FnMut(usize, usize, usize)) {
+    fn for_each_run(&self, images: usize, mut visit: impl FnMut(Run)) {
         let [h, w] = self.geometry.input;
         let [oh, ow] = self.geometry.output;
         let s = self.phase.in_stride;
         for image in 0..images {
             for oy in 0..oh {
-                let out_row = (image * oh + oy) * ow;
-                for (t, tap) in self.phase.taps.iter().enumerate() {
-                    let Some(y) = (oy * s).checked_add_signed(tap.dy).filter(|&y| y < h) else {
+                for (tap, t) in self.phase.taps.iter().enumerate() {
+                    let Some(y) = (oy * s).checked_add_signed(t.dy).filter(|&y| y < h) else {
                         continue;
                     };
                     // Output columns whose input column ox·s + dx lies in 0..w.
-                    let first = usize::try_from(-tap.dx).map_or(0, |before| before.div_ceil(s));
-                    let end =
-                        usize::try_from(signed(w) - 1 - tap.dx).map_or(0, |last| last / s + 1);
-                    let src_row = (image * h + y) * w;
-                    for ox in first..end.min(ow) {
-                        let x = (ox * s).wrapping_add_signed(tap.dx);
-                        visit(out_row + ox, t, src_row + x);
+                    let first = usize::try_from(-t.dx).map_or(0, |before| before.div_ceil(s));
+                    let end = usize::try_from(signed(w) - 1 - t.dx)
+                        .map_or(0, |last| last / s + 1)
+                        .min(ow);
+                    if first < end {
+                        visit(Run {
+                            out: (image * oh + oy) * ow + first,
+                            tap,
+                            src: (image * h + y) * w + (first * s).wrapping_add_signed(t.dx),
+                            len: end - first,
+                        });
                     }
                 }
             }
@@ -105,25 +118,38 @@ pub fn forward(
     y: &mut [f32],
 ) {
     let plan = Plan::new(geometry, (cin, cout), kernel);
-    let (width, split) = (plan.width(), plan.split(batch));
+    let (rows, split) = (plan.rows(), plan.split(batch));
+    let s = plan.phase.in_stride;
     chunks::forward(
         split,
         x,
         y,
         |x, y, (products, pre): &mut (Vec<f32>, Vec<f32>)| {
             let pixels = x.len() / cin;
-            products.resize(pixels * width, 0.0);
+            products.resize(rows * pixels, 0.0);
             matmul(
                 products,
-                View::row_major(x, pixels, cin),
-                View::row_major(&plan.weights, cin, width),
+                View::row_major(&plan.weights, rows, cin),
+                View::row_major(x, pixels, cin).t(),
                 false,
             );
             pre.clear();
             pre.resize(y.len(), 0.0);
-            plan.for_each_tap(x.len() / split.input_image, |out, t, src| {
-                let p = &products[src * width + t * cout..src * width + (t + 1) * cout];
-                chunks::add(&mut pre[out * cout..(out + 1) * cout], p);
+            plan.for_each_run(x.len() / split.input_image, |run| {
+                if (s, cout) == (1, 1) {
+                    // Contiguous on both sides (the VAE's output layer).
+                    let p = &products[run.tap * pixels + run.src..][..run.len];
+                    chunks::add(&mut pre[run.out..run.out + run.len], p);
+                    return;
+                }
+                for o in 0..cout {
+                    let p = &products[(run.tap * cout + o) * pixels..][..pixels];
+                    let p = p[run.src..].iter().step_by(s).take(run.len);
+                    let out = pre[run.out * cout + o..].iter_mut().step_by(cout);
+                    for (d, &v) in out.zip(p) {
+                        *d += v;
+                    }
+                }
             });
             for (out, pre) in y.chunks_exact_mut(cout).zip(pre.chunks_exact(cout)) {
                 act.apply(out, pre, bias);
@@ -142,44 +168,46 @@ pub fn backward(
     need_dx: bool,
 ) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
     let plan = Plan::new(geometry, (cin, cout), kernel);
-    let width = plan.width();
-    let weights_t = super::compute::transpose(&plan.weights, cin, width);
-    let zero = || (vec![0.0; cin * width], vec![0.0; cout]);
-    let split = plan.split(batch);
+    let (rows, split) = (plan.rows(), plan.split(batch));
+    let s = plan.phase.in_stride;
+    let zero = || (vec![0.0; rows * cin], vec![0.0; cout]);
     let (dx, (d_weights, d_bias)) = chunks::backward(
         split,
         (x, y, dy),
         zero,
-        |(x, y, dy), dx, (d_weights, d_bias), d_products: &mut Vec<f32>| {
+        |(x, y, dy), dx, (d_weights, d_bias), (d_products, d_pre): &mut (Vec<f32>, Vec<f32>)| {
             let pixels = x.len() / cin;
-            d_products.clear();
-            d_products.resize(pixels * width, 0.0);
-            let mut d_pre = vec![0.0; y.len()];
-            let pixels_out = d_pre
+            d_pre.resize(y.len(), 0.0);
+            let outputs = d_pre
                 .chunks_exact_mut(cout)
                 .zip(y.chunks_exact(cout).zip(dy.chunks_exact(cout)));
-            for (d, pair) in pixels_out {
+            for (d, pair) in outputs {
                 act.gradient(d, pair, d_bias);
             }
-            plan.for_each_tap(x.len() / split.input_image, |out, t, src| {
-                let at = src * width + t * cout;
-                chunks::add(
-                    &mut d_products[at..at + cout],
-                    &d_pre[out * cout..(out + 1) * cout],
-                );
+            d_products.clear();
+            d_products.resize(rows * pixels, 0.0);
+            plan.for_each_run(x.len() / split.input_image, |run| {
+                if (s, cout) == (1, 1) {
+                    let row = &mut d_products[run.tap * pixels + run.src..][..run.len];
+                    chunks::add(row, &d_pre[run.out..run.out + run.len]);
+                    return;
+                }
+                for o in 0..cout {
+                    let row = &mut d_products[(run.tap * cout + o) * pixels..][..pixels];
+                    let row = row[run.src..].iter_mut().step_by(s).take(run.len);
+                    let grads = d_pre[run.out * cout + o..].iter().step_by(cout);
+                    for (d, &g) in row.zip(grads) {
+                        *d += g;
+                    }
+                }
             });
-            let d_products = View::row_major(d_products, pixels, width);
-            matmul(
-                d_weights,
-                View::row_major(x, pixels, cin).t(),
-                d_products,
-                true,
-            );
+            let d_products = View::row_major(d_products, rows, pixels);
+            matmul(d_weights, d_products, View::row_major(x, pixels, cin), true);
             if need_dx {
                 matmul(
                     dx,
-                    d_products,
-                    View::row_major(&weights_t, width, cin),
+                    d_products.t(),
+                    View::row_major(&plan.weights, rows, cin),
                     false,
                 );
             }
@@ -191,13 +219,13 @@ pub fn backward(
         },
     );
     let k = geometry.kernel;
-    let taps = plan.phase.taps.len();
     let mut d_kernel = vec![0.0; k * k * cin * cout];
     for (t, tap) in plan.phase.taps.iter().enumerate() {
         let at = (tap.ky * k + tap.kx) * cin * cout;
         for c in 0..cin {
-            let src = &d_weights[(c * taps + t) * cout..(c * taps + t + 1) * cout];
-            chunks::add(&mut d_kernel[at + c * cout..at + (c + 1) * cout], src);
+            for o in 0..cout {
+                d_kernel[at + c * cout + o] += d_weights[(t * cout + o) * cin + c];
+            }
         }
     }
     (dx, d_kernel, d_bias)

@@ -89,7 +89,13 @@ fn convolutions_match_the_composed_layers() {
         Activation::Identity,
     );
     // ... with one image per chunk, several chunks per core.
-    check(&Layer::Conv(conv), [5, 32, 33, 5], Activation::Relu);
+    check(&Layer::Conv(conv), [5, 48, 45, 5], Activation::Relu);
+    // Strided, and more than one output channel, in the same form.
+    let conv = with_bias(
+        Conv2dNhwc::new([6, 2], 3, 2, Padding::tf_same(9, 3, 2), &device),
+        |l| &mut l.bias,
+    );
+    check(&Layer::Conv(conv), [2, 9, 8, 6], Activation::Relu);
 }
 
 #[test]
