@@ -1,6 +1,7 @@
 //! Pretrained networks loaded from the fetched weights, as frozen burn feature
 //! extractors.
 
+pub mod bce_logits;
 pub mod buffers;
 pub mod deconv_leaky;
 pub mod fast_math;

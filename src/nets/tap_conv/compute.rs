@@ -70,14 +70,12 @@ impl<'a> Plan<'a> {
             .phases
             .iter()
             .map(|phase| {
-                phase
-                    .taps
-                    .iter()
-                    .flat_map(|tap| {
-                        let k = tap.ky * geometry.kernel + tap.kx;
-                        kernel[k * plane..(k + 1) * plane].iter().copied()
-                    })
-                    .collect()
+                let mut rows = Vec::with_capacity(phase.taps.len() * plane);
+                for tap in &phase.taps {
+                    let k = tap.ky * geometry.kernel + tap.kx;
+                    rows.extend_from_slice(&kernel[k * plane..(k + 1) * plane]);
+                }
+                rows
             })
             .collect();
         Self {
