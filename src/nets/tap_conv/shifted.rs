@@ -74,7 +74,6 @@ impl<'a> Plan<'a> {
 
     /// Calls `visit(run)` for each row of output pixels and each tap that
     /// reads inside the input.
-    #[expect(clippy::many_single_char_names, reason = "image coordinates")]
     fn for_each_run(&self, images: usize, mut visit: impl FnMut(Run)) {
         let [h, w] = self.geometry.input;
         let [oh, ow] = self.geometry.output;
