@@ -32,10 +32,12 @@ mod padded;
 mod shifted;
 
 /// What follows the bias.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Activation {
     Identity,
     Relu,
+    /// LeakyReLU with this negative slope.
+    Leaky(f32),
 }
 
 impl Activation {
@@ -53,6 +55,12 @@ impl Activation {
             Self::Relu => {
                 for i in 0..n {
                     out[i] = (pre[i] + bias[i]).max(0.0);
+                }
+            }
+            Self::Leaky(slope) => {
+                for i in 0..n {
+                    let v = pre[i] + bias[i];
+                    out[i] = v.max(0.0) + slope * v.min(0.0);
                 }
             }
         }
@@ -80,6 +88,14 @@ impl Activation {
                     d_bias[i] += g;
                 }
             }
+            Self::Leaky(slope) => {
+                for i in 0..n {
+                    let (y, dy) = (y[i], dy[i]);
+                    let g = if y > 0.0 { dy } else { slope * dy };
+                    d[i] = g;
+                    d_bias[i] += g;
+                }
+            }
         }
     }
 
@@ -88,6 +104,7 @@ impl Activation {
         match self {
             Self::Identity => x,
             Self::Relu => burn::tensor::activation::relu(x),
+            Self::Leaky(slope) => super::deconv_leaky::leaky(x, slope),
         }
     }
 }

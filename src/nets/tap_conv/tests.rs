@@ -78,6 +78,12 @@ fn convolutions_match_the_composed_layers() {
         |l| &mut l.bias,
     );
     check(&Layer::Conv(conv), [3, 10, 10, 3], Activation::Relu);
+    // The GAN's discriminator layer (k4 s2, one pixel each side), LeakyReLU.
+    let conv = with_bias(
+        Conv2dNhwc::new([3, 5], 4, 2, Padding::uniform(1), &device),
+        |l| &mut l.bias,
+    );
+    check(&Layer::Conv(conv), [2, 8, 8, 3], Activation::Leaky(0.2));
     // Its output layer (k3 s1, one output channel), without activation.
     let conv = with_bias(
         Conv2dNhwc::new([5, 1], 3, 1, Padding::uniform(1), &device),

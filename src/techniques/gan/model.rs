@@ -7,8 +7,9 @@ use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
-use crate::nets::deconv_leaky::{deconv_leaky, leaky};
+use crate::nets::deconv_leaky::deconv_leaky;
 use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
+use crate::nets::tap_conv::Activation;
 
 /// Sizes and rates; the defaults are the book's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -95,9 +96,11 @@ impl Discriminator {
     /// (the book labels generated 1, real 0).
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
-        let x = leaky(self.conv1.forward(x), SLOPE);
-        let x = leaky(self.conv2.forward(x), SLOPE);
-        let x = leaky(self.conv3.forward(x), SLOPE);
+        // Each convolution with its LeakyReLU as one operation on the CPU backend.
+        let leaky = Activation::Leaky(SLOPE);
+        let x = self.conv1.forward_act(x, leaky);
+        let x = self.conv2.forward_act(x, leaky);
+        let x = self.conv3.forward_act(x, leaky);
         let x: Tensor<2> = x.flatten(1, 3);
         self.dense.forward(self.dropout.forward(x))
     }
@@ -133,7 +136,7 @@ impl Generator {
         let x = deconv_leaky(&self.deconv1, x, SLOPE);
         let x = deconv_leaky(&self.deconv2, x, SLOPE);
         let x = deconv_leaky(&self.deconv3, x, SLOPE);
-        sigmoid(self.out.forward(x)).permute([0, 3, 1, 2])
+        sigmoid(self.out.forward_act(x, Activation::Identity)).permute([0, 3, 1, 2])
     }
 }
 
