@@ -1,12 +1,19 @@
 //! A convolution or transposed convolution, its bias and its activation as
-//! one custom tensor operation on the CPU backend, for the VAE's small layers.
+//! one custom tensor operation on the CPU backend, for the VAE's layers and
+//! the DCGAN's discriminator and output layer.
 //!
 //! At 28×28 and batch 128 each layer of the VAE is a few million numbers, and
 //! composed from burn's operations (gather, matmul, bias, ReLU, each with its
 //! backward) the step was mostly bookkeeping and memory passes around a few
-//! small matrix products. Here a layer is, per chunk of images kept in cache,
-//! an im2col gather and one matrix product per output phase, with the bias and
-//! activation written straight to the output; the backward pass likewise.
+//! small matrix products. Here a layer works through chunks of whole images
+//! kept in cache, split over the cores, with the bias and activation written
+//! straight to the output, in one of three forms (see [`Form`]):
+//!
+//! - strided convolutions: im2col and one matrix product ([`compute`]);
+//! - transposed convolutions: every input pixel times the whole kernel in one
+//!   product, then each output pixel adds up its taps ([`scattered`]);
+//! - few output channels (32 → 1, 512 → 3): the same multiply-first form for
+//!   one phase, products stored tap by tap ([`shifted`]).
 //!
 //! Both kinds of layer are described the same way, as a [`Geometry`]: a list
 //! of phases, each a grid of output pixels and the kernel taps that reach
@@ -28,7 +35,7 @@ use compute::Sizes;
 
 mod chunks;
 mod compute;
-mod padded;
+mod scattered;
 mod shifted;
 
 /// What follows the bias.
@@ -278,8 +285,8 @@ fn sizes(x: &FlexTensor, kernel: &FlexTensor, geometry: &Geometry) -> Sizes {
 enum Form {
     /// Multiply first, then add up shifted taps: one phase, fewer outputs than inputs.
     Shifted,
-    /// Tap by tap out of a padded copy: every phase reads with stride 1.
-    Padded,
+    /// Multiply first, then add up each phase's taps: transposed convolutions.
+    Scattered,
     /// im2col per phase: the rest (strided convolutions).
     Im2col,
 }
@@ -288,8 +295,8 @@ impl Form {
     fn of(geometry: &Geometry, s: Sizes) -> Self {
         if shifted::suits(geometry, s.cin, s.cout) {
             Self::Shifted
-        } else if padded::suits(geometry) {
-            Self::Padded
+        } else if geometry.phases.len() > 1 {
+            Self::Scattered
         } else {
             Self::Im2col
         }
@@ -325,7 +332,7 @@ fn forward(
     let layer = (geometry, s.batch, s.cin, s.cout);
     match Form::of(geometry, s) {
         Form::Shifted => shifted::forward(x, kernel, bias, act, layer, &mut y),
-        Form::Padded => padded::forward(x, kernel, bias, act, layer, &mut y),
+        Form::Scattered => scattered::forward(x, kernel, bias, act, layer, &mut y),
         Form::Im2col => compute::forward(x, kernel, bias, act, (geometry, s), &mut y),
     }
     flex(y, shape.to_vec())
@@ -365,7 +372,7 @@ impl Backward<Flex, 3> for TapConvBackward {
         let layer = (&geometry, s.batch, s.cin, s.cout);
         let (dx, dk, db) = match Form::of(&geometry, s) {
             Form::Shifted => shifted::backward(x, kernel, pair, act, layer, need_dx),
-            Form::Padded => padded::backward(x, kernel, pair, act, layer, need_dx),
+            Form::Scattered => scattered::backward(x, kernel, pair, act, layer, need_dx),
             Form::Im2col => compute::backward(x, kernel, pair, act, (&geometry, s), need_dx),
         };
         let [h, w] = geometry.input;
