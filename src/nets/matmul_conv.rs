@@ -22,6 +22,7 @@ use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::{Device, Slice, Tensor};
 
+use super::signed;
 use super::tap_conv::{self, Activation, Geometry};
 use super::taps::{self, Taps};
 
@@ -321,10 +322,6 @@ fn phase_taps(kernel: usize, stride: usize, crop: usize) -> Vec<Vec<(usize, isiz
                 .collect()
         })
         .collect()
-}
-
-fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
 }
 
 /// `len` consecutive indices from `start`.

@@ -15,3 +15,8 @@ pub mod tap_conv;
 pub mod taps;
 pub mod vgg19;
 pub mod winograd;
+
+/// A tensor size or index as a signed offset.
+pub(crate) fn signed(v: usize) -> isize {
+    isize::try_from(v).expect("tensor sizes fit isize")
+}

@@ -21,17 +21,19 @@
 use rayon::prelude::*;
 
 use super::gemm::{View, matmul};
+use super::signed;
 
+mod kernel;
 mod transforms;
+
+use kernel::transpose_planes;
+pub use kernel::{kernel_gradient, transform_kernel};
 
 /// Tiles per chunk: enough rows for the matrix kernel to run at full speed.
 const TARGET_TILES: usize = 256;
 /// Winograd points per tile.
 const POINTS: usize = 9;
 const PHASES: usize = 4;
-
-/// Filter → points (G), per point the filter taps it sums.
-const G_TAPS: [&[usize]; 3] = [&[0], &[0, 1], &[1]];
 
 /// Sizes of one layer: input `[batch, height, width, cin]`, kernel
 /// `[4, 4, cin, cout]`, output `[batch, 2·height, 2·width, cout]`.
@@ -72,51 +74,6 @@ impl Dims {
             .div_ceil(rayon::current_num_threads().max(1))
             .max(1)
     }
-}
-
-/// The kernel tap (along one axis) that filter tap `a` ∈ {0, 1} of phase `p`
-/// uses: output 2m + p reads inputs m + p − 1 + a, with o = 2i + k − 1.
-fn kernel_tap(p: usize, a: usize) -> usize {
-    3 - p - 2 * a
-}
-
-/// Kernel `[4, 4, cin, cout]` → transformed `[phase, point, cin, cout]` (G g Gᵀ).
-pub fn transform_kernel(kernel: &[f32], cin: usize, cout: usize) -> Vec<f32> {
-    let plane = cin * cout;
-    assert_eq!(kernel.len(), 16 * plane, "kernel size");
-    let mut out = vec![0.0; PHASES * POINTS * plane];
-    for (phase, slab) in out.chunks_exact_mut(POINTS * plane).enumerate() {
-        let (py, px) = (phase / 2, phase % 2);
-        for (point, dst) in slab.chunks_exact_mut(plane).enumerate() {
-            for &a in G_TAPS[point / 3] {
-                for &b in G_TAPS[point % 3] {
-                    let k = kernel_tap(py, a) * 4 + kernel_tap(px, b);
-                    add(dst, 1.0, &kernel[k * plane..(k + 1) * plane]);
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The adjoint of [`transform_kernel`]: `[phase, point, cin, cout]` →
-/// `[4, 4, cin, cout]` (Gᵀ dU G).
-pub fn kernel_gradient(points: &[f32], cin: usize, cout: usize) -> Vec<f32> {
-    let plane = cin * cout;
-    assert_eq!(points.len(), PHASES * POINTS * plane, "gradient size");
-    let mut kernel = vec![0.0; 16 * plane];
-    for (phase, slab) in points.chunks_exact(POINTS * plane).enumerate() {
-        let (py, px) = (phase / 2, phase % 2);
-        for (point, src) in slab.chunks_exact(plane).enumerate() {
-            for &a in G_TAPS[point / 3] {
-                for &b in G_TAPS[point % 3] {
-                    let k = kernel_tap(py, a) * 4 + kernel_tap(px, b);
-                    add(&mut kernel[k * plane..(k + 1) * plane], 1.0, src);
-                }
-            }
-        }
-    }
-    kernel
 }
 
 /// `y = leaky(transposed_conv(x) + bias)`; `points` from
@@ -394,31 +351,11 @@ fn slabs<const N: usize>(values: &mut [f32], len: usize) -> [&mut [f32]; N] {
     std::array::from_fn(|_| pieces.next().expect("enough values for every piece"))
 }
 
-/// Each `rows × cols` plane of `planes`, transposed.
-fn transpose_planes(planes: &[f32], rows: usize, cols: usize) -> Vec<f32> {
-    let mut out = vec![0.0; planes.len()];
-    for (src, dst) in planes
-        .chunks_exact(rows * cols)
-        .zip(out.chunks_exact_mut(rows * cols))
-    {
-        for (r, row) in src.chunks_exact(cols).enumerate() {
-            for (c, &value) in row.iter().enumerate() {
-                dst[c * rows + r] = value;
-            }
-        }
-    }
-    out
-}
-
 /// `dst += scale · src`.
 fn add(dst: &mut [f32], scale: f32, src: &[f32]) {
     for (d, &s) in dst.iter_mut().zip(src) {
         *d += scale * s;
     }
-}
-
-fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use rayon::prelude::*;
 
+use super::Activation;
+
 /// Sizes (in floats) of one image's input and output, and images per chunk.
 #[derive(Clone, Copy, Debug)]
 pub struct Split {
@@ -89,4 +91,39 @@ pub fn add(a: &mut [f32], b: &[f32]) {
     for (a, b) in a.iter_mut().zip(b) {
         *a += b;
     }
+}
+
+/// `y = act(pre + bias)`, pixel by pixel (`cout` channels each).
+pub fn activate(act: Activation, y: &mut [f32], pre: &[f32], bias: &[f32], cout: usize) {
+    for (out, pre) in y.chunks_exact_mut(cout).zip(pre.chunks_exact(cout)) {
+        act.apply(out, pre, bias);
+    }
+}
+
+/// The gradient before the activation into `d_pre` (resized to the output),
+/// pixel by pixel, added into `d_bias`.
+pub fn gradient_before(
+    act: Activation,
+    (y, dy): (&[f32], &[f32]),
+    cout: usize,
+    d_pre: &mut Vec<f32>,
+    d_bias: &mut [f32],
+) {
+    d_pre.resize(y.len(), 0.0);
+    let pixels = d_pre
+        .chunks_exact_mut(cout)
+        .zip(y.chunks_exact(cout).zip(dy.chunks_exact(cout)));
+    for (d, pair) in pixels {
+        act.gradient(d, pair, d_bias);
+    }
+}
+
+/// Adds two cores' (weight, bias) gradients.
+pub fn merge(
+    (mut a, mut b): (Vec<f32>, Vec<f32>),
+    (c, d): (Vec<f32>, Vec<f32>),
+) -> (Vec<f32>, Vec<f32>) {
+    add(&mut a, &c);
+    add(&mut b, &d);
+    (a, b)
 }

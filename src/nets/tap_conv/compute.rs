@@ -7,6 +7,7 @@
 use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
 use crate::nets::gemm::{View, matmul};
+use crate::nets::signed;
 
 /// Rows (output pixels) per chunk: enough for the matrix kernel.
 const TARGET_ROWS: usize = 1024;
@@ -52,10 +53,6 @@ fn spans(phase: &Phase) -> Vec<Span> {
         }
     }
     spans
-}
-
-fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
 }
 
 impl<'a> Plan<'a> {

@@ -9,6 +9,7 @@
 use super::chunks::{self, Split};
 use super::{Activation, Geometry};
 use crate::nets::gemm::{View, matmul};
+use crate::nets::signed;
 
 /// Input pixels per chunk.
 const TARGET_PIXELS: usize = 768;
@@ -117,10 +118,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
-}
-
 /// `y = act(conv_transpose(x, kernel) + bias)`.
 pub fn forward(
     x: &[f32],
@@ -154,9 +151,7 @@ pub fn forward(
                     chunks::add(&mut pre[out..out + cout], &products[src..src + cout]);
                 }
             });
-            for (out, pre) in y.chunks_exact_mut(cout).zip(pre.chunks_exact(cout)) {
-                act.apply(out, pre, bias);
-            }
+            chunks::activate(act, y, pre, bias, cout);
         },
     );
 }
@@ -179,13 +174,7 @@ pub fn backward(
         zero,
         |(x, y, dy), dx, (d_weights, d_bias), (d_products, d_pre): &mut (Vec<f32>, Vec<f32>)| {
             let pixels = x.len() / cin;
-            d_pre.resize(y.len(), 0.0);
-            let outputs = d_pre
-                .chunks_exact_mut(cout)
-                .zip(y.chunks_exact(cout).zip(dy.chunks_exact(cout)));
-            for (d, pair) in outputs {
-                act.gradient(d, pair, d_bias);
-            }
+            chunks::gradient_before(act, (y, dy), cout, d_pre, d_bias);
             d_products.clear();
             d_products.resize(pixels * width, 0.0);
             plan.for_each_run(x.len() / split.input_image, |run| {
@@ -211,11 +200,7 @@ pub fn backward(
                 );
             }
         },
-        |(mut a, mut b), (c, d)| {
-            chunks::add(&mut a, &c);
-            chunks::add(&mut b, &d);
-            (a, b)
-        },
+        chunks::merge,
     );
     let k = geometry.kernel;
     let mut d_kernel = vec![0.0; k * k * cin * cout];

@@ -8,6 +8,7 @@
 use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
 use crate::nets::gemm::{View, matmul};
+use crate::nets::signed;
 
 /// Input pixels per chunk.
 const TARGET_PIXELS: usize = 2048;
@@ -103,10 +104,6 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
-}
-
 /// `y = act(conv(x, kernel) + bias)`.
 pub fn forward(
     x: &[f32],
@@ -150,9 +147,7 @@ pub fn forward(
                     }
                 }
             });
-            for (out, pre) in y.chunks_exact_mut(cout).zip(pre.chunks_exact(cout)) {
-                act.apply(out, pre, bias);
-            }
+            chunks::activate(act, y, pre, bias, cout);
         },
     );
 }
@@ -176,13 +171,7 @@ pub fn backward(
         zero,
         |(x, y, dy), dx, (d_weights, d_bias), (d_products, d_pre): &mut (Vec<f32>, Vec<f32>)| {
             let pixels = x.len() / cin;
-            d_pre.resize(y.len(), 0.0);
-            let outputs = d_pre
-                .chunks_exact_mut(cout)
-                .zip(y.chunks_exact(cout).zip(dy.chunks_exact(cout)));
-            for (d, pair) in outputs {
-                act.gradient(d, pair, d_bias);
-            }
+            chunks::gradient_before(act, (y, dy), cout, d_pre, d_bias);
             d_products.clear();
             d_products.resize(rows * pixels, 0.0);
             plan.for_each_run(x.len() / split.input_image, |run| {
@@ -211,11 +200,7 @@ pub fn backward(
                 );
             }
         },
-        |(mut a, mut b), (c, d)| {
-            chunks::add(&mut a, &c);
-            chunks::add(&mut b, &d);
-            (a, b)
-        },
+        chunks::merge,
     );
     let k = geometry.kernel;
     let mut d_kernel = vec![0.0; k * k * cin * cout];
