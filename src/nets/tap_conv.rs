@@ -250,6 +250,7 @@ fn forward(
         geometry.output[1],
         s.cout,
     ]);
+    // Zeros: the multiply-first forms add their taps into it.
     let mut y = super::buffers::zeros(shape.num_elements());
     let (x, kernel, bias) = (x.storage(), kernel.storage(), bias.storage());
     let layer = (geometry, s.batch, s.cin, s.cout);

@@ -37,6 +37,30 @@ impl Activation {
         }
     }
 
+    /// `values = act(values + bias)` in place, one output pixel.
+    pub(super) fn apply_in_place(self, values: &mut [f32], bias: &[f32]) {
+        let n = values.len();
+        let bias = &bias[..n];
+        match self {
+            Self::Identity => {
+                for i in 0..n {
+                    values[i] += bias[i];
+                }
+            }
+            Self::Relu => {
+                for i in 0..n {
+                    values[i] = (values[i] + bias[i]).max(0.0);
+                }
+            }
+            Self::Leaky(slope) => {
+                for i in 0..n {
+                    let v = values[i] + bias[i];
+                    values[i] = v.max(0.0) + slope * v.min(0.0);
+                }
+            }
+        }
+    }
+
     /// `d = act'·dy` from the activation's output `y` and its gradient `dy`;
     /// `d` is also added into `d_bias` (one output pixel at a time).
     pub(super) fn gradient(self, d: &mut [f32], (y, dy): (&[f32], &[f32]), d_bias: &mut [f32]) {

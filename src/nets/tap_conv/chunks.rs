@@ -93,10 +93,10 @@ pub fn add(a: &mut [f32], b: &[f32]) {
     }
 }
 
-/// `y = act(pre + bias)`, pixel by pixel (`cout` channels each).
-pub fn activate(act: Activation, y: &mut [f32], pre: &[f32], bias: &[f32], cout: usize) {
-    for (out, pre) in y.chunks_exact_mut(cout).zip(pre.chunks_exact(cout)) {
-        act.apply(out, pre, bias);
+/// `y = act(y + bias)` in place, pixel by pixel (`cout` channels each).
+pub fn activate(act: Activation, y: &mut [f32], bias: &[f32], cout: usize) {
+    for out in y.chunks_exact_mut(cout) {
+        act.apply_in_place(out, bias);
     }
 }
 

@@ -118,7 +118,8 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// `y = act(conv_transpose(x, kernel) + bias)`.
+/// `y = act(conv_transpose(x, kernel) + bias)`; `y` must hold zeros (the
+/// taps are added into it).
 pub fn forward(
     x: &[f32],
     kernel: &[f32],
@@ -129,31 +130,24 @@ pub fn forward(
 ) {
     let plan = Plan::new(geometry, (cin, cout), kernel);
     let (width, split) = (plan.width(), plan.split(batch));
-    chunks::forward(
-        split,
-        x,
-        y,
-        |x, y, (products, pre): &mut (Vec<f32>, Vec<f32>)| {
-            let pixels = x.len() / cin;
-            products.resize(pixels * width, 0.0);
-            matmul(
-                products,
-                View::row_major(x, pixels, cin),
-                View::row_major(&plan.weights, cin, width),
-                false,
-            );
-            pre.clear();
-            pre.resize(y.len(), 0.0);
-            plan.for_each_run(x.len() / split.input_image, |run| {
-                for i in 0..run.len {
-                    let out = (run.out + i * run.out_step) * cout;
-                    let src = (run.src + i * run.src_step) * width + run.tap * cout;
-                    chunks::add(&mut pre[out..out + cout], &products[src..src + cout]);
-                }
-            });
-            chunks::activate(act, y, pre, bias, cout);
-        },
-    );
+    chunks::forward(split, x, y, |x, y, products: &mut Vec<f32>| {
+        let pixels = x.len() / cin;
+        products.resize(pixels * width, 0.0);
+        matmul(
+            products,
+            View::row_major(x, pixels, cin),
+            View::row_major(&plan.weights, cin, width),
+            false,
+        );
+        plan.for_each_run(x.len() / split.input_image, |run| {
+            for i in 0..run.len {
+                let out = (run.out + i * run.out_step) * cout;
+                let src = (run.src + i * run.src_step) * width + run.tap * cout;
+                chunks::add(&mut y[out..out + cout], &products[src..src + cout]);
+            }
+        });
+        chunks::activate(act, y, bias, cout);
+    });
 }
 
 /// Gradients of the input, the kernel and the bias.

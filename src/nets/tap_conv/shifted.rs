@@ -104,7 +104,8 @@ impl<'a> Plan<'a> {
     }
 }
 
-/// `y = act(conv(x, kernel) + bias)`.
+/// `y = act(conv(x, kernel) + bias)`; `y` must hold zeros (the taps are
+/// added into it).
 pub fn forward(
     x: &[f32],
     kernel: &[f32],
@@ -116,40 +117,33 @@ pub fn forward(
     let plan = Plan::new(geometry, (cin, cout), kernel);
     let (rows, split) = (plan.rows(), plan.split(batch));
     let s = plan.phase.in_stride;
-    chunks::forward(
-        split,
-        x,
-        y,
-        |x, y, (products, pre): &mut (Vec<f32>, Vec<f32>)| {
-            let pixels = x.len() / cin;
-            products.resize(rows * pixels, 0.0);
-            matmul(
-                products,
-                View::row_major(&plan.weights, rows, cin),
-                View::row_major(x, pixels, cin).t(),
-                false,
-            );
-            pre.clear();
-            pre.resize(y.len(), 0.0);
-            plan.for_each_run(x.len() / split.input_image, |run| {
-                if (s, cout) == (1, 1) {
-                    // Contiguous on both sides (the VAE's output layer).
-                    let p = &products[run.tap * pixels + run.src..][..run.len];
-                    chunks::add(&mut pre[run.out..run.out + run.len], p);
-                    return;
+    chunks::forward(split, x, y, |x, y, products: &mut Vec<f32>| {
+        let pixels = x.len() / cin;
+        products.resize(rows * pixels, 0.0);
+        matmul(
+            products,
+            View::row_major(&plan.weights, rows, cin),
+            View::row_major(x, pixels, cin).t(),
+            false,
+        );
+        plan.for_each_run(x.len() / split.input_image, |run| {
+            if (s, cout) == (1, 1) {
+                // Contiguous on both sides (the VAE's output layer).
+                let p = &products[run.tap * pixels + run.src..][..run.len];
+                chunks::add(&mut y[run.out..run.out + run.len], p);
+                return;
+            }
+            for o in 0..cout {
+                let p = &products[(run.tap * cout + o) * pixels..][..pixels];
+                let p = p[run.src..].iter().step_by(s).take(run.len);
+                let out = y[run.out * cout + o..].iter_mut().step_by(cout);
+                for (d, &v) in out.zip(p) {
+                    *d += v;
                 }
-                for o in 0..cout {
-                    let p = &products[(run.tap * cout + o) * pixels..][..pixels];
-                    let p = p[run.src..].iter().step_by(s).take(run.len);
-                    let out = pre[run.out * cout + o..].iter_mut().step_by(cout);
-                    for (d, &v) in out.zip(p) {
-                        *d += v;
-                    }
-                }
-            });
-            chunks::activate(act, y, pre, bias, cout);
-        },
-    );
+            }
+        });
+        chunks::activate(act, y, bias, cout);
+    });
 }
 
 /// Gradients of the input, the kernel and the bias.
