@@ -7,6 +7,11 @@ bash scripts/system-deps.sh
 source scripts/env.sh
 cargo build --release --locked
 bin="$CARGO_TARGET_DIR/release/latent-studio"
+# Captures start from the defaults, not from the settings of the last session
+# (eframe keeps them under $XDG_DATA_HOME/latent-studio).
+XDG_DATA_HOME="$(mktemp -d)"
+export XDG_DATA_HOME
+trap 'rm -rf "$XDG_DATA_HOME"' EXIT
 mkdir -p screenshots
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --assets-window --tab style --screenshot screenshots/studio.png --exit-after 120 "$@"
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --demo --frame-stats --screenshot screenshots/runtime-demo.png --exit-after 120 "$@"

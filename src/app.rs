@@ -1,12 +1,14 @@
-//! The studio window: one tab per technique, a status bar with the compute
-//! backend and the assets, and the optional runtime demo and frame-time overlay.
-//! The UI thread only drains job channels (`poll`) and draws.
+//! The studio window: one tab per technique (a list of [`Panel`]s), a status
+//! bar with the compute backend and the assets, the optional runtime demo and
+//! frame-time overlay, and the settings kept across restarts. The UI thread
+//! only drains job channels (`poll`) and draws.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::assets::{Cache, Manifest};
+use crate::settings::{self, StudioSettings};
 use crate::backend::{BackendRequest, ComputeBackend};
 use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
@@ -18,6 +20,10 @@ use crate::techniques::text::panel::TextPanel;
 use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::AssetBoard;
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
+use crate::ui::panel::{Panel, reset_button_ui};
+
+/// The name eframe keeps the settings (and the window's size) under.
+pub const APP_ID: &str = "latent-studio";
 
 /// Frames to draw before a `--screenshot` is taken, so the layout has settled.
 const SCREENSHOT_AFTER_FRAMES: u64 = 30;
@@ -31,6 +37,7 @@ pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
     let summary_out = Arc::clone(&summary);
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
+            .with_app_id(APP_ID)
             .with_title("latent-studio")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([720.0, 480.0]),
@@ -38,11 +45,13 @@ pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
     };
 
     eframe::run_native(
-        "latent-studio",
+        APP_ID,
         native,
         Box::new(move |cc| {
             Ok(Box::new(StudioApp::new(
                 &cc.egui_ctx,
+                cc.storage,
+                settings::eframe_file().as_deref(),
                 backend,
                 options,
                 summary_out,
@@ -81,13 +90,15 @@ enum Screenshot {
 }
 
 /// The application state.
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "independent window and automation flags"
-)]
 pub struct StudioApp {
     backend: ComputeBackend,
     tab: Technique,
+    /// One per technique, in tab order.
+    panels: Vec<Box<dyn Panel>>,
+    /// Kept across restarts (the panels' parts are gathered when saving).
+    settings: StudioSettings,
+    /// Said once when the saved settings could not be used.
+    settings_notice: Option<String>,
     assets: AssetBoard,
     demo: Option<DemoView>,
     stats: FrameStats,
@@ -99,23 +110,16 @@ pub struct StudioApp {
     backend_notice_open: bool,
     last_frame: Option<Instant>,
     continuous: bool,
-    vae: VaePanel,
-    wait_for_vae: bool,
-    style: StylePanel,
-    /// With --style-run: settle once this many iterations are shown.
-    wait_for_style: Option<usize>,
-    dream: DreamPanel,
-    /// With --dream-run: settle once this many steps are shown.
-    wait_for_dream: Option<usize>,
-    text: TextPanel,
-    wait_for_text: bool,
-    gan: GanPanel,
 }
 
 impl StudioApp {
-    /// Builds the app; starts the asset check (and the demo when asked).
+    /// Builds the app from the saved settings in `storage` (if any; eframe
+    /// keeps them in `settings_file`); starts the asset
+    /// check, the demo and the runs the command line asked for.
     pub fn new(
         ctx: &egui::Context,
+        storage: Option<&dyn eframe::Storage>,
+        settings_file: Option<&std::path::Path>,
         backend: ComputeBackend,
         options: GuiOptions,
         summary_out: Arc<Mutex<StatsOut>>,
@@ -129,56 +133,51 @@ impl StudioApp {
                     .map(DemoView::new)
             })
             .flatten();
-        let wait_for_vae = options.train_vae.is_some() || options.load_vae.is_some();
-        let mut vae = VaePanel::new(backend.device(), Arc::clone(&waker));
-        if let Some(epochs) = options.train_vae {
-            vae.train_now(epochs, options.train_limit);
+        let (settings, mut settings_notice) = settings::load(storage, settings_file).into_parts();
+        let mut panels = build_panels(&backend, &waker, &options);
+        for panel in &mut panels {
+            // A run started from the command line starts from the book's settings.
+            if automated(panel.technique(), &options) {
+                continue;
+            }
+            let name = format!("{:?}", panel.technique());
+            if let Some(saved) = settings.panels.get(&name)
+                && let Err(err) = panel.restore(saved.clone())
+            {
+                settings_notice = Some(format!(
+                    "The saved {} settings did not fit this version and were reset ({err}).",
+                    panel.technique().title()
+                ));
+            }
         }
-        if let Some(dir) = options.load_vae.clone() {
-            vae.load_now(dir);
-        }
-        let mut style = StylePanel::new(backend.device(), Arc::clone(&waker));
-        if options.style_run.is_some() {
-            style.run_when_ready(options.style_height);
-        }
-        let mut dream = DreamPanel::new(backend.device(), Arc::clone(&waker));
-        if let Some(steps) = options.dream_run {
-            dream.run_when_ready(steps);
-        }
-        let mut text = TextPanel::new(backend.device(), Arc::clone(&waker));
-        if let Some(epochs) = options.text_train {
-            text.train_now(options.text_model, epochs, options.train_limit);
-        }
-        let mut gan = GanPanel::new(backend.device(), Arc::clone(&waker));
-        if let Some(epochs) = options.gan_train {
-            gan.train_now(epochs, options.train_limit);
-        }
-        let mut assets = AssetBoard::new(Cache::user(), Manifest::bundled(), waker);
-        assets.window_open = options.assets_window;
-        Self {
+        let mut app = Self {
             backend_notice_open: backend.fell_back,
             backend,
-            tab: options.tab.unwrap_or_default(),
-            assets,
+            tab: options.tab.unwrap_or(settings.tab),
+            panels,
+            settings,
+            settings_notice,
+            assets: AssetBoard::new(Cache::user(), Manifest::bundled(), waker),
             demo,
             stats: FrameStats::default(),
             show_stats: options.frame_stats,
             started: Instant::now(),
             exit_after_secs: options.exit_after,
-            screenshot: options.screenshot.map(Screenshot::Pending),
+            screenshot: None,
             summary_out,
             last_frame: None,
             continuous: options.continuous,
-            vae,
-            wait_for_vae,
-            style,
-            wait_for_style: options.style_run,
-            dream,
-            wait_for_dream: options.dream_run,
-            text,
-            wait_for_text: options.text_train.is_some(),
-            gan,
-        }
+        };
+        app.assets.window_open = options.assets_window;
+        app.screenshot = options.screenshot.map(Screenshot::Pending);
+        app
+    }
+
+    fn index(&self, technique: Technique) -> usize {
+        self.panels
+            .iter()
+            .position(|p| p.technique() == technique)
+            .unwrap_or(0)
     }
 
     fn tabs_ui(&mut self, ui: &mut egui::Ui) {
@@ -209,13 +208,62 @@ impl StudioApp {
     }
 
     fn technique_ui(&mut self, ui: &mut egui::Ui) {
-        match self.tab {
-            Technique::Text => self.text.ui(ui),
-            Technique::DeepDream => self.dream.ui(ui),
-            Technique::Style => self.style.ui(ui),
-            Technique::Vae => self.vae.ui(ui),
-            Technique::Gan => self.gan.ui(ui),
+        let index = self.index(self.tab);
+        let panel = &mut self.panels[index];
+        let reset = ui
+            .horizontal(|ui| {
+                ui.weak(panel.technique().book_section());
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    reset_button_ui(ui)
+                })
+                .inner
+            })
+            .inner;
+        panel.ui(ui);
+        if reset {
+            panel.reset_to_book();
         }
+    }
+
+    fn settings_notice_ui(&mut self, ctx: &egui::Context) {
+        let Some(notice) = &self.settings_notice else {
+            return;
+        };
+        let mut open = true;
+        egui::Window::new("Settings")
+            .open(&mut open)
+            .collapsible(false)
+            .default_pos([420.0, 200.0])
+            .show(ctx, |ui| ui.label(notice));
+        if !open {
+            self.settings_notice = None;
+        }
+    }
+
+    /// The record [`eframe::App::save`] writes: the open tab, every panel's
+    /// settings, and the files the panels work on put first among the recent.
+    pub fn settings(&self) -> StudioSettings {
+        let mut settings = self.settings.clone();
+        settings.tab = self.tab;
+        for panel in &self.panels {
+            settings
+                .panels
+                .insert(format!("{:?}", panel.technique()), panel.save());
+            for file in panel.files() {
+                settings.remember(file);
+            }
+        }
+        settings
+    }
+
+    /// The notice shown because the saved settings were reset, if any.
+    pub fn settings_notice(&self) -> Option<&str> {
+        self.settings_notice.as_deref()
+    }
+
+    /// The open tab.
+    pub fn tab(&self) -> Technique {
+        self.tab
     }
 
     fn backend_notice_ui(&mut self, ctx: &egui::Context) {
@@ -233,15 +281,7 @@ impl StudioApp {
 
     /// True once every panel started by an automation flag shows what it should.
     fn panels_settled(&self) -> bool {
-        (!self.wait_for_vae || self.vae.is_settled())
-            && self
-                .wait_for_style
-                .is_none_or(|n| self.style.has_reached(n))
-            && self
-                .wait_for_dream
-                .is_none_or(|n| self.dream.has_reached(n))
-            && (!self.wait_for_text || self.text.is_settled())
-            && self.gan.is_settled_or_idle()
+        self.panels.iter().all(|p| p.settled())
     }
 
     fn automation(&mut self, ctx: &egui::Context) {
@@ -269,6 +309,60 @@ impl StudioApp {
             });
             self.screenshot = Some(Screenshot::Requested);
         }
+    }
+}
+
+/// One panel per technique, in tab order, on the backend's device, with the
+/// runs the command line asked for started (`--vae-train`, `--style-run`, …).
+fn build_panels(
+    backend: &ComputeBackend,
+    waker: &crate::job::Waker,
+    options: &GuiOptions,
+) -> Vec<Box<dyn Panel>> {
+    let device = || backend.compute_device();
+    let waker = || Arc::clone(waker);
+    let mut vae = VaePanel::new(device(), waker());
+    if let Some(epochs) = options.train_vae {
+        vae.train_now(epochs, options.train_limit);
+    }
+    if let Some(dir) = options.load_vae.clone() {
+        vae.load_now(dir);
+    }
+    let mut style = StylePanel::new(device(), waker());
+    if let Some(iterations) = options.style_run {
+        style.run_when_ready(options.style_height, iterations);
+    }
+    let mut dream = DreamPanel::new(device(), waker());
+    if let Some(steps) = options.dream_run {
+        dream.run_when_ready(steps);
+    }
+    let mut text = TextPanel::new(device(), waker());
+    if let Some(epochs) = options.text_train {
+        text.train_now(options.text_model, epochs, options.train_limit);
+    }
+    let mut gan = GanPanel::new(device(), waker());
+    if let Some(epochs) = options.gan_train {
+        gan.train_now(epochs, options.train_limit);
+    }
+    let panels: Vec<Box<dyn Panel>> = vec![
+        Box::new(text),
+        Box::new(dream),
+        Box::new(style),
+        Box::new(vae),
+        Box::new(gan),
+    ];
+    debug_assert!(panels.iter().map(|p| p.technique()).eq(Technique::ALL));
+    panels
+}
+
+/// Whether a command-line flag started `technique`'s panel on a run.
+fn automated(technique: Technique, options: &GuiOptions) -> bool {
+    match technique {
+        Technique::Text => options.text_train.is_some(),
+        Technique::DeepDream => options.dream_run.is_some(),
+        Technique::Style => options.style_run.is_some(),
+        Technique::Vae => options.train_vae.is_some() || options.load_vae.is_some(),
+        Technique::Gan => options.gan_train.is_some(),
     }
 }
 
@@ -300,11 +394,9 @@ impl eframe::App for StudioApp {
         if let Some(demo) = &mut self.demo {
             demo.poll(&ctx);
         }
-        self.vae.poll(&ctx);
-        self.style.poll(&ctx);
-        self.dream.poll(&ctx);
-        self.text.poll();
-        self.gan.poll(&ctx);
+        for panel in &mut self.panels {
+            panel.poll(&ctx);
+        }
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::CentralPanel::default().show(ui, |ui| self.technique_ui(ui));
@@ -315,10 +407,16 @@ impl eframe::App for StudioApp {
             demo.window_ui(&ctx);
         }
         self.backend_notice_ui(&ctx);
+        self.settings_notice_ui(&ctx);
         self.automation(&ctx);
         if self.continuous {
             ctx.request_repaint();
         }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        self.settings = self.settings();
+        settings::store(storage, &self.settings);
     }
 
     fn on_exit(&mut self) {

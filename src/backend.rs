@@ -127,6 +127,35 @@ impl ComputeBackend {
             BackendKind::Flex => Device::flex(),
         }
     }
+
+    /// The same device as the panels hold it.
+    pub fn compute_device(&self) -> ComputeDevice {
+        ComputeDevice(self.device())
+    }
+}
+
+/// Where jobs compute, as the panels hold it: opaque (no panel imports burn),
+/// cheap to clone, turned back into burn's device by the job it is handed to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComputeDevice(Device);
+
+impl ComputeDevice {
+    /// burn-flex on the CPU.
+    pub fn cpu() -> Self {
+        Self(Device::flex())
+    }
+}
+
+impl From<Device> for ComputeDevice {
+    fn from(device: Device) -> Self {
+        Self(device)
+    }
+}
+
+impl From<ComputeDevice> for Device {
+    fn from(device: ComputeDevice) -> Self {
+        device.0
+    }
 }
 
 /// Decides from the request and the adapters found. Pure, so it can be tested.

@@ -113,11 +113,13 @@ pub enum Command {
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
     #[command(subcommand)]
     Vae(crate::techniques::vae::cli::VaeCommandLine),
-    /// Measure per-step times of a technique.
+    /// Measure per-step times of a technique, or each CPU kernel against
+    /// burn's composed operations (`bench kernels`).
     Bench {
         #[arg(value_enum)]
         technique: BenchTarget,
-        /// Only this many training batches (default: a full epoch).
+        /// Only this many training batches (default: a full epoch); for
+        /// `kernels`, the timed runs per kernel (default 5, median reported).
         #[arg(long)]
         batches: Option<usize>,
     },
@@ -129,6 +131,7 @@ pub enum BenchTarget {
     Vae,
     Text,
     Gan,
+    Kernels,
 }
 
 /// Parses the command line and runs it.
@@ -189,6 +192,13 @@ pub fn main() -> ExitCode {
             batches,
         )),
         Some(Command::Bench {
+            technique: BenchTarget::Kernels,
+            batches,
+        }) => {
+            bench_kernels(batches.unwrap_or(5));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Bench {
             technique: BenchTarget::Text,
             batches,
         }) => report(crate::techniques::text::cli::bench(
@@ -196,6 +206,26 @@ pub fn main() -> ExitCode {
             batches,
         )),
     }
+}
+
+/// Each CPU kernel against its composed form, forward and backward on
+/// burn-flex, as a table.
+fn bench_kernels(reps: usize) {
+    crate::priority::init_compute_pool();
+    println!(
+        "{:<26} {:<46} {:>10} {:>12} {:>8}",
+        "kernel", "size", "fused ms", "composed ms", "speedup"
+    );
+    flex_kernels::bench::run_all(reps, |t| {
+        println!(
+            "{:<26} {:<46} {:>10.2} {:>12.2} {:>7.1}×",
+            t.name,
+            t.size,
+            t.fused_ms,
+            t.composed_ms,
+            t.speedup()
+        );
+    });
 }
 
 /// The compute device for a headless command, saying which it is.

@@ -305,6 +305,7 @@ impl<E, C> Drop for JobHandle<E, C> {
 }
 
 mod builder;
+pub mod images;
 mod readback;
 pub use builder::JobBuilder;
 pub use readback::{

@@ -178,7 +178,7 @@ impl Picture {
 }
 
 /// Where a picture to load comes from.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum PictureSource {
     File(std::path::PathBuf),
     /// A gallery photo or `starry night`, fetched if needed.
@@ -206,6 +206,22 @@ pub fn load_in_background(
 pub fn scaled_width(w: u32, h: u32, height: u32) -> u32 {
     let width = (u64::from(w) * u64::from(height) + u64::from(h) / 2) / u64::from(h.max(1));
     u32::try_from(width).unwrap_or(u32::MAX).max(1)
+}
+
+/// An egui image as RGB (alpha dropped).
+pub fn color_image_to_rgb(image: &egui::ColorImage) -> RgbImage {
+    let [w, h] = image.size;
+    let bytes = image
+        .pixels
+        .iter()
+        .flat_map(|c| [c.r(), c.g(), c.b()])
+        .collect();
+    RgbImage::from_raw(
+        u32::try_from(w).unwrap_or(0),
+        u32::try_from(h).unwrap_or(0),
+        bytes,
+    )
+    .unwrap_or_default()
 }
 
 /// An RGB image as an egui image.

@@ -9,7 +9,7 @@ use image::{Rgb, RgbImage};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::gan::data::{self, ImageSource};
 use latent_studio::techniques::gan::job::{
-    self, GanCommand, GanEvent, GanStart, TrainSettings, normal_latents,
+    self, GanCommand, GanEvent, GanStart, GanSettings, normal_latents,
 };
 use latent_studio::techniques::gan::model::{GanConfig, bce_with_logits};
 
@@ -143,7 +143,7 @@ fn next<T>(
 
 #[test]
 fn training_samples_checkpoints_and_resume() {
-    let mut settings = TrainSettings::book();
+    let mut settings = GanSettings::book();
     settings.epochs = 2;
     settings.batch_size = 8;
     settings.fid_samples = 8;

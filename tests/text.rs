@@ -7,7 +7,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::text::corpus::CorpusSource;
 use latent_studio::techniques::text::job::{
-    self, Candidate, ModelKind, Sampling, TextCommand, TextConfig, TextEvent, TextStart,
+    self, Candidate, ModelKind, Sampling, TextCommand, TextSettings, TextEvent, TextStart,
 };
 use latent_studio::techniques::text::model::TransformerConfig;
 use latent_studio::techniques::text::sampling::{Rng, draw, repetition, reweight, top_k, top_p};
@@ -111,8 +111,8 @@ fn tiny_corpus() -> CorpusSource {
     CorpusSource::Documents((0..30).map(|i| lines[i % 4].to_owned()).collect())
 }
 
-fn tiny_config(kind: ModelKind) -> TextConfig {
-    let mut config = TextConfig::book(kind);
+fn tiny_config(kind: ModelKind) -> TextSettings {
+    let mut config = TextSettings::book(kind);
     config.epochs = 4;
     config.batch_size = 16;
     config.sample_length = 8;

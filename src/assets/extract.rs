@@ -6,6 +6,8 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use super::ConvertError;
+use super::convert::io_at;
 use super::manifest::{ArchiveFormat, AssetSpec, MemberSpec};
 
 /// Where an archive entry goes, if it is one of the members.
@@ -24,18 +26,22 @@ fn target_for(members: &[MemberSpec], entry: &str) -> Option<String> {
     })
 }
 
-fn write_entry(dest: &Path, relative: &str, reader: &mut dyn Read) -> Result<(), String> {
+fn write_entry(dest: &Path, relative: &str, reader: &mut dyn Read) -> Result<(), ConvertError> {
     let path = dest.join(relative);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(io_at(parent))?;
     }
-    let mut file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    std::io::copy(reader, &mut file).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut file = std::fs::File::create(&path).map_err(io_at(&path))?;
+    std::io::copy(reader, &mut file).map_err(io_at(&path))?;
     Ok(())
 }
 
 /// Unpacks `asset`'s members from `archive` into `dest`.
-pub fn unpack_members(asset: &AssetSpec, archive: &Path, dest: &Path) -> Result<(), String> {
+pub fn unpack_members(
+    asset: &AssetSpec,
+    archive: &Path,
+    dest: &Path,
+) -> Result<(), ConvertError> {
     for member in &asset.members {
         let old = dest.join(&member.path);
         let _ = if member.tree {
@@ -48,8 +54,7 @@ pub fn unpack_members(asset: &AssetSpec, archive: &Path, dest: &Path) -> Result<
     match asset.format {
         ArchiveFormat::Zip => unzip(asset, archive, dest, &mut found)?,
         ArchiveFormat::Tgz => {
-            let file =
-                std::fs::File::open(archive).map_err(|e| format!("{}: {e}", archive.display()))?;
+            let file = std::fs::File::open(archive).map_err(io_at(archive))?;
             untar(asset, flate2::read::GzDecoder::new(file), dest, &mut found)?;
         }
         ArchiveFormat::Deb => undeb(asset, archive, dest, &mut found)?,
@@ -59,11 +64,10 @@ pub fn unpack_members(asset: &AssetSpec, archive: &Path, dest: &Path) -> Result<
             .iter()
             .any(|f: &String| *f == member.path || f.starts_with(&format!("{}/", member.path)));
         if !present {
-            return Err(format!(
-                "{} has no member `{}`",
-                archive.display(),
-                member.path
-            ));
+            return Err(ConvertError::MemberMissing {
+                archive: archive.to_path_buf(),
+                member: member.path.clone(),
+            });
         }
     }
     Ok(())
@@ -74,11 +78,15 @@ fn unzip(
     archive: &Path,
     dest: &Path,
     found: &mut Vec<String>,
-) -> Result<(), String> {
-    let file = std::fs::File::open(archive).map_err(|e| format!("{}: {e}", archive.display()))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("{}: {e}", archive.display()))?;
+) -> Result<(), ConvertError> {
+    let file = std::fs::File::open(archive).map_err(io_at(archive))?;
+    let zip_error = |source| ConvertError::Zip {
+        path: archive.to_path_buf(),
+        source,
+    };
+    let mut zip = zip::ZipArchive::new(file).map_err(zip_error)?;
     for i in 0..zip.len() {
-        let mut entry = zip.by_index(i).map_err(|e| e.to_string())?;
+        let mut entry = zip.by_index(i).map_err(zip_error)?;
         if !entry.is_file() {
             continue;
         }
@@ -95,16 +103,16 @@ fn untar(
     reader: impl Read,
     dest: &Path,
     found: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), ConvertError> {
     let mut tar = tar::Archive::new(reader);
-    for entry in tar.entries().map_err(|e| e.to_string())? {
-        let mut entry = entry.map_err(|e| format!("corrupt archive: {e}"))?;
+    for entry in tar.entries().map_err(ConvertError::Corrupt)? {
+        let mut entry = entry.map_err(ConvertError::Corrupt)?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
         let name = entry
             .path()
-            .map_err(|e| e.to_string())?
+            .map_err(ConvertError::Corrupt)?
             .to_string_lossy()
             .into_owned();
         if let Some(target) = target_for(&asset.members, &name) {
@@ -122,7 +130,7 @@ fn undeb(
     archive: &Path,
     dest: &Path,
     found: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), ConvertError> {
     let mut child = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
         .arg(archive)
@@ -130,14 +138,16 @@ fn undeb(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("`dpkg-deb` is needed to unpack {}: {e}", archive.display()))?;
-    let stdout = child.stdout.take().ok_or("dpkg-deb gave no output")?;
+        .map_err(|source| ConvertError::DpkgMissing {
+            archive: archive.to_path_buf(),
+            source,
+        })?;
+    let failed = || ConvertError::DpkgFailed {
+        archive: archive.to_path_buf(),
+    };
+    let stdout = child.stdout.take().ok_or_else(failed)?;
     let result = untar(asset, stdout, dest, found);
-    let status = child.wait().map_err(|e| e.to_string())?;
+    let status = child.wait().map_err(|_| failed())?;
     result?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("dpkg-deb could not read {}", archive.display()))
-    }
+    if status.success() { Ok(()) } else { Err(failed()) }
 }

@@ -95,9 +95,9 @@ pub fn fetch_asset(
         0.0,
         file_name(&archive),
     )?;
-    extract::unpack_members(asset, &archive, &asset_dir).map_err(|message| AssetError::Unpack {
+    extract::unpack_members(asset, &archive, &asset_dir).map_err(|source| AssetError::Unpack {
         asset: asset.id.clone(),
-        message,
+        source,
     })?;
     for (i, member) in asset.members.iter().enumerate() {
         #[expect(clippy::cast_precision_loss, reason = "a handful of members")]
@@ -140,9 +140,9 @@ pub fn fetch_asset(
             0.0,
             format!("{conversion:?}"),
         )?;
-        convert::run(conversion, asset, &asset_dir).map_err(|message| AssetError::Unpack {
+        convert::run(conversion, asset, &asset_dir).map_err(|source| AssetError::Unpack {
             asset: asset.id.clone(),
-            message,
+            source,
         })?;
     }
     let marker = asset_dir.join("READY");

@@ -26,6 +26,37 @@ pub use manifest::{AssetSpec, Manifest};
 /// Environment variable naming the cache folder.
 pub const CACHE_ENV: &str = "LATENT_STUDIO_CACHE";
 
+/// Why a verified file could not be unpacked or converted.
+#[derive(Debug, thiserror::Error)]
+pub enum ConvertError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Zip {
+        path: PathBuf,
+        source: zip::result::ZipError,
+    },
+    #[error("corrupt archive: {0}")]
+    Corrupt(std::io::Error),
+    #[error("{} has no member `{member}`", archive.display())]
+    MemberMissing { archive: PathBuf, member: String },
+    #[error("`dpkg-deb` is needed to unpack {}: {source}", archive.display())]
+    DpkgMissing {
+        archive: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("dpkg-deb could not read {}", archive.display())]
+    DpkgFailed { archive: PathBuf },
+    #[error(transparent)]
+    Torch(#[from] crate::torch::TorchError),
+    /// The weights file does not hold what the conversion expects.
+    #[error("{0}")]
+    Layout(String),
+}
+
 /// Why an asset is not available.
 #[derive(Debug, thiserror::Error)]
 pub enum AssetError {
@@ -73,8 +104,13 @@ pub enum AssetError {
         expected: String,
         actual: String,
     },
-    #[error("{asset}: could not unpack or convert: {message}")]
-    Unpack { asset: String, message: String },
+    #[error("{asset}: could not unpack or convert: {source}")]
+    Unpack {
+        asset: String,
+        source: ConvertError,
+    },
+    #[error("{asset}: not fetched yet: run `latent-studio fetch` or press Fetch in the status bar")]
+    NotFetched { asset: String },
     #[error("unknown asset `{0}`")]
     Unknown(String),
     #[error("the fetch was cancelled")]
@@ -158,11 +194,8 @@ impl Cache {
         if self.is_ready(asset) {
             Ok(self.asset_dir(id))
         } else {
-            Err(AssetError::Unpack {
+            Err(AssetError::NotFetched {
                 asset: id.to_owned(),
-                message:
-                    "not fetched yet: run `latent-studio fetch` or press Fetch in the status bar"
-                        .into(),
             })
         }
     }

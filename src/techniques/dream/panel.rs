@@ -3,13 +3,14 @@
 //! and the loss plot. egui only: layer weights and the step reach the running
 //! job as commands.
 
-use burn::tensor::Device;
 
 mod controls;
+mod saved;
 mod views;
 
 use super::job::{self, DreamCommand, DreamEvent, StepLoss, Zoom};
 use super::model::{DreamSettings, Preset};
+use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::picture::PictureSource;
 use crate::ui::picture_slot::PictureSlot;
@@ -26,7 +27,7 @@ enum Phase {
 
 /// The DeepDream tab.
 pub struct DreamPanel {
-    device: Device,
+    device: ComputeDevice,
     waker: Waker,
     settings: DreamSettings,
     zoom: Zoom,
@@ -58,7 +59,8 @@ pub struct DreamPanel {
 impl DreamPanel {
     /// A panel whose jobs run on `device` and wake the UI with `waker`; the
     /// default photo loads when the tab is first shown.
-    pub fn new(device: Device, waker: Waker) -> Self {
+    pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
+        let device = device.into();
         let settings = DreamSettings::preset(Preset::Book);
         Self {
             image: PictureSlot::empty(&waker),
@@ -66,11 +68,7 @@ impl DreamPanel {
             waker,
             sent: (settings.layers, settings.step),
             settings,
-            zoom: Zoom {
-                frames: 12,
-                factor: 1.05,
-                iterations: 8,
-            },
+            zoom: saved::DEFAULT_ZOOM,
             job: None,
             phase: Phase::Idle,
             status: String::new(),
@@ -127,7 +125,7 @@ impl DreamPanel {
             self.settings.clone(),
             zoom,
             None,
-            self.device.clone(),
+            self.device.clone().into(),
             self.waker.clone(),
         ) {
             Ok(handle) => {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 
 use super::data::{FACE_CATEGORIES, ImageSource};
-use super::job::{self, GanCommand, GanEvent, GanStart, TrainSettings};
+use super::job::{self, GanCommand, GanEvent, GanStart, GanSettings};
 use super::model::GanConfig;
 use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
 
@@ -95,7 +95,7 @@ fn save(image: &egui::ColorImage, path: &Path) -> anyhow::Result<()> {
 }
 
 fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
-    let mut settings = TrainSettings::book();
+    let mut settings = GanSettings::book();
     settings.epochs = args.epochs.unwrap_or(settings.epochs);
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.fid_samples = args.fid;
@@ -192,7 +192,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
 /// model) and images per second.
 pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
     let steps = steps.unwrap_or(4).max(1);
-    let mut settings = TrainSettings::book();
+    let mut settings = GanSettings::book();
     settings.epochs = 1;
     settings.sample_every = usize::MAX;
     let start = GanStart::Train {

@@ -16,7 +16,7 @@ pub const GRID: usize = 16;
 
 /// How training runs; the defaults are the book's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TrainSettings {
+pub struct GanSettings {
     pub epochs: usize,
     pub batch_size: usize,
     pub d_learning_rate: f64,
@@ -31,7 +31,7 @@ pub struct TrainSettings {
     pub fid_samples: usize,
 }
 
-impl TrainSettings {
+impl GanSettings {
     pub fn book() -> Self {
         Self {
             epochs: 100,
@@ -125,7 +125,7 @@ pub enum GanCommand {
 pub enum GanStart {
     Train {
         config: GanConfig,
-        settings: TrainSettings,
+        settings: GanSettings,
         data: ImageSource,
     },
     Resume {
@@ -151,18 +151,18 @@ pub fn start(
                     config,
                     settings,
                     data,
-                } => (Session::new(config, settings, device), Some(data)),
+                } => (GanJob::new(config, settings, device), Some(data)),
                 GanStart::Resume {
                     checkpoint,
                     data,
                     more_epochs,
                 } => {
-                    let mut session = Session::load(&checkpoint, device)?;
+                    let mut session = GanJob::load(&checkpoint, device)?;
                     session.settings.epochs = session.epochs_done + more_epochs;
                     ctx.send(GanEvent::History(session.history.clone()))?;
                     (session, Some(data))
                 }
-                GanStart::Load(checkpoint) => (Session::load(&checkpoint, device)?, None),
+                GanStart::Load(checkpoint) => (GanJob::load(&checkpoint, device)?, None),
             };
             if let Some(source) = data {
                 let images = data::load(&source)?;
@@ -187,9 +187,9 @@ pub fn start(
 }
 
 /// Both models, their settings and what training has done so far.
-pub(super) struct Session {
+pub(super) struct GanJob {
     pub(super) config: GanConfig,
-    pub(super) settings: TrainSettings,
+    pub(super) settings: GanSettings,
     pub(super) device: Device,
     pub(super) generator: Generator,
     pub(super) discriminator: Discriminator,
@@ -199,8 +199,8 @@ pub(super) struct Session {
     pub(super) history: Vec<StepLoss>,
 }
 
-impl Session {
-    pub(super) fn new(config: GanConfig, settings: TrainSettings, device: Device) -> Self {
+impl GanJob {
+    pub(super) fn new(config: GanConfig, settings: GanSettings, device: Device) -> Self {
         device.seed(settings.seed);
         let autodiff = device.clone().autodiff();
         let generator = config.generator(&autodiff);
@@ -281,7 +281,7 @@ pub fn collapse(history: &[StepLoss]) -> Option<String> {
 
 /// Latent points from N(0, 1) by a seeded Box–Muller, the same on every device.
 pub fn normal_latents(count: usize, seed: u64) -> Vec<f32> {
-    let mut rng = crate::techniques::text::sampling::Rng(seed);
+    let mut rng = crate::rng::Rng(seed);
     (0..count)
         .map(|_| {
             let u1 = rng.uniform().max(1e-7);

@@ -2,14 +2,13 @@
 //! 64×64×3 images, TensorFlow "same" padding, Keras Glorot initialisation, and
 //! the binary cross-entropy both are trained with. No threads, no read-backs.
 
-use burn::module::{Module, Param};
-use burn::nn::{Dropout, DropoutConfig, Initializer, Linear, LinearConfig};
+use burn::module::Module;
+use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
-use crate::nets::deconv_leaky::deconv_leaky;
-use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
-use crate::nets::tap_conv::Activation;
+use crate::layers::dense::dense;
+use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 /// Sizes and rates; the defaults are the book's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -53,7 +52,7 @@ impl GanConfig {
             conv2: conv(a, b),
             conv3: conv(b, c),
             dropout: DropoutConfig::new(self.dropout).init(),
-            dense: dense(c * 8 * 8, 1, device),
+            dense: dense(c * 8 * 8, 1, true, device),
         }
     }
 
@@ -62,7 +61,7 @@ impl GanConfig {
         // TensorFlow's "same" for k4 s2 crops one pixel before (and one after).
         let deconv = |from: usize, to: usize| ConvTranspose2dNhwc::new([from, to], 4, 2, 1, device);
         Generator {
-            dense: dense(self.latent_dim, a * 8 * 8, device),
+            dense: dense(self.latent_dim, a * 8 * 8, true, device),
             deconv1: deconv(a, a),
             deconv2: deconv(a, b),
             deconv3: deconv(b, c),
@@ -70,14 +69,6 @@ impl GanConfig {
             channels: a,
         }
     }
-}
-
-fn dense(from: usize, to: usize, device: &Device) -> Linear {
-    let mut layer = LinearConfig::new(from, to)
-        .with_initializer(Initializer::XavierUniform { gain: 1.0 })
-        .init(device);
-    layer.bias = layer.bias.map(|p| Param::from_tensor(p.val().zeros_like()));
-    layer
 }
 
 /// Conv 64 k4 s2 → LeakyReLU → Conv 128 → LeakyReLU → Conv 128 → LeakyReLU →
@@ -132,10 +123,10 @@ impl Generator {
             .forward(latent)
             .reshape([batch, 8, 8, self.channels]); // Keras' Reshape: channels last
         // Each transposed convolution with its LeakyReLU as one operation on
-        // the CPU backend (see `nets::deconv_leaky`).
-        let x = deconv_leaky(&self.deconv1, x, SLOPE);
-        let x = deconv_leaky(&self.deconv2, x, SLOPE);
-        let x = deconv_leaky(&self.deconv3, x, SLOPE);
+        // the CPU backend (see `ConvTranspose2dNhwc::forward_leaky`).
+        let x = self.deconv1.forward_leaky(x, SLOPE);
+        let x = self.deconv2.forward_leaky(x, SLOPE);
+        let x = self.deconv3.forward_leaky(x, SLOPE);
         sigmoid(self.out.forward_act(x, Activation::Identity)).permute([0, 3, 1, 2])
     }
 }

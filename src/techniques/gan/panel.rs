@@ -5,13 +5,14 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 
+mod saved;
 mod views;
 
 use super::data::{FACE_CATEGORIES, ImageSource};
-use super::job::{self, GanCommand, GanEvent, GanStart, StepLoss, TrainSettings};
+use super::job::{self, GanCommand, GanEvent, GanStart, StepLoss, GanSettings};
 use super::model::GanConfig;
+use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 
 #[derive(Debug, Default, PartialEq)]
@@ -25,19 +26,51 @@ enum Phase {
 }
 
 /// Which images to learn.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum DataChoice {
     Faces,
     AllEmoji,
     Folder(PathBuf),
 }
 
+/// The book's training settings, with FID on 64 images (a CPU can afford it each epoch).
+fn book_settings() -> GanSettings {
+    let mut settings = GanSettings::book();
+    settings.fid_samples = 64;
+    settings
+}
+
+/// The settings a running job takes live, as last sent to it.
+fn rates(config: &GanConfig, settings: &GanSettings) -> (f64, f64, f64, f32) {
+    (
+        settings.d_learning_rate,
+        settings.g_learning_rate,
+        config.dropout,
+        settings.label_noise,
+    )
+}
+
+/// What a button asked for; applied after the frame's layout.
+#[must_use]
+enum GanAction {
+    None,
+    Train,
+    Stop,
+    Cancel,
+    Book,
+    SmallModel,
+    Save,
+    Resume,
+    ExportGif,
+    PickFolder,
+}
+
 /// The GAN tab.
 pub struct GanPanel {
-    device: Device,
+    device: ComputeDevice,
     waker: Waker,
     config: GanConfig,
-    settings: TrainSettings,
+    settings: GanSettings,
     data: DataChoice,
     limit: Option<usize>,
     job: Option<JobHandle<GanEvent, GanCommand>>,
@@ -65,22 +98,19 @@ pub struct GanPanel {
     /// Rates, dropout and noise last sent to the job.
     sent: (f64, f64, f64, f32),
     wait_epochs: Option<usize>,
+    /// A timeline GIF being written; its one event is the sentence to show.
+    gif: Option<JobHandle<String, ()>>,
 }
 
 impl GanPanel {
-    pub fn new(device: Device, waker: Waker) -> Self {
+    pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
+        let device = device.into();
         let config = GanConfig::book();
-        let mut settings = TrainSettings::book();
-        settings.fid_samples = 64;
+        let settings = book_settings();
         Self {
             device,
             waker,
-            sent: (
-                settings.d_learning_rate,
-                settings.g_learning_rate,
-                config.dropout,
-                settings.label_noise,
-            ),
+            sent: rates(&config, &settings),
             config,
             settings,
             data: DataChoice::Faces,
@@ -106,6 +136,21 @@ impl GanPanel {
             fid: Vec::new(),
             notice: None,
             wait_epochs: None,
+            gif: None,
+        }
+    }
+
+    /// The timeline GIF's outcome, once written.
+    fn poll_gif(&mut self) {
+        let Some(writing) = &mut self.gif else { return };
+        for message in writing.poll(4) {
+            match message {
+                JobMessage::Event(said) | JobMessage::Failed(said) => self.notice = Some(said),
+                JobMessage::Cancelled | JobMessage::Finished => {}
+            }
+        }
+        if writing.is_finished() {
+            self.gif = None;
         }
     }
 
@@ -156,7 +201,7 @@ impl GanPanel {
                 data: self.source(),
             },
         };
-        match job::start(start, self.device.clone(), self.waker.clone()) {
+        match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.job = Some(handle);
                 self.phase = Phase::Loading;
@@ -167,12 +212,7 @@ impl GanPanel {
                 self.scrub = None;
                 self.warning = None;
                 self.notice = None;
-                self.sent = (
-                    self.settings.d_learning_rate,
-                    self.settings.g_learning_rate,
-                    self.config.dropout,
-                    self.settings.label_noise,
-                );
+                self.sent = rates(&self.config, &self.settings);
             }
             Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
         }
@@ -180,6 +220,7 @@ impl GanPanel {
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_gif();
         let Some(job) = &mut self.job else { return };
         for message in job.poll(256) {
             match message {
@@ -290,7 +331,7 @@ impl GanPanel {
     /// The tab.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("12.5 DCGAN");
-        self.controls_ui(ui);
+        let action = self.controls_ui(ui);
         self.progress_ui(ui);
         ui.separator();
         ui.columns(3, |columns| {
@@ -300,5 +341,6 @@ impl GanPanel {
             self.samples_ui(&mut columns[1]);
             self.timeline_ui(&mut columns[2]);
         });
+        self.apply_action(action);
     }
 }

@@ -9,7 +9,7 @@ use image::RgbImage;
 use super::job::{self, Init, OptimizerKind, StyleEvent, StyleInputs, StyleSettings};
 use crate::job::{no_waker, wait_for};
 use crate::nets::vgg19::{self, Pooling};
-use crate::picture::{self, Picture};
+use crate::picture::{self, Picture, color_image_to_rgb};
 
 /// Options of `style`.
 #[derive(clap::Args, Debug)]
@@ -208,20 +208,4 @@ pub fn run(args: &StyleArgs, device: Device) -> anyhow::Result<()> {
         println!("wrote {} ({} frames)", gif.display(), frames.len());
     }
     Ok(())
-}
-
-/// An egui image as RGB (alpha dropped).
-pub fn color_image_to_rgb(image: &egui::ColorImage) -> RgbImage {
-    let [w, h] = image.size;
-    let bytes = image
-        .pixels
-        .iter()
-        .flat_map(|c| [c.r(), c.g(), c.b()])
-        .collect();
-    RgbImage::from_raw(
-        u32::try_from(w).unwrap_or(0),
-        u32::try_from(h).unwrap_or(0),
-        bytes,
-    )
-    .unwrap_or_default()
 }

@@ -9,8 +9,10 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
-use super::model::{LossWeights, Targets, objective};
-use crate::assets::{self, Cache, Manifest, VGG19_FILE};
+use super::model::{
+    BOOK_DECAY_RATE, BOOK_DECAY_STEPS, BOOK_HEIGHT, BOOK_ITERATIONS, BOOK_SGD_RATE, LossWeights,
+    Targets, objective,
+};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 use crate::nets::vgg19::{self, Pooling, Vgg19};
 use crate::picture::{Picture, scaled_width};
@@ -65,8 +67,8 @@ impl StyleSettings {
         Self {
             weights: LossWeights::default(),
             content_layer: vgg19::layer_index(super::model::BOOK_CONTENT_LAYER).unwrap_or(13),
-            height: 400,
-            iterations: 4000,
+            height: BOOK_HEIGHT,
+            iterations: BOOK_ITERATIONS,
             optimizer: OptimizerKind::Sgd,
             learning_rate: None,
             init: Init::Content,
@@ -76,6 +78,16 @@ impl StyleSettings {
             frame_every: 100,
             seed: 1,
         }
+    }
+
+    /// The book's settings in one line (the Book button's hover text).
+    pub fn book_summary() -> String {
+        let book = Self::book();
+        let w = &book.weights;
+        format!(
+            "The book's settings: {} px, SGD lr {BOOK_SGD_RATE} ×{BOOK_DECAY_RATE}/{BOOK_DECAY_STEPS} steps, {} iterations, weights {:e} / {:e} / {:e}",
+            book.height, book.iterations, w.content, w.style, w.total_variation
+        )
     }
 
     /// Heights of the scales, coarse to fine (never below 32 px).
@@ -159,7 +171,7 @@ pub fn start(
     waker: Waker,
 ) -> std::io::Result<JobHandle<StyleEvent, StyleCommand>> {
     JobBuilder::new("style").waker(waker).spawn(move |ctx| {
-        let mut run = Run {
+        let mut run = StyleJob {
             settings,
             inputs,
             frames,
@@ -172,7 +184,7 @@ pub fn start(
     })
 }
 
-struct Run {
+struct StyleJob {
     settings: StyleSettings,
     inputs: StyleInputs,
     frames: Option<PathBuf>,
@@ -186,14 +198,11 @@ struct Run {
 
 type Ctx = JobContext<StyleEvent, StyleCommand>;
 
-impl Run {
+impl StyleJob {
     fn run(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
         let started = Instant::now();
         ctx.send(StyleEvent::Status("loading VGG19".into()))?;
-        let cache = Cache::user();
-        assets::ensure(&cache, &Manifest::bundled(), "vgg19").map_err(anyhow::Error::from)?;
-        let mut net = Vgg19::load(&cache.converted("vgg19", VGG19_FILE), &self.device)
-            .map_err(anyhow::Error::msg)?;
+        let mut net = Vgg19::load_cached(&self.device).map_err(anyhow::Error::from)?;
         net.pooling = self.settings.pooling;
         if let Some(dir) = &self.frames {
             std::fs::create_dir_all(dir).map_err(anyhow::Error::from)?;

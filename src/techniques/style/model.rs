@@ -16,6 +16,15 @@ pub const STYLE_LAYERS: [&str; 5] = [
 ];
 /// The book's content layer.
 pub const BOOK_CONTENT_LAYER: &str = "block5_conv2";
+/// The book's output height in px.
+pub const BOOK_HEIGHT: u32 = 400;
+/// The book's iterations.
+pub const BOOK_ITERATIONS: usize = 4000;
+/// The book's SGD learning rate (tuned at [`BOOK_HEIGHT`]), and its decay:
+/// ×[`BOOK_DECAY_RATE`] every [`BOOK_DECAY_STEPS`] steps.
+pub const BOOK_SGD_RATE: f64 = 100.0;
+pub const BOOK_DECAY_RATE: f64 = 0.96;
+pub const BOOK_DECAY_STEPS: f64 = 100.0;
 
 /// How much each term counts. Changing them needs no new targets, so a running
 /// job takes them at its next step.
@@ -31,12 +40,17 @@ pub struct LossWeights {
     pub style_layers: [f64; 5],
 }
 
+/// The book's loss weights.
+pub const BOOK_CONTENT_WEIGHT: f64 = 2.5e-8;
+pub const BOOK_STYLE_WEIGHT: f64 = 1e-6;
+pub const BOOK_TV_WEIGHT: f64 = 1e-6;
+
 impl Default for LossWeights {
     fn default() -> Self {
         Self {
-            content: 2.5e-8,
-            style: 1e-6,
-            total_variation: 1e-6,
+            content: BOOK_CONTENT_WEIGHT,
+            style: BOOK_STYLE_WEIGHT,
+            total_variation: BOOK_TV_WEIGHT,
             style_layers: [1.0; 5],
         }
     }

@@ -2,14 +2,15 @@
 //! combination image and the loss plot. egui only: the pictures load and the
 //! pixels move in jobs; weight changes reach the running job as commands.
 
-use burn::tensor::Device;
 
 mod controls;
 mod inputs;
+mod saved;
 mod views;
 
 use super::job::{self, StepLoss, StyleCommand, StyleEvent, StyleInputs, StyleSettings};
 use super::model::LossWeights;
+use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::picture::PictureSource;
 use crate::ui::picture_slot::PictureSlot;
@@ -37,7 +38,7 @@ struct ScaleInfo {
 
 /// The style-transfer tab.
 pub struct StylePanel {
-    device: Device,
+    device: ComputeDevice,
     waker: Waker,
     settings: StyleSettings,
     content: PictureSlot,
@@ -60,13 +61,16 @@ pub struct StylePanel {
     show_before: bool,
     notice: Option<String>,
     start_when_ready: bool,
+    /// With `--style-run`: settled once this many iterations are shown.
+    wait_iterations: Option<usize>,
     defaults_requested: bool,
 }
 
 impl StylePanel {
     /// A panel whose jobs run on `device` and wake the UI with `waker`. The
     /// default photo and painting load when the tab is first shown.
-    pub fn new(device: Device, waker: Waker) -> Self {
+    pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
+        let device = device.into();
         let content = PictureSlot::empty(&waker);
         let style = PictureSlot::empty(&waker);
         let settings = StyleSettings::book();
@@ -91,6 +95,7 @@ impl StylePanel {
             show_before: false,
             notice: None,
             start_when_ready: false,
+            wait_iterations: None,
             defaults_requested: false,
         }
     }
@@ -113,8 +118,9 @@ impl StylePanel {
 
     /// Starts a run with the book's settings at `height` px as soon as the
     /// pictures are loaded (automation: `--style-run`).
-    pub fn run_when_ready(&mut self, height: u32) {
+    pub fn run_when_ready(&mut self, height: u32, iterations: usize) {
         self.settings.height = height;
+        self.wait_iterations = Some(iterations);
         self.start_when_ready = true;
         self.request_defaults();
     }
@@ -146,7 +152,7 @@ impl StylePanel {
             inputs,
             self.settings.clone(),
             None,
-            self.device.clone(),
+            self.device.clone().into(),
             self.waker.clone(),
         ) {
             Ok(handle) => {

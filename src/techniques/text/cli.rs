@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
-use super::job::{self, ModelKind, Sampling, TextCommand, TextConfig, TextEvent, TextStart};
+use super::job::{self, ModelKind, Sampling, TextCommand, TextSettings, TextEvent, TextStart};
 use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for};
 
 /// The text subcommands.
@@ -73,8 +73,8 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    pub fn config(&self) -> TextConfig {
-        let mut c = TextConfig::book(self.model);
+    pub fn config(&self) -> TextSettings {
+        let mut c = TextSettings::book(self.model);
         c.epochs = self.epochs.unwrap_or(c.epochs);
         c.batch_size = self.batch.unwrap_or(c.batch_size);
         c.learning_rate = self.lr.unwrap_or(c.learning_rate);
@@ -232,7 +232,7 @@ pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
         (ModelKind::Transformer, false),
         (ModelKind::Transformer, true),
     ] {
-        let mut config = TextConfig::book(kind);
+        let mut config = TextSettings::book(kind);
         let wanted = batches.unwrap_or(match kind {
             ModelKind::Lstm => 40,
             ModelKind::Transformer => 3,

@@ -10,7 +10,7 @@ use crate::assets::{self, Cache, Manifest};
 pub const REVIEWS_FILE: &str = "rotten_tomatoes_corpus_full.csv";
 
 /// Where the text comes from.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum CorpusSource {
     /// Rotten Tomatoes critic snippets (fresh and rotten), plot summaries optional.
     Reviews {

@@ -34,7 +34,7 @@ pub enum ModelKind {
 
 /// Everything about a training run; `book` gives the book's values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TextConfig {
+pub struct TextSettings {
     pub kind: ModelKind,
     pub transformer: TransformerConfig,
     pub lstm_hidden: usize,
@@ -52,7 +52,7 @@ pub struct TextConfig {
     pub seed: u64,
 }
 
-impl TextConfig {
+impl TextSettings {
     pub fn book(kind: ModelKind) -> Self {
         match kind {
             ModelKind::Transformer => Self {
@@ -108,7 +108,7 @@ pub struct Candidate {
 }
 
 /// How to pick tokens.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Sampling {
     pub temperature: f32,
     /// 0 = off.
@@ -192,7 +192,7 @@ pub enum TextCommand {
 #[derive(Clone, Debug)]
 pub enum TextStart {
     Train {
-        config: TextConfig,
+        config: TextSettings,
         corpus: CorpusSource,
     },
     Load(PathBuf),
@@ -215,7 +215,7 @@ pub fn start(
             let mut session = match start {
                 TextStart::Train { config, corpus } => {
                     let corpus = corpus::load(&corpus)?;
-                    let mut session = Session::new(config, &corpus.documents, device);
+                    let mut session = TextJob::new(config, &corpus.documents, device);
                     let examples = session.examples(&corpus.documents);
                     if examples.is_empty() {
                         return Err(anyhow::anyhow!(
@@ -238,7 +238,7 @@ pub fn start(
                     session
                 }
                 TextStart::Load(dir) => {
-                    let session = Session::load(&dir, device)?;
+                    let session = TextJob::load(&dir, device)?;
                     ctx.send(TextEvent::Loaded {
                         stats: CorpusStats::default(),
                         vocabulary: session.vocabulary(),
@@ -255,8 +255,8 @@ pub fn start(
 }
 
 /// A model with its vocabulary and settings.
-pub(super) struct Session {
-    pub(super) config: TextConfig,
+pub(super) struct TextJob {
+    pub(super) config: TextSettings,
     pub(super) device: Device,
     pub(super) net: Net,
     pub(super) learning_rate: f64,
@@ -264,8 +264,8 @@ pub(super) struct Session {
     pub(super) sample_seed: String,
 }
 
-impl Session {
-    fn new(config: TextConfig, documents: &[String], device: Device) -> Self {
+impl TextJob {
+    fn new(config: TextSettings, documents: &[String], device: Device) -> Self {
         device.seed(config.seed);
         let autodiff = device.clone().autodiff();
         let net = match config.kind {
@@ -326,7 +326,7 @@ impl Session {
         }
         let text: Vec<char> = super::vectorize::char_text(documents).chars().collect();
         let length = self.config.lstm_length.min(text.len());
-        let mut rng = super::sampling::Rng(self.config.seed);
+        let mut rng = crate::rng::Rng(self.config.seed);
         let start = usize::try_from(rng.next_u64() % (text.len() - length + 1) as u64).unwrap_or(0);
         text[start..start + length].iter().collect()
     }
@@ -369,4 +369,4 @@ mod data;
 mod generate;
 mod store;
 mod train;
-pub use data::{Examples, char_examples, shuffle, word_examples};
+pub use data::{Examples, char_examples, word_examples};

@@ -9,21 +9,9 @@ use burn::nn::{
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor};
 
-use crate::nets::log_softmax_pick::log_softmax_pick;
-use crate::nets::lstm::lstm_last;
-use crate::nets::projected_cross_entropy::projected_cross_entropy;
-
-/// Keras' default kernel initialiser for dense layers.
-const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
-
-fn dense(from: usize, to: usize, bias: bool, device: &Device) -> Linear {
-    let mut layer = LinearConfig::new(from, to)
-        .with_bias(bias)
-        .with_initializer(GLOROT)
-        .init(device);
-    layer.bias = layer.bias.map(|b| Param::from_tensor(b.val().zeros_like()));
-    layer
-}
+use crate::layers::dense::dense;
+use crate::layers::losses::{log_softmax_pick, projected_cross_entropy};
+use crate::layers::lstm::lstm_last;
 
 /// Glorot-uniform bounds for a [from, to] kernel, for layers burn initialises itself.
 #[expect(clippy::cast_precision_loss, reason = "layer sizes")]

@@ -5,16 +5,17 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 
 mod controls;
+mod saved;
 mod views;
 
 use super::corpus::{CorpusSource, CorpusStats};
 use super::job::{
-    self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextConfig, TextEvent,
+    self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextSettings, TextEvent,
     TextStart,
 };
+use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 
 /// Where the job is.
@@ -52,11 +53,18 @@ struct Playground {
     in_flight: bool,
 }
 
+/// The prompt box's sampling to start with (the book samples at 0.7 among others).
+const BOOK_SAMPLING: Sampling = Sampling {
+    temperature: 0.7,
+    top_k: 0,
+    top_p: 1.0,
+};
+
 /// The text tab.
 pub struct TextPanel {
-    device: Device,
+    device: ComputeDevice,
     waker: Waker,
-    config: TextConfig,
+    config: TextSettings,
     corpus: CorpusSource,
     job: Option<JobHandle<TextEvent, TextCommand>>,
     phase: Phase,
@@ -72,14 +80,17 @@ pub struct TextPanel {
     playground: Playground,
     next_id: u64,
     notice: Option<String>,
+    /// Started by `--text-train`: settled once sampled.
+    automation: bool,
 }
 
 impl TextPanel {
-    pub fn new(device: Device, waker: Waker) -> Self {
+    pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
+        let device = device.into();
         Self {
             device,
             waker,
-            config: TextConfig::book(ModelKind::Transformer),
+            config: TextSettings::book(ModelKind::Transformer),
             corpus: CorpusSource::Reviews {
                 plots: false,
                 limit: None,
@@ -96,11 +107,7 @@ impl TextPanel {
             shown_epoch: None,
             playground: Playground {
                 prompt: "this movie".into(),
-                sampling: Sampling {
-                    temperature: 0.7,
-                    top_k: 0,
-                    top_p: 1.0,
-                },
+                sampling: BOOK_SAMPLING,
                 length: 50,
                 seed: 1,
                 output: String::new(),
@@ -114,13 +121,15 @@ impl TextPanel {
             },
             next_id: 1,
             notice: None,
+            automation: false,
         }
     }
 
     /// Trains at once (automation: `--text-train EPOCHS`): the given model on the
     /// first `limit` snippets, sized for a CPU when it is the Transformer.
     pub fn train_now(&mut self, kind: ModelKind, epochs: usize, limit: Option<usize>) {
-        self.config = TextConfig::book(kind);
+        self.automation = true;
+        self.config = TextSettings::book(kind);
         self.config.epochs = epochs;
         match kind {
             ModelKind::Lstm => self.config.sample_length = 160,
@@ -154,7 +163,7 @@ impl TextPanel {
                 corpus: self.corpus.clone(),
             },
         };
-        match job::start(start, self.device.clone(), self.waker.clone()) {
+        match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.job = Some(handle);
                 self.phase = Phase::Loading;

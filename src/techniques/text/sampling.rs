@@ -114,23 +114,5 @@ fn normalised(mut values: Vec<f32>) -> Vec<f32> {
     values
 }
 
-/// A small seeded generator for sampling (splitmix64), so runs repeat.
-#[derive(Clone, Debug)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn uniform(&mut self) -> f32 {
-        #[expect(clippy::cast_precision_loss, reason = "24 random bits")]
-        let value = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
-        value
-    }
-}
+/// The seeded generator samples are drawn with.
+pub use crate::rng::Rng;

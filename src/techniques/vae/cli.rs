@@ -6,7 +6,7 @@ use anyhow::bail;
 use burn::tensor::Device;
 
 use super::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
-use super::model::VaeConfig;
+use super::model::VaeSettings;
 use crate::assets::{self, Cache, Manifest};
 use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
 
@@ -75,9 +75,9 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    fn config(&self) -> VaeConfig {
-        let book = VaeConfig::new();
-        VaeConfig {
+    fn config(&self) -> VaeSettings {
+        let book = VaeSettings::new();
+        VaeSettings {
             epochs: self.epochs.unwrap_or(book.epochs),
             batch_size: self.batch.unwrap_or(book.batch_size),
             learning_rate: self.lr.unwrap_or(book.learning_rate),
@@ -211,7 +211,7 @@ pub fn save_png(image: &egui::ColorImage, path: &Path) -> anyhow::Result<()> {
 /// `latent-studio bench vae`: ms per batch of 128 and seconds per epoch on the
 /// full 70 000 images, then the latency of decoding one latent point.
 pub fn bench(device: Device, batches: Option<usize>) -> anyhow::Result<()> {
-    let config = VaeConfig::new().with_epochs(1);
+    let config = VaeSettings::new().with_epochs(1);
     let asset_dir = assets::ensure(&Cache::user(), &Manifest::bundled(), "mnist")?;
     let limit = batches.map(|b| b * config.batch_size);
     let start = VaeStart::Train {

@@ -9,7 +9,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 
 use super::data::Digits;
-use super::model::{Vae, VaeConfig, vae_loss};
+use super::model::{Vae, VaeSettings, vae_loss};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 
 /// Test digits encoded for the latent map's scatter.
@@ -123,7 +123,7 @@ pub enum VaeCommand {
 #[derive(Clone, Debug)]
 pub enum VaeStart {
     Train {
-        config: VaeConfig,
+        config: VaeSettings,
         data: DataSource,
     },
     /// A saved model folder, and optionally the digits to show on its map.
@@ -149,12 +149,12 @@ pub fn start(
                         images: train.len(),
                         skipped: train.skipped.clone(),
                     })?;
-                    let mut session = Session::new(config, device, test);
+                    let mut session = VaeJob::new(config, device, test);
                     session.train(ctx, &train)?;
                     session
                 }
                 VaeStart::Load { model, shown } => {
-                    let mut session = Session::load(&model, device)?;
+                    let mut session = VaeJob::load(&model, device)?;
                     if let Some(source) = shown {
                         session.shown = load(source)?.1;
                     }
@@ -171,8 +171,8 @@ pub fn start(
 }
 
 /// A model with its optimiser and the data it shows.
-struct Session {
-    config: VaeConfig,
+struct VaeJob {
+    config: VaeSettings,
     device: Device,
     model: Vae,
     shown: Digits,
@@ -181,8 +181,8 @@ struct Session {
     grid_range: f32,
 }
 
-impl Session {
-    fn new(config: VaeConfig, device: Device, shown: Digits) -> Self {
+impl VaeJob {
+    fn new(config: VaeSettings, device: Device, shown: Digits) -> Self {
         device.seed(config.seed);
         let model = config.init(&device.clone().autodiff());
         let learning_rate = config.learning_rate;
@@ -211,7 +211,7 @@ impl Session {
         })?;
         let mut optimizer = AdamConfig::new().init();
         let mut order: Vec<usize> = (0..train.len()).collect();
-        let mut shuffler = Shuffler(self.config.seed);
+        let mut shuffler = Rng(self.config.seed);
         let mut pending = Vec::new();
         for epoch in 0..self.config.epochs {
             let started = Instant::now();
@@ -360,5 +360,6 @@ impl Session {
 mod dataset;
 mod readback;
 mod store;
-use dataset::{Shuffler, load};
+use crate::rng::Rng;
+use dataset::load;
 pub use readback::{batch_tensor, grey_image, write_png};

@@ -2,21 +2,21 @@
 //! and decoder exactly as Keras builds them, including TensorFlow's "same"
 //! padding (all of the extra pixel goes after, none before), and the book's loss.
 
-use burn::module::{Module, Param};
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::module::Module;
+use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
-use crate::nets::bce_logits::bce_logits_rows;
-use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
-use crate::nets::tap_conv::Activation;
+use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
+use crate::layers::dense::dense;
+use crate::layers::losses::bce_logits_rows;
 
 /// Side of an MNIST image.
 pub const IMAGE_SIDE: usize = 28;
 
 /// Settings of the model and its training; the defaults are the book's.
 #[derive(burn::config::Config, Debug, PartialEq)]
-pub struct VaeConfig {
+pub struct VaeSettings {
     /// Size of the latent space (the book: 2, which is what the latent map needs).
     #[config(default = 2)]
     pub latent_dim: usize,
@@ -60,22 +60,7 @@ pub struct Vae {
     pub decoder: Decoder,
 }
 
-/// Keras' initialisation: Glorot-uniform kernels, zero biases.
-const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
-
-fn zero_bias<const D: usize>(bias: Option<Param<Tensor<D>>>) -> Option<Param<Tensor<D>>> {
-    bias.map(|b| Param::from_tensor(b.val().zeros_like()))
-}
-
-fn dense(from: usize, to: usize, device: &Device) -> Linear {
-    let mut layer = LinearConfig::new(from, to)
-        .with_initializer(GLOROT)
-        .init(device);
-    layer.bias = zero_bias(layer.bias);
-    layer
-}
-
-impl VaeConfig {
+impl VaeSettings {
     /// A freshly initialised model on `device`, initialised as Keras does.
     pub fn init(&self, device: &Device) -> Vae {
         // TensorFlow's "same" for k3 s2 on 28 and 14 pixels: the odd pixel after.
@@ -87,12 +72,12 @@ impl VaeConfig {
             encoder: Encoder {
                 conv1: stride2(1, 32),
                 conv2: stride2(32, 64),
-                dense: dense(7 * 7 * 64, 16, device),
-                z_mean: dense(16, self.latent_dim, device),
-                z_log_var: dense(16, self.latent_dim, device),
+                dense: dense(7 * 7 * 64, 16, true, device),
+                z_mean: dense(16, self.latent_dim, true, device),
+                z_log_var: dense(16, self.latent_dim, true, device),
             },
             decoder: Decoder {
-                dense: dense(self.latent_dim, 7 * 7 * 64, device),
+                dense: dense(self.latent_dim, 7 * 7 * 64, true, device),
                 deconv1: deconv(64, 64),
                 deconv2: deconv(64, 32),
                 conv: Conv2dNhwc::new([32, 1], 3, 1, Padding::uniform(1), device),

@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use burn::tensor::Device;
 
 mod controls;
+mod saved;
 mod views;
 
 use super::job::{self, BatchLoss, DataSource, LatentPoint, VaeCommand, VaeEvent, VaeStart};
-use super::model::VaeConfig;
+use super::model::VaeSettings;
+use crate::backend::ComputeDevice;
 use crate::assets::{Cache, Manifest};
 use crate::job::{JobHandle, JobMessage, Waker};
 
@@ -39,7 +40,7 @@ enum Phase {
 }
 
 /// Which digits to train on.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum DataChoice {
     /// The fetched MNIST (all 70 000, or the first `limit`).
     Mnist,
@@ -80,11 +81,14 @@ enum PanelAction {
     UseMnist,
 }
 
+/// The grid's half-width in latent units (the book's `scale = 1.0`).
+const BOOK_GRID_RANGE: f32 = 1.0;
+
 /// The VAE tab.
 pub struct VaePanel {
-    device: Device,
+    device: ComputeDevice,
     waker: Waker,
-    config: VaeConfig,
+    config: VaeSettings,
     limit: Option<usize>,
     job: Option<JobHandle<VaeEvent, VaeCommand>>,
     /// A job still loading its data or model; it replaces `job` only once loaded,
@@ -115,15 +119,18 @@ pub struct VaePanel {
     toward_amount: f32,
     /// The crosshair moved toward a class's mean (the concept vector), when in use.
     moved: Option<[f32; 2]>,
+    /// Started by `--vae-train` / `--load-vae`: settled once drawn.
+    automation: bool,
 }
 
 impl VaePanel {
     /// A panel whose jobs run on `device` and wake the UI with `waker`.
-    pub fn new(device: Device, waker: Waker) -> Self {
+    pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
+        let device = device.into();
         Self {
             device,
             waker,
-            config: VaeConfig::new(),
+            config: VaeSettings::new(),
             limit: None,
             job: None,
             pending: None,
@@ -138,7 +145,7 @@ impl VaePanel {
             epoch_means: Vec::new(),
             last_epoch_secs: None,
             grid: None,
-            grid_range: 1.0,
+            grid_range: BOOK_GRID_RANGE,
             scatter: Vec::new(),
             crosshair: None,
             decoded: None,
@@ -150,12 +157,14 @@ impl VaePanel {
             toward_class: 0,
             toward_amount: 0.0,
             moved: None,
+            automation: false,
         }
     }
 
     /// Starts training right away, and probes one latent point when done
     /// (automation: `--train-vae`).
     pub fn train_now(&mut self, epochs: usize, limit: Option<usize>) {
+        self.automation = true;
         self.config.epochs = epochs;
         self.limit = limit;
         self.probe_when_ready = true;
@@ -164,6 +173,7 @@ impl VaePanel {
 
     /// Loads a saved model at once and probes one latent point (automation: `--load-vae`).
     pub fn load_now(&mut self, dir: PathBuf) {
+        self.automation = true;
         self.probe_when_ready = true;
         self.start(Some(dir));
     }
@@ -208,7 +218,7 @@ impl VaePanel {
                 data,
             }
         };
-        match job::start(start, self.device.clone(), self.waker.clone()) {
+        match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.pending = Some(handle);
                 self.data_error = None;

@@ -4,11 +4,11 @@
 use burn::tensor::Tensor;
 
 use super::super::model::dream_loss;
-use super::{Dream, JobError};
+use super::{DreamJob, JobError};
 use crate::job::read_f32;
 use crate::nets::inception_v3::{self, InceptionV3};
 
-impl Dream {
+impl DreamJob {
     /// Loss and gradient at `image`, whole or tile by tile (jittered).
     pub(super) fn gradient(
         &mut self,
@@ -61,10 +61,7 @@ impl Dream {
     }
 
     fn next_random(&mut self) -> usize {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        usize::try_from(self.rng >> 33).unwrap_or(0)
+        usize::try_from(self.rng.next_u64() >> 33).unwrap_or(0)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::picture::{GALLERY, PictureSource};
 use crate::techniques::dream::job::DreamCommand;
 use crate::techniques::dream::model::{DreamSettings, Preset};
 use crate::ui::picture_slot::pick_image;
-use crate::ui::{RunButton, run_buttons};
+use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
 pub(super) enum PanelAction {
@@ -38,7 +38,7 @@ impl DreamPanel {
             }
             if let Some(job) = &self.job
                 && running
-                && run_buttons(ui, job, None) == RunButton::Cancel
+                && run_buttons_ui(ui, job, None) == RunButton::Cancel
             {
                 action = PanelAction::Cancel;
             }

@@ -8,12 +8,10 @@ use burn::tensor::{Distribution, Tensor};
 
 use super::super::data::Images;
 use super::super::fid::fid;
-use super::{JobError, Session, batch_tensor};
-use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
+use super::{JobError, GanJob, batch_tensor};
 use crate::job::read_f32;
 use crate::nets::inception_v3::InceptionV3;
-use crate::techniques::dream::job::TORCHSCRIPT_MEMBER;
-use crate::techniques::dream::model::resize;
+use crate::nets::resize;
 
 /// Side the images are resized to before InceptionV3.
 const SIDE: usize = 139;
@@ -30,16 +28,8 @@ pub(super) struct Probe {
 
 impl Probe {
     /// Loads InceptionV3 and the features of the first images of the data.
-    pub(super) fn new(session: &Session, images: &Images) -> Result<Self, JobError> {
-        let cache = Cache::user();
-        assets::ensure(&cache, &Manifest::bundled(), "inception_v3")
-            .map_err(anyhow::Error::from)?;
-        let net = InceptionV3::load(
-            &cache.converted("inception_v3", INCEPTION_V3_FILE),
-            &cache.member("inception_v3", TORCHSCRIPT_MEMBER),
-            &session.device,
-        )
-        .map_err(anyhow::Error::msg)?;
+    pub(super) fn new(session: &GanJob, images: &Images) -> Result<Self, JobError> {
+        let net = InceptionV3::load_cached(&session.device).map_err(anyhow::Error::from)?;
         let count = session
             .settings
             .fid_samples
@@ -57,7 +47,7 @@ impl Probe {
     }
 
     /// FID between as many generated images and the real ones.
-    pub(super) fn measure(&mut self, session: &Session) -> Result<f32, JobError> {
+    pub(super) fn measure(&mut self, session: &GanJob) -> Result<f32, JobError> {
         let generator = session.generator.valid();
         let mut fake = Vec::with_capacity(self.count * FEATURES);
         let mut left = self.count;

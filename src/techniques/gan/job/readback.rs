@@ -5,10 +5,10 @@ use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
 use super::super::data::SIDE;
-use super::{GRID, JobError, Session};
+use super::{GRID, JobError, GanJob};
 use crate::job::read_f32;
 
-impl Session {
+impl GanJob {
     /// Generated images for latent points (row after row), as RGB bytes.
     fn generate(&self, latents: Vec<f32>, count: usize) -> Result<Vec<u8>, JobError> {
         let latent = Tensor::<2>::from_data(

@@ -7,12 +7,12 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use super::super::model::GanConfig;
-use super::{JobError, Session, StepLoss, TrainSettings, normal_latents};
+use super::{JobError, GanJob, StepLoss, GanSettings, normal_latents};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
     config: GanConfig,
-    settings: TrainSettings,
+    settings: GanSettings,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -25,7 +25,7 @@ fn fail(path: &Path, what: impl std::fmt::Display) -> JobError {
     anyhow::anyhow!("{}: {what}", path.display()).into()
 }
 
-impl Session {
+impl GanJob {
     pub(super) fn save(&self, dir: &Path) -> Result<(), JobError> {
         std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         let stored = Stored {

@@ -8,10 +8,10 @@ use burn::tensor::{Distribution, Tensor};
 
 use super::super::data::Images;
 use super::super::model::bce_with_logits;
-use super::{GanCommand, GanEvent, JobError, Session, StepLoss, batch_tensor, collapse, fid_probe};
+use super::{GanCommand, GanEvent, JobError, GanJob, StepLoss, batch_tensor, collapse, fid_probe};
 use crate::job::{JobContext, read_f32};
 
-impl Session {
+impl GanJob {
     /// The book's training step, epoch after epoch.
     pub(super) fn train(
         &mut self,
@@ -30,7 +30,7 @@ impl Session {
         let mut d_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
         let mut g_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
         let mut order: Vec<usize> = (0..images.count).collect();
-        let mut state = self.settings.seed | 1;
+        let mut rng = crate::rng::Rng(self.settings.seed);
         let mut pending = Vec::new();
         let mut warned = false;
         let mut fid = if self.settings.fid_samples > 0 {
@@ -44,7 +44,7 @@ impl Session {
         };
         for epoch in first..self.settings.epochs {
             let started = Instant::now();
-            crate::techniques::text::job::shuffle(&mut order, &mut state);
+            rng.shuffle(&mut order);
             let (mut d_sum, mut g_sum) = (0.0f64, 0.0f64);
             for step in 0..steps {
                 ctx.checkpoint()?;

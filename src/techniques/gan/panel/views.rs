@@ -2,57 +2,53 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::{DataChoice, GanPanel, Phase};
-use crate::techniques::gan::job::{GanCommand, StepLoss, TrainSettings};
+use super::{DataChoice, GanAction, GanPanel, Phase};
+use crate::job::JobBuilder;
+use crate::techniques::gan::job::{GanCommand, StepLoss, GanSettings};
 use crate::techniques::gan::model::GanConfig;
-use crate::ui::{RunButton, run_buttons};
+use crate::ui::{RunButton, run_buttons_ui};
 
 impl GanPanel {
-    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
+    /// The run buttons; what they ask for is applied after the layout.
+    pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> GanAction {
         let busy = matches!(self.phase, Phase::Loading | Phase::Training);
+        let mut action = GanAction::None;
         ui.horizontal(|ui| {
             if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
-                self.start(None);
+                action = GanAction::Train;
             }
             if let Some(job) = &self.job
                 && busy
             {
-                match run_buttons(ui, job, Some("Stop training and keep the models")) {
-                    RunButton::Stop => self.send(GanCommand::StopTraining),
-                    RunButton::Cancel => job.cancel(),
+                match run_buttons_ui(ui, job, Some("Stop training and keep the models")) {
+                    RunButton::Stop => action = GanAction::Stop,
+                    RunButton::Cancel => action = GanAction::Cancel,
                     RunButton::None => {}
                 }
             }
             if ui.add_enabled(!busy, egui::Button::new("Book")).clicked() {
-                self.config = GanConfig::book();
-                self.settings = TrainSettings::book();
+                action = GanAction::Book;
             }
             if ui
                 .add_enabled(!busy, egui::Button::new("Small model"))
                 .on_hover_text("Same layers, fewer channels: epochs in seconds on a CPU")
                 .clicked()
             {
-                self.config = GanConfig::small();
+                action = GanAction::SmallModel;
             }
             let trained = self.phase == Phase::Trained || self.phase == Phase::Training;
             if ui
                 .add_enabled(trained, egui::Button::new("Save checkpoint…"))
                 .clicked()
-                && let Some(dir) = rfd::FileDialog::new()
-                    .set_title("Folder for the checkpoint")
-                    .pick_folder()
             {
-                self.send(GanCommand::Save(dir));
+                action = GanAction::Save;
             }
             if ui
                 .add_enabled(!busy, egui::Button::new("Resume checkpoint…"))
                 .on_hover_text("Load a checkpoint and train it for the set number of epochs more")
                 .clicked()
-                && let Some(dir) = rfd::FileDialog::new()
-                    .set_title("A GAN checkpoint folder")
-                    .pick_folder()
             {
-                self.start(Some(dir));
+                action = GanAction::Resume;
             }
             if ui
                 .add_enabled(
@@ -61,26 +57,70 @@ impl GanPanel {
                 )
                 .clicked()
             {
-                self.export_gif();
+                action = GanAction::ExportGif;
             }
             if let Some(notice) = &self.notice {
                 ui.label(notice);
             }
         });
-        self.data_ui(ui);
+        if let Some(data) = self.data_ui(ui) {
+            action = data;
+        }
+        action
     }
 
-    fn data_ui(&mut self, ui: &mut egui::Ui) {
+    /// Carries out what a button asked for (dialogs open here, after the layout).
+    pub(super) fn apply_action(&mut self, action: GanAction) {
+        match action {
+            GanAction::None => {}
+            GanAction::Train => self.start(None),
+            GanAction::Stop => self.send(GanCommand::StopTraining),
+            GanAction::Cancel => {
+                if let Some(job) = &self.job {
+                    job.cancel();
+                }
+            }
+            GanAction::Book => {
+                self.config = GanConfig::book();
+                self.settings = GanSettings::book();
+            }
+            GanAction::SmallModel => self.config = GanConfig::small(),
+            GanAction::Save => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("Folder for the checkpoint")
+                    .pick_folder()
+                {
+                    self.send(GanCommand::Save(dir));
+                }
+            }
+            GanAction::Resume => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A GAN checkpoint folder")
+                    .pick_folder()
+                {
+                    self.start(Some(dir));
+                }
+            }
+            GanAction::ExportGif => self.export_gif(),
+            GanAction::PickFolder => {
+                if let Some(dir) = rfd::FileDialog::new()
+                    .set_title("A folder of images (CelebA works)")
+                    .pick_folder()
+                {
+                    self.data = DataChoice::Folder(dir);
+                }
+            }
+        }
+    }
+
+    fn data_ui(&mut self, ui: &mut egui::Ui) -> Option<GanAction> {
+        let mut action = None;
         ui.horizontal(|ui| {
             ui.label("Data:");
             ui.selectable_value(&mut self.data, DataChoice::Faces, "emoji faces");
             ui.selectable_value(&mut self.data, DataChoice::AllEmoji, "all emoji");
-            if ui.button("image folder…").clicked()
-                && let Some(dir) = rfd::FileDialog::new()
-                    .set_title("A folder of images (CelebA works)")
-                    .pick_folder()
-            {
-                self.data = DataChoice::Folder(dir);
+            if ui.button("image folder…").clicked() {
+                action = Some(GanAction::PickFolder);
             }
             if let DataChoice::Folder(dir) = &self.data {
                 ui.weak(dir.display().to_string());
@@ -109,6 +149,7 @@ impl GanPanel {
                 ui.weak(loaded);
             }
         });
+        action
     }
 
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
@@ -300,6 +341,8 @@ impl GanPanel {
         ui.add(egui::Image::new(&self.timeline[index].1).fit_to_exact_size(egui::vec2(side, side)));
     }
 
+    /// Asks where, then writes the GIF on a background thread (never file
+    /// I/O on the UI thread); its outcome arrives in [`GanPanel::poll`].
     fn export_gif(&mut self) {
         let Some(path) = rfd::FileDialog::new()
             .add_filter("GIF", &["gif"])
@@ -308,14 +351,25 @@ impl GanPanel {
         else {
             return;
         };
-        let frames: Vec<image::RgbImage> = self
-            .timeline
-            .iter()
-            .map(|(_, _, image)| crate::techniques::style::cli::color_image_to_rgb(image))
-            .collect();
-        self.notice = Some(match crate::animation::write_gif(&frames, &path, 300) {
-            Ok(()) => format!("saved {}", path.display()),
-            Err(err) => format!("could not save the GIF: {err}"),
-        });
+        let frames: Vec<egui::ColorImage> =
+            self.timeline.iter().map(|(_, _, image)| image.clone()).collect();
+        let writing = JobBuilder::new("gan-gif")
+            .waker(self.waker.clone())
+            .spawn(move |ctx| {
+                let frames: Vec<image::RgbImage> =
+                    frames.iter().map(crate::picture::color_image_to_rgb).collect();
+                let said = match crate::animation::write_gif(&frames, &path, 300) {
+                    Ok(()) => format!("saved {}", path.display()),
+                    Err(err) => format!("could not save the GIF: {err}"),
+                };
+                ctx.send(said)
+            });
+        match writing {
+            Ok(handle) => {
+                self.notice = Some("writing the GIF…".into());
+                self.gif = Some(handle);
+            }
+            Err(err) => self.notice = Some(format!("could not start writing the GIF: {err}")),
+        }
     }
 }

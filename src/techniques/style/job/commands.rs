@@ -5,10 +5,10 @@ use burn::tensor::Tensor;
 use image::RgbImage;
 
 use super::super::colors::keep_content_colors;
-use super::{Ctx, JobError, Run, StyleCommand, StyleEvent, images};
+use super::{Ctx, JobError, StyleCommand, StyleJob, StyleEvent, images};
 use crate::picture::rgb_to_color_image;
 
-impl Run {
+impl StyleJob {
     /// Reads the image back, sends it, and writes a frame when due.
     pub(super) fn refresh(
         &mut self,

@@ -5,6 +5,9 @@
 use burn::tensor::Tensor;
 
 use crate::job::{JobError, read_scalar};
+use crate::techniques::style::model::{
+    BOOK_DECAY_RATE, BOOK_DECAY_STEPS, BOOK_HEIGHT, BOOK_SGD_RATE,
+};
 
 /// Which optimiser moves the pixels.
 #[derive(
@@ -45,17 +48,17 @@ impl OptimizerKind {
     /// below 400 px; Adam and L-BFGS do not depend on the gradient's scale.
     pub fn default_learning_rate(self, height: u32) -> (f64, Option<String>) {
         match self {
-            Self::Sgd if height < 400 => {
-                let scale = (f64::from(height) / 400.0).powi(2);
+            Self::Sgd if height < BOOK_HEIGHT => {
+                let scale = (f64::from(height) / f64::from(BOOK_HEIGHT)).powi(2);
                 (
-                    100.0 * scale,
+                    BOOK_SGD_RATE * scale,
                     Some(format!(
-                        "SGD learning rate scaled to {:.3} (the book's 100 × ({height}/400)²): the book's rate diverges below 400 px",
-                        100.0 * scale
+                        "SGD learning rate scaled to {:.3} (the book's {BOOK_SGD_RATE} × ({height}/{BOOK_HEIGHT})²): the book's rate diverges below {BOOK_HEIGHT} px",
+                        BOOK_SGD_RATE * scale
                     )),
                 )
             }
-            Self::Sgd => (100.0, None),
+            Self::Sgd => (BOOK_SGD_RATE, None),
             Self::Adam => (4.0, None),
             Self::Lbfgs => (1.0, None),
         }
@@ -104,7 +107,9 @@ impl ImageOptimizer {
     pub fn learning_rate_at(&self, iteration: usize) -> f64 {
         match self.kind {
             #[expect(clippy::cast_precision_loss, reason = "step counts")]
-            OptimizerKind::Sgd => self.learning_rate * 0.96f64.powf(iteration as f64 / 100.0),
+            OptimizerKind::Sgd => {
+                self.learning_rate * BOOK_DECAY_RATE.powf(iteration as f64 / BOOK_DECAY_STEPS)
+            }
             OptimizerKind::Adam | OptimizerKind::Lbfgs => self.learning_rate,
         }
     }

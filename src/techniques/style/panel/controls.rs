@@ -5,7 +5,7 @@ use super::{Phase, StylePanel};
 use crate::nets::vgg19::{self, Pooling};
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
 use crate::techniques::style::model::STYLE_LAYERS;
-use crate::ui::{RunButton, run_buttons};
+use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
 #[must_use]
@@ -34,7 +34,7 @@ impl StylePanel {
             }
             if let Some(job) = &self.job
                 && self.phase == Phase::Running
-                && run_buttons(ui, job, None) == RunButton::Cancel
+                && run_buttons_ui(ui, job, None) == RunButton::Cancel
             {
                 action = PanelAction::Cancel;
             }
@@ -61,7 +61,7 @@ impl StylePanel {
             ui.separator();
             if ui
                 .button("Book")
-                .on_hover_text("The book's settings: 400 px, SGD lr 100 ×0.96/100 steps, 4000 iterations, weights 2.5e-8 / 1e-6 / 1e-6")
+                .on_hover_text(StyleSettings::book_summary())
                 .clicked()
             {
                 action = PanelAction::Book;
@@ -78,9 +78,9 @@ impl StylePanel {
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.settings;
         ui.strong("Loss weights (act on the running job)");
-        log_slider(ui, &mut s.weights.content, 1e-11..=1e-5, "content");
-        log_slider(ui, &mut s.weights.style, 1e-9..=1e-3, "style");
-        log_slider(ui, &mut s.weights.total_variation, 1e-9..=1e-3, "variation");
+        log_slider_ui(ui, &mut s.weights.content, 1e-11..=1e-5, "content");
+        log_slider_ui(ui, &mut s.weights.style, 1e-9..=1e-3, "style");
+        log_slider_ui(ui, &mut s.weights.total_variation, 1e-9..=1e-3, "variation");
         egui::CollapsingHeader::new("style layers").show(ui, |ui| {
             for (weight, name) in s.weights.style_layers.iter_mut().zip(STYLE_LAYERS) {
                 ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name));
@@ -208,7 +208,7 @@ impl StylePanel {
     }
 }
 
-fn log_slider(
+fn log_slider_ui(
     ui: &mut egui::Ui,
     value: &mut f64,
     range: std::ops::RangeInclusive<f64>,

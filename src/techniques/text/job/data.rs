@@ -140,13 +140,3 @@ pub fn char_examples(
     examples
 }
 
-/// A seeded Fisher–Yates shuffle (xorshift), so epochs repeat exactly.
-pub fn shuffle(order: &mut [usize], state: &mut u64) {
-    for i in (1..order.len()).rev() {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        let j = usize::try_from(*state % (i as u64 + 1)).unwrap_or(0);
-        order.swap(i, j);
-    }
-}

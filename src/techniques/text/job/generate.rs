@@ -9,12 +9,12 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData, s};
 
 use super::super::sampling::{self, Rng};
-use super::{Candidate, JobError, Net, Sample, Sampling, Session, TextCommand, TextEvent};
+use super::{Candidate, JobError, Net, Sample, Sampling, TextJob, TextCommand, TextEvent};
 use crate::job::{JobContext, read_f32};
 
 type Ctx = JobContext<TextEvent, TextCommand>;
 
-impl Session {
+impl TextJob {
     /// The prompt as ids, or why it cannot start a text.
     fn prompt_ids(&self, prompt: &str) -> Result<Vec<u32>, String> {
         match &self.net {

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 
 use super::super::model::{LstmConfig, TransformerConfig};
 use super::super::vectorize::{CharVocab, WordVocab};
-use super::{JobError, ModelKind, Net, Session, TextConfig};
+use super::{JobError, ModelKind, Net, TextJob, TextSettings};
 
 /// What `vocabulary.json` holds.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -21,7 +21,7 @@ fn fail(path: &Path, what: impl std::fmt::Display) -> JobError {
     anyhow::anyhow!("{}: {what}", path.display()).into()
 }
 
-impl Session {
+impl TextJob {
     pub(super) fn save(&self, dir: &Path) -> Result<(), JobError> {
         std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         let config = serde_json::to_string_pretty(&self.config).map_err(|e| fail(dir, e))?;
@@ -47,7 +47,7 @@ impl Session {
             std::fs::read_to_string(&path)
                 .map_err(|e| fail(&path, format!("not a saved text model ({e})")))
         };
-        let config: TextConfig = serde_json::from_str(&read("config.json")?)
+        let config: TextSettings = serde_json::from_str(&read("config.json")?)
             .map_err(|e| fail(dir, format!("config.json: {e}")))?;
         let vocab: StoredVocab = serde_json::from_str(&read("vocabulary.json")?)
             .map_err(|e| fail(dir, format!("vocabulary.json: {e}")))?;

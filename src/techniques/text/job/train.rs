@@ -7,10 +7,11 @@ use burn::optim::{GradientsParams, RmsPropConfig};
 use burn::tensor::Tensor;
 
 use super::super::model::masked_cross_entropy;
-use super::{BatchLoss, JobError, Net, Session, TextCommand, TextEvent, data};
+use super::{BatchLoss, JobError, Net, TextJob, TextCommand, TextEvent, data};
 use crate::job::{JobContext, read_f32};
+use crate::rng::Rng;
 
-impl Session {
+impl TextJob {
     pub(super) fn train(
         &mut self,
         ctx: &mut JobContext<TextEvent, TextCommand>,
@@ -29,11 +30,11 @@ impl Session {
             .init();
         let autodiff = self.device.clone().autodiff();
         let mut order: Vec<usize> = (0..examples.len()).collect();
-        let mut state = self.config.seed | 1;
+        let mut rng = Rng(self.config.seed);
         let mut pending = Vec::new();
         for epoch in 0..self.config.epochs {
             let started = Instant::now();
-            data::shuffle(&mut order, &mut state);
+            rng.shuffle(&mut order);
             let mut sum = 0.0f64;
             for (index, chunk) in order.chunks(batch).enumerate() {
                 ctx.checkpoint()?;

@@ -3,8 +3,8 @@
 
 use super::{Phase, TextPanel};
 use crate::techniques::text::corpus::CorpusSource;
-use crate::techniques::text::job::{ModelKind, TextCommand, TextConfig};
-use crate::ui::{RunButton, run_buttons};
+use crate::techniques::text::job::{ModelKind, TextCommand, TextSettings};
+use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
 pub(super) enum PanelAction {
@@ -36,7 +36,7 @@ impl TextPanel {
                     .clicked()
                     && !busy
                 {
-                    self.config = TextConfig::book(kind);
+                    self.config = TextSettings::book(kind);
                 }
             }
             ui.separator();
@@ -46,7 +46,7 @@ impl TextPanel {
             if let Some(job) = &self.job
                 && busy
             {
-                match run_buttons(ui, job, Some("Stop training and keep the model")) {
+                match run_buttons_ui(ui, job, Some("Stop training and keep the model")) {
                     RunButton::Stop => action = PanelAction::Stop,
                     RunButton::Cancel => action = PanelAction::Cancel,
                     RunButton::None => {}
@@ -58,7 +58,7 @@ impl TextPanel {
                 .clicked()
                 && !busy
             {
-                self.config = TextConfig::book(self.config.kind);
+                self.config = TextSettings::book(self.config.kind);
                 self.notice = Some("Book settings.".into());
             }
             if ui

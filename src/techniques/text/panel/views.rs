@@ -176,12 +176,12 @@ impl TextPanel {
         ui.label(
             "next token: probability before (grey) and after (colour) temperature, top-k, top-p",
         );
-        next_token_bars(ui, &play.candidates);
+        next_token_bars_ui(ui, &play.candidates);
         action
     }
 }
 
-fn next_token_bars(ui: &mut egui::Ui, candidates: &[crate::techniques::text::job::Candidate]) {
+fn next_token_bars_ui(ui: &mut egui::Ui, candidates: &[crate::techniques::text::job::Candidate]) {
     let top = candidates
         .iter()
         .map(|c| c.before.max(c.after))

@@ -29,22 +29,3 @@ fn split(digits: Digits) -> (Digits, Digits) {
     (digits, shown)
 }
 
-/// A small deterministic generator for shuffling (SplitMix64).
-pub(super) struct Shuffler(pub(super) u64);
-
-impl Shuffler {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub(super) fn shuffle(&mut self, items: &mut [usize]) {
-        for i in (1..items.len()).rev() {
-            let j = usize::try_from(self.next() % (i as u64 + 1)).unwrap_or(0);
-            items.swap(i, j);
-        }
-    }
-}

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::super::data::{Digits, PIXELS};
 use super::super::model::IMAGE_SIDE;
-use super::{LatentPoint, Session};
+use super::{LatentPoint, VaeJob};
 use crate::job::{JobError, read_f32};
 
 /// The digits at `indices` as a [batch, 1, 28, 28] tensor.
@@ -21,7 +21,7 @@ pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tens
     )
 }
 
-impl Session {
+impl VaeJob {
     /// Decodes 2-D latent points in one batch; returns their pixels, image after image.
     fn decode_points(&self, points: &[[f32; 2]]) -> Result<Vec<f32>, JobError> {
         let decoder = self.model.valid().decoder;

@@ -4,14 +4,14 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use super::super::data::Digits;
-use super::super::model::VaeConfig;
-use super::Session;
+use super::super::model::VaeSettings;
+use super::VaeJob;
 use crate::job::JobError;
 
-impl Session {
+impl VaeJob {
     pub(super) fn load(dir: &std::path::Path, device: Device) -> Result<Self, JobError> {
         use burn::config::Config;
-        let config = VaeConfig::load(dir.join("config.json"))
+        let config = VaeSettings::load(dir.join("config.json"))
             .map_err(|e| anyhow::anyhow!("{}: {e}", dir.join("config.json").display()))?;
         let model = config
             .init(&device.clone().autodiff())

@@ -2,9 +2,9 @@
 //! data buttons, and what each button does once the frame is laid out.
 
 use super::super::job::VaeCommand;
-use super::super::model::VaeConfig;
+use super::super::model::VaeSettings;
 use super::{DataChoice, PanelAction, Phase, VaePanel};
-use crate::ui::{RunButton, run_buttons};
+use crate::ui::{RunButton, run_buttons_ui};
 
 impl VaePanel {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
@@ -35,7 +35,7 @@ impl VaePanel {
                     .on_hover_text("30 epochs, batch 128, latent 2, Adam 1e-3, all 70 000 digits")
                     .clicked()
                 {
-                    self.config = VaeConfig::new();
+                    self.config = VaeSettings::new();
                     self.limit = None;
                     self.data = DataChoice::Mnist;
                 }
@@ -55,7 +55,7 @@ impl VaePanel {
                 action = PanelAction::Train;
             }
             if let (true, Some(job)) = (running, &self.job) {
-                match run_buttons(ui, job, Some("Stop training and keep the model")) {
+                match run_buttons_ui(ui, job, Some("Stop training and keep the model")) {
                     RunButton::Stop => action = PanelAction::Stop,
                     RunButton::Cancel => action = PanelAction::Cancel,
                     RunButton::None => {}

@@ -14,7 +14,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::activation::softplus;
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -36,17 +36,18 @@ pub trait BceOps: Backend {
 /// `targets` (both `[n, d]`), computed from the logits without overflow.
 /// Targets get no gradient.
 pub fn bce_logits_rows(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
-    if logits.device().without_autodiff() == Device::flex() {
-        let out = <Dispatch as BceOps>::bce_logits_rows(
-            logits.into_dispatch(),
-            targets.detach().into_dispatch(),
-        );
-        return Tensor::from_dispatch(out);
-    }
-    bce_logits_rows_composed(logits, targets)
+    assert!(
+        crate::runs_on(&logits.device()),
+        "bce_logits runs on burn-flex only"
+    );
+    let out = <Dispatch as BceOps>::bce_logits_rows(
+        logits.into_dispatch(),
+        targets.detach().into_dispatch(),
+    );
+    Tensor::from_dispatch(out)
 }
 
-/// The same from burn's own operations (for wgpu, and to test against).
+/// The same from burn's own operations (the layers' form off burn-flex, and the reference the tests compare with).
 pub fn bce_logits_rows_composed(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
     let [n, _] = logits.dims();
     (softplus(logits.clone(), 1.0) - targets.detach() * logits)

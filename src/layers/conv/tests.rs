@@ -6,7 +6,6 @@ use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData, Tolerance};
 
 use super::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
-use crate::nets::taps::{self, Taps};
 
 fn to_nchw(x: Tensor<4>) -> Tensor<4> {
     x.permute([0, 3, 1, 2])
@@ -126,30 +125,6 @@ fn gradients_match_burns() {
         .permute([2, 3, 0, 1])
         .into_data()
         .assert_approx_eq::<f32>(&theirs_grad.into_data(), Tolerance::absolute(1e-3));
-}
-
-#[test]
-fn the_native_gather_matches_the_composed_one_and_scatter_is_its_adjoint() {
-    let device = Device::flex();
-    let taps = Taps {
-        out: [3, 4],
-        stride: 2,
-        width: 2,
-        taps: vec![(-1, 0, 0), (0, 1, 1), (1, -1, 2), (2, 2, 0)],
-    };
-    let x = random([2, 6, 7, 4], &device);
-    let gathered = taps::gather(x.clone(), &taps);
-    assert_close(gathered.clone(), taps::gather_composed(x.clone(), &taps));
-    // ⟨gather(x), y⟩ = ⟨x, scatter(y)⟩
-    let y = random(gathered.dims(), &device);
-    let lhs = (gathered * y.clone()).sum().into_scalar::<f32>();
-    let rhs = (x * taps::scatter(y, [2, 6, 7, 4], &taps))
-        .sum()
-        .into_scalar::<f32>();
-    assert!(
-        (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
-        "{lhs} vs {rhs}"
-    );
 }
 
 /// Input and kernel gradients of a convolution against burn's `conv2d`.

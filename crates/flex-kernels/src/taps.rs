@@ -1,12 +1,12 @@
-//! One custom tensor operation, on the CPU backend, for the convolutions of
-//! [`super::matmul_conv`]: gather shifted (and strided) windows of a
+//! One custom tensor operation, on the CPU backend, for the application's
+//! NHWC convolution layers (`layers::conv`): gather shifted (and strided) windows of a
 //! channels-last tensor side by side, and its adjoint, which adds them back.
 //!
 //! Composed from burn's slices, pads and concatenations, the same gather costs
 //! a zero tensor, an assignment and an addition the size of the whole input for
 //! every tap in the backward pass; this one walks the gradient once. Only
-//! burn-flex and autodiff over it are wired up: [`gather`] falls back to the
-//! composed form on every other device (wgpu), where the cost is different.
+//! burn-flex and autodiff over it are wired up: on every other device (wgpu),
+//! where the cost is different, the layers run [`gather_composed`].
 
 #![expect(
     clippy::many_single_char_names,
@@ -21,7 +21,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::ops::PadMode;
-use burn::tensor::{DType, Device, Shape, Slice, Tensor};
+use burn::tensor::{DType, Shape, Slice, Tensor};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -47,20 +47,22 @@ pub trait TapOps: Backend {
     fn scatter_taps(grad: FloatTensor<Self>, input: Shape, taps: Taps) -> FloatTensor<Self>;
 }
 
-/// Gathers the taps of `x` (`[b, h, w, c]`) into `[b, oh, ow, taps · width]`.
+/// Gathers the taps of `x` (`[b, h, w, c]`) into `[b, oh, ow, taps · width]`
+/// (burn-flex only).
 pub fn gather(x: Tensor<4>, taps: &Taps) -> Tensor<4> {
-    if native(&x) {
-        let out = <Dispatch as TapOps>::gather_taps(x.into_dispatch(), taps.clone());
-        return Tensor::from_dispatch(out);
-    }
-    gather_composed(x, taps)
+    assert!(
+        crate::runs_on(&x.device()),
+        "gather runs on burn-flex only"
+    );
+    let out = <Dispatch as TapOps>::gather_taps(x.into_dispatch(), taps.clone());
+    Tensor::from_dispatch(out)
 }
 
 /// The adjoint of [`gather`]: adds each tap back where it was read from, into
 /// a zero tensor of `shape`.
 pub fn scatter(x: Tensor<4>, shape: [usize; 4], taps: &Taps) -> Tensor<4> {
     assert!(
-        x.device().without_autodiff() == Device::flex(),
+        crate::runs_on(&x.device()),
         "scatter runs on burn-flex only"
     );
     let out = <Dispatch as TapOps>::scatter_taps(
@@ -69,11 +71,6 @@ pub fn scatter(x: Tensor<4>, shape: [usize; 4], taps: &Taps) -> Tensor<4> {
         taps.clone(),
     );
     Tensor::from_dispatch(out)
-}
-
-/// Whether [`gather`] and [`scatter`] run as the custom CPU operation here.
-pub fn native(x: &Tensor<4>) -> bool {
-    x.device().without_autodiff() == Device::flex()
 }
 
 /// The same gather from burn's own operations (for wgpu, and to test against).
@@ -244,5 +241,45 @@ impl<B: Backend + TapOps, C: CheckpointStrategy> TapOps for Autodiff<B, C> {
             }
             OpsKind::UnTracked(prep) => prep.finish(B::scatter_taps(inner, input, taps)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Distribution, Tensor, Tolerance};
+
+    use super::Taps;
+
+    fn random(shape: [usize; 4], device: &Device) -> Tensor<4> {
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), device)
+    }
+
+    fn assert_close(ours: Tensor<4>, theirs: Tensor<4>) {
+        ours.into_data()
+            .assert_approx_eq::<f32>(&theirs.into_data(), Tolerance::absolute(1e-4));
+    }
+
+#[test]
+    fn the_native_gather_matches_the_composed_one_and_scatter_is_its_adjoint() {
+        let device = Device::flex();
+        let taps = Taps {
+            out: [3, 4],
+            stride: 2,
+            width: 2,
+            taps: vec![(-1, 0, 0), (0, 1, 1), (1, -1, 2), (2, 2, 0)],
+        };
+        let x = random([2, 6, 7, 4], &device);
+        let gathered = super::gather(x.clone(), &taps);
+        assert_close(gathered.clone(), super::gather_composed(x.clone(), &taps));
+        // ⟨gather(x), y⟩ = ⟨x, scatter(y)⟩
+        let y = random(gathered.dims(), &device);
+        let lhs = (gathered * y.clone()).sum().into_scalar::<f32>();
+        let rhs = (x * super::scatter(y, [2, 6, 7, 4], &taps))
+            .sum()
+            .into_scalar::<f32>();
+        assert!(
+            (lhs - rhs).abs() < 1e-3 * lhs.abs().max(1.0),
+            "{lhs} vs {rhs}"
+        );
     }
 }

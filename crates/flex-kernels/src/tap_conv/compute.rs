@@ -6,8 +6,8 @@
 
 use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
-use crate::nets::gemm::{View, matmul};
-use crate::nets::signed;
+use crate::gemm::{View, matmul};
+use crate::signed;
 
 /// Rows (output pixels) per chunk: enough for the matrix kernel.
 const TARGET_ROWS: usize = 1024;

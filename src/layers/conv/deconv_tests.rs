@@ -4,8 +4,7 @@
 use burn::module::Param;
 use burn::tensor::{Device, Distribution, Tensor, Tolerance};
 
-use super::{deconv_leaky, leaky};
-use crate::nets::matmul_conv::ConvTranspose2dNhwc;
+use super::{ConvTranspose2dNhwc, leaky};
 
 fn gradients_of(
     layer: &ConvTranspose2dNhwc,
@@ -14,7 +13,7 @@ fn gradients_of(
     fused: bool,
 ) -> [Tensor<4>; 4] {
     let out = if fused {
-        deconv_leaky(layer, x.clone(), 0.2)
+        layer.forward_leaky(x.clone(), 0.2)
     } else {
         leaky(layer.forward(x.clone()), 0.2)
     };
@@ -55,12 +54,12 @@ fn other_layers_and_odd_inputs_fall_back_to_the_composed_form() {
     let layer = ConvTranspose2dNhwc::new([2, 3], 3, 2, 0, &device);
     assert!(!layer.is_k4_s2_same());
     let x = Tensor::<4>::random([2, 5, 5, 2], Distribution::Normal(0.0, 1.0), &device);
-    let out = deconv_leaky(&layer, x.clone(), 0.2);
+    let out = layer.forward_leaky(x.clone(), 0.2);
     out.into_data().assert_approx_eq::<f32>(
         &leaky(layer.forward(x), 0.2).into_data(),
         Tolerance::absolute(1e-5),
     );
     let layer = ConvTranspose2dNhwc::new([2, 3], 4, 2, 1, &device);
     let odd = Tensor::<4>::random([1, 3, 5, 2], Distribution::Normal(0.0, 1.0), &device);
-    assert_eq!(deconv_leaky(&layer, odd, 0.2).dims(), [1, 6, 10, 3]);
+    assert_eq!(layer.forward_leaky(odd, 0.2).dims(), [1, 6, 10, 3]);
 }

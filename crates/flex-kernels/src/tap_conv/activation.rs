@@ -99,7 +99,7 @@ impl Activation {
         match self {
             Self::Identity => x,
             Self::Relu => burn::tensor::activation::relu(x),
-            Self::Leaky(slope) => crate::nets::deconv_leaky::leaky(x, slope),
+            Self::Leaky(slope) => crate::deconv_leaky::leaky(x, slope),
         }
     }
 }

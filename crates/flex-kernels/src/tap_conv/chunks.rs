@@ -65,7 +65,7 @@ pub fn backward<G: Send, S: Default>(
         split.chunk_images * split.input_image,
         split.chunk_images * split.output_image,
     );
-    let mut dx = crate::nets::buffers::zeros(x.len());
+    let mut dx = crate::buffers::zeros(x.len());
     let grads = dx
         .par_chunks_mut(in_group)
         .zip(x.par_chunks(in_group))

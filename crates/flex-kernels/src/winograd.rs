@@ -4,7 +4,7 @@
 //! Winograd's minimal filtering.
 //!
 //! A stride-2 transposed convolution is four ordinary 2×2 convolutions, one per
-//! output phase (see [`super::matmul_conv`]). Winograd's F(2×2, 2×2) computes a
+//! output phase (see the application's `layers::conv`). Winograd's F(2×2, 2×2) computes a
 //! 2×2 tile of a 2×2 convolution's outputs from 9 products instead of 16: the
 //! 3×3 input window and the 2×2 filter are each mapped to 9 "points" by fixed
 //! ±1 matrices, multiplied point by point, and the 9 results mapped back to 4

@@ -24,7 +24,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{DType, Device, Shape, Tensor, TensorData, s};
+use burn::tensor::{DType, Shape, Tensor, TensorData, s};
 use burn_flex::FlexTensor;
 
 use super::fast_math::sigmoid_in_place;
@@ -39,15 +39,16 @@ pub trait LstmOps: Backend {
 
 /// The LSTM layer's last hidden state; see [`LstmOps::lstm_last`].
 pub fn lstm_last(inputs: Tensor<3>, recurrent: Tensor<2>) -> Tensor<2> {
-    if inputs.device().without_autodiff() == Device::flex() {
-        let out =
-            <Dispatch as LstmOps>::lstm_last(inputs.into_dispatch(), recurrent.into_dispatch());
-        return Tensor::from_dispatch(out);
-    }
-    lstm_last_composed(inputs, recurrent)
+    assert!(
+        crate::runs_on(&inputs.device()),
+        "lstm runs on burn-flex only"
+    );
+    let out =
+        <Dispatch as LstmOps>::lstm_last(inputs.into_dispatch(), recurrent.into_dispatch());
+    Tensor::from_dispatch(out)
 }
 
-/// The same from burn's own operations (for wgpu, and to test against).
+/// The same from burn's own operations (the layers' form off burn-flex, and the reference the tests compare with).
 #[expect(
     clippy::needless_pass_by_value,
     reason = "the same signature as `lstm_last`"

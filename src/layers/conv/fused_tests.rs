@@ -4,8 +4,7 @@
 use burn::module::Param;
 use burn::tensor::{Device, Distribution, Tensor, Tolerance};
 
-use super::Activation;
-use crate::nets::matmul_conv::{Conv2dNhwc, ConvTranspose2dNhwc, Padding};
+use super::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 
 enum Layer {
     Conv(Conv2dNhwc),

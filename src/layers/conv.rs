@@ -17,14 +17,23 @@
 //!   that the textbook "dilate the input" formulation inserts.
 //!
 //! Kernels are stored `[kh, kw, in, out]`, as Keras stores them.
+//!
+//! On burn-flex each layer with its bias and activation is one fused CPU
+//! kernel instead ([`forward_act`](Conv2dNhwc::forward_act),
+//! [`forward_leaky`](ConvTranspose2dNhwc::forward_leaky)); this file is the
+//! one place that chooses.
 
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::{Device, Slice, Tensor};
+use flex_kernels::deconv_leaky;
+use flex_kernels::tap_conv::{self, Geometry, phase_taps};
+use flex_kernels::taps::{self, Taps};
 
-use super::signed;
-use super::tap_conv::{self, Activation, Geometry};
-use super::taps::{self, Taps};
+pub use flex_kernels::deconv_leaky::leaky;
+pub use flex_kernels::tap_conv::Activation;
+
+use super::{cpu_kernels, signed};
 
 /// Padding before and after, along height and width.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,7 +143,7 @@ impl Conv2dNhwc {
 
     /// `act(self.forward(x))`, as one fused operation on the CPU backend.
     pub fn forward_act(&self, x: Tensor<4>, act: Activation) -> Tensor<4> {
-        if tap_conv::native(&x) {
+        if cpu_kernels(&x.device()) {
             let [_, h, w, _] = x.dims();
             let geometry = self.geometry([h, w]);
             return tap_conv::tap_conv(x, self.kernel.val(), self.bias.val(), &geometry, act);
@@ -174,7 +183,7 @@ impl Conv2dNhwc {
                     .collect(),
             };
             let shifted: Tensor<5> =
-                taps::gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
+                gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
             return shifted.sum_dim(3).reshape([batch, oh, ow, cout]) + bias;
         }
         let taps = Taps {
@@ -185,7 +194,7 @@ impl Conv2dNhwc {
                 .map(|(ky, kx)| (signed(ky) - top, signed(kx) - left, 0))
                 .collect(),
         };
-        taps::gather(x, &taps)
+        gather(x, &taps)
             .reshape([batch * oh * ow, kh * kw * cin])
             .matmul(self.kernel.val().reshape([kh * kw * cin, cout]))
             .reshape([batch, oh, ow, cout])
@@ -213,7 +222,7 @@ impl ConvTranspose2dNhwc {
 
     /// Whether this is the DCGAN generator's layer shape: 4×4, stride 2,
     /// TensorFlow's "same" (one pixel cropped before), which
-    /// [`super::deconv_leaky`] fuses with its activation.
+    /// [`forward_leaky`](Self::forward_leaky) fuses with its activation.
     pub fn is_k4_s2_same(&self) -> bool {
         let [kh, kw, _, _] = self.kernel.dims();
         (kh, kw, self.stride, self.crop_before) == (4, 4, 2, 1)
@@ -228,12 +237,22 @@ impl ConvTranspose2dNhwc {
 
     /// `act(self.forward(x))`, as one fused operation on the CPU backend.
     pub fn forward_act(&self, x: Tensor<4>, act: Activation) -> Tensor<4> {
-        if tap_conv::native(&x) {
+        if cpu_kernels(&x.device()) {
             let [_, h, w, _] = x.dims();
             let geometry = self.geometry([h, w]);
             return tap_conv::tap_conv(x, self.kernel.val(), self.bias.val(), &geometry, act);
         }
         act.composed(self.forward(x))
+    }
+
+    /// `leaky(self.forward(x))` with negative slope `slope`: one fused CPU
+    /// kernel (Winograd) on burn-flex when this is the 4×4 stride-2 "same"
+    /// layer and the input's sides are even, composed otherwise.
+    pub fn forward_leaky(&self, x: Tensor<4>, slope: f32) -> Tensor<4> {
+        if cpu_kernels(&x.device()) && self.is_k4_s2_same() && deconv_leaky::fits(&x) {
+            return deconv_leaky::deconv_leaky(x, self.kernel.val(), self.bias.val(), slope);
+        }
+        leaky(self.forward(x), slope)
     }
 
     /// `[batch, h, w, in]` → `[batch, stride·h, stride·w, out]`.
@@ -268,7 +287,7 @@ impl ConvTranspose2dNhwc {
                             .reshape([cin, cout])
                     })
                     .collect();
-                let phase = taps::gather(x.clone(), &taps)
+                let phase = gather(x.clone(), &taps)
                     .reshape([batch * h * w, taps.taps.len() * cin])
                     .matmul(Tensor::cat(weights, 0));
                 phases.push(phase);
@@ -284,7 +303,7 @@ impl ConvTranspose2dNhwc {
 fn interleave(phases: Tensor<4>, s: usize) -> Tensor<4> {
     let [batch, h, w, channels] = phases.dims();
     let c = channels / (s * s);
-    if taps::native(&phases) {
+    if cpu_kernels(&phases.device()) {
         // The inverse of gathering each phase's pixels with stride s, which for
         // a permutation is its adjoint.
         let taps = Taps {
@@ -300,6 +319,15 @@ fn interleave(phases: Tensor<4>, s: usize) -> Tensor<4> {
     interleave_composed(phases, s)
 }
 
+/// [`Taps`] of `x` side by side: the custom CPU gather on burn-flex, slices
+/// of a padded copy elsewhere.
+fn gather(x: Tensor<4>, spec: &Taps) -> Tensor<4> {
+    if cpu_kernels(&x.device()) {
+        return taps::gather(x, spec);
+    }
+    taps::gather_composed(x, spec)
+}
+
 /// [`interleave`] from burn's reshape and permute (for wgpu).
 fn interleave_composed(phases: Tensor<4>, s: usize) -> Tensor<4> {
     let [batch, h, w, channels] = phases.dims();
@@ -310,24 +338,14 @@ fn interleave_composed(phases: Tensor<4>, s: usize) -> Tensor<4> {
         .reshape([batch, s * h, s * w, c])
 }
 
-/// For each output phase r (output index o = s·m + r) of a transposed
-/// convolution along one axis, the kernel taps k that reach it and the input
-/// offset d (input index m + d) each reads, from `o = s·i + k − crop`.
-fn phase_taps(kernel: usize, stride: usize, crop: usize) -> Vec<Vec<(usize, isize)>> {
-    (0..stride)
-        .map(|r| {
-            (0..kernel)
-                .filter(|k| (r + crop + stride * kernel - k).is_multiple_of(stride))
-                .map(|k| (k, (signed(r + crop) - signed(k)) / signed(stride)))
-                .collect()
-        })
-        .collect()
-}
-
 /// `len` consecutive indices from `start`.
 fn range(start: usize, len: usize) -> Slice {
     Slice::new(signed(start), Some(signed(start + len)), 1)
 }
 
+#[cfg(test)]
+mod deconv_tests;
+#[cfg(test)]
+mod fused_tests;
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,8 @@
 //! products, a concatenation, an interleave, a bias addition and the
 //! activation's passes over the (large) output, each kept for the backward
 //! pass; here it is one pass that keeps only its input and output. Only
-//! burn-flex and autodiff over it are wired up; every other device (wgpu)
-//! runs the composed layer.
+//! burn-flex and autodiff over it are wired up; on every other device (wgpu)
+//! the application runs its composed layer.
 
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -18,10 +18,9 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::activation::relu;
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 use burn_flex::FlexTensor;
 
-use super::matmul_conv::ConvTranspose2dNhwc;
 use super::winograd::{self, Dims};
 
 #[backend_extension(Flex, Autodiff)]
@@ -37,25 +36,27 @@ pub trait DeconvLeakyOps: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// `leaky(layer(x))` with negative slope `slope`, fused on the CPU backend
-/// when the layer is a 4×4 stride-2 "same" transposed convolution of an
-/// even-sided input, composed otherwise.
-pub fn deconv_leaky(layer: &ConvTranspose2dNhwc, x: Tensor<4>, slope: f32) -> Tensor<4> {
+/// Whether [`deconv_leaky`] takes an input of `[b, h, w, _]`: even sides.
+pub fn fits(x: &Tensor<4>) -> bool {
     let [_, h, w, _] = x.dims();
-    let fused = layer.is_k4_s2_same()
-        && h.is_multiple_of(2)
-        && w.is_multiple_of(2)
-        && x.device().without_autodiff() == Device::flex();
-    if fused {
-        let out = <Dispatch as DeconvLeakyOps>::deconv_leaky(
-            x.into_dispatch(),
-            layer.kernel.val().into_dispatch(),
-            layer.bias.val().into_dispatch(),
-            slope,
-        );
-        return Tensor::from_dispatch(out);
-    }
-    leaky(layer.forward(x), slope)
+    h.is_multiple_of(2) && w.is_multiple_of(2)
+}
+
+/// `leaky(conv_transpose(x, kernel) + bias)` with negative slope `slope` for a
+/// 4×4 stride-2 "same" transposed convolution (kernel `[4, 4, in, out]`) of an
+/// even-sided input (see [`fits`]), on burn-flex only.
+pub fn deconv_leaky(x: Tensor<4>, kernel: Tensor<4>, bias: Tensor<1>, slope: f32) -> Tensor<4> {
+    assert!(
+        crate::runs_on(&x.device()) && fits(&x),
+        "deconv_leaky runs on burn-flex, on even-sided inputs"
+    );
+    let out = <Dispatch as DeconvLeakyOps>::deconv_leaky(
+        x.into_dispatch(),
+        kernel.into_dispatch(),
+        bias.into_dispatch(),
+        slope,
+    );
+    Tensor::from_dispatch(out)
 }
 
 /// LeakyReLU as `(1 − slope)·relu(x) + slope·x`: the same values and

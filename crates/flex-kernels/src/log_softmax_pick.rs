@@ -14,7 +14,7 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
 use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::activation::log_softmax;
-use burn::tensor::{DType, Device, Int, Shape, Tensor};
+use burn::tensor::{DType, Int, Shape, Tensor};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -34,17 +34,18 @@ pub trait PickOps: Backend {
 
 /// `log softmax(logits, 1)` picked at `targets`: `[n, classes]`, `[n]` → `[n]`.
 pub fn log_softmax_pick(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
-    if logits.device().without_autodiff() == Device::flex() {
-        let out = <Dispatch as PickOps>::log_softmax_pick(
-            logits.into_dispatch(),
-            targets.into_dispatch(),
-        );
-        return Tensor::from_dispatch(out);
-    }
-    log_softmax_pick_composed(logits, targets)
+    assert!(
+        crate::runs_on(&logits.device()),
+        "log_softmax_pick runs on burn-flex only"
+    );
+    let out = <Dispatch as PickOps>::log_softmax_pick(
+        logits.into_dispatch(),
+        targets.into_dispatch(),
+    );
+    Tensor::from_dispatch(out)
 }
 
-/// The same from burn's own operations (for wgpu, and to test against).
+/// The same from burn's own operations (the layers' form off burn-flex, and the reference the tests compare with).
 pub fn log_softmax_pick_composed(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
     let [n, _] = logits.dims();
     log_softmax(logits, 1)

@@ -8,8 +8,8 @@
 
 use super::chunks::{self, Split};
 use super::{Activation, Geometry};
-use crate::nets::gemm::{View, matmul};
-use crate::nets::signed;
+use crate::gemm::{View, matmul};
+use crate::signed;
 
 /// Input pixels per chunk.
 const TARGET_PIXELS: usize = 768;

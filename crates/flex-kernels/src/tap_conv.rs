@@ -18,8 +18,8 @@
 //! Both kinds of layer are described the same way, as a [`Geometry`]: a list
 //! of phases, each a grid of output pixels and the kernel taps that reach
 //! them — one phase for an ordinary convolution, stride² for a transposed one
-//! (see [`super::matmul_conv`]). Only burn-flex and autodiff over it are wired
-//! up; other devices run the composed layers.
+//! (see the application's `layers::conv`). Only burn-flex and autodiff over it
+//! are wired up; other devices run the composed layers.
 
 use burn::backend::TensorMetadata;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -28,7 +28,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
-use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
+use burn::tensor::{DType, Shape, Tensor, TensorData};
 use burn_flex::FlexTensor;
 
 use compute::Sizes;
@@ -150,6 +150,20 @@ impl Geometry {
     }
 }
 
+/// For each output phase r (output index o = s·m + r) of a transposed
+/// convolution along one axis, the kernel taps k that reach it and the input
+/// offset d (input index m + d) each reads, from `o = s·i + k − crop`.
+pub fn phase_taps(kernel: usize, stride: usize, crop: usize) -> Vec<Vec<(usize, isize)>> {
+    (0..stride)
+        .map(|r| {
+            (0..kernel)
+                .filter(|k| (r + crop + stride * kernel - k).is_multiple_of(stride))
+                .map(|k| (k, (signed(r + crop) - signed(k)) / signed(stride)))
+                .collect()
+        })
+        .collect()
+}
+
 #[backend_extension(Flex, Autodiff)]
 pub trait TapConvOps: Backend {
     /// `act(conv(x, kernel) + bias)`: `x` `[b, h, w, in]`, kernel
@@ -163,13 +177,7 @@ pub trait TapConvOps: Backend {
     ) -> FloatTensor<Self>;
 }
 
-/// Whether [`tap_conv`] runs as the fused CPU operation for `x`.
-pub fn native(x: &Tensor<4>) -> bool {
-    x.device().without_autodiff() == Device::flex()
-}
-
-/// `act(conv(x, kernel) + bias)` as one operation (burn-flex only: check
-/// [`native`] first).
+/// `act(conv(x, kernel) + bias)` as one operation, on burn-flex only.
 pub fn tap_conv(
     x: Tensor<4>,
     kernel: Tensor<4>,
@@ -177,7 +185,10 @@ pub fn tap_conv(
     geometry: &Geometry,
     act: Activation,
 ) -> Tensor<4> {
-    assert!(native(&x), "tap_conv runs on burn-flex only");
+    assert!(
+        crate::runs_on(&x.device()),
+        "tap_conv runs on burn-flex only"
+    );
     let out = <Dispatch as TapConvOps>::tap_conv(
         x.into_dispatch(),
         kernel.into_dispatch(),

@@ -7,8 +7,8 @@
 
 use super::chunks::{self, Split};
 use super::{Activation, Geometry, Phase};
-use crate::nets::gemm::{View, matmul};
-use crate::nets::signed;
+use crate::gemm::{View, matmul};
+use crate::signed;
 
 /// Input pixels per chunk.
 const TARGET_PIXELS: usize = 2048;

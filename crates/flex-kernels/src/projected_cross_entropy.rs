@@ -16,7 +16,7 @@ use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::{FloatTensor, IntTensor};
 use burn::backend::{Autodiff, AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
-use burn::tensor::{DType, Device, Int, Shape, Tensor, TensorData};
+use burn::tensor::{DType, Int, Shape, Tensor, TensorData};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -47,20 +47,21 @@ pub fn projected_cross_entropy(
     targets: Tensor<1, Int>,
     weights: Tensor<1>,
 ) -> Tensor<1> {
-    if hidden.device().without_autodiff() == Device::flex() {
-        let out = <Dispatch as ProjectedCrossEntropyOps>::projected_cross_entropy(
-            hidden.into_dispatch(),
-            weight.into_dispatch(),
-            bias.into_dispatch(),
-            targets.into_dispatch(),
-            weights.into_dispatch(),
-        );
-        return Tensor::from_dispatch(out);
-    }
-    projected_cross_entropy_composed(hidden, weight, bias, targets, weights)
+    assert!(
+        crate::runs_on(&hidden.device()),
+        "projected_cross_entropy runs on burn-flex only"
+    );
+    let out = <Dispatch as ProjectedCrossEntropyOps>::projected_cross_entropy(
+        hidden.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        targets.into_dispatch(),
+        weights.into_dispatch(),
+    );
+    Tensor::from_dispatch(out)
 }
 
-/// The same from burn's own operations (for wgpu, and to test against).
+/// The same from burn's own operations (the layers' form off burn-flex, and the reference the tests compare with).
 pub fn projected_cross_entropy_composed(
     hidden: Tensor<2>,
     weight: Tensor<2>,
