@@ -8,19 +8,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::assets::{Cache, Manifest};
-use crate::settings::{self, StudioSettings};
 use crate::backend::{BackendRequest, ComputeBackend};
 use crate::cli::GuiOptions;
 use crate::demo::{self, DemoView};
+use crate::settings::{self, StudioSettings};
 use crate::techniques::Technique;
-use crate::techniques::dream::panel::DreamPanel;
-use crate::techniques::gan::panel::GanPanel;
-use crate::techniques::style::panel::StylePanel;
-use crate::techniques::text::panel::TextPanel;
-use crate::techniques::vae::panel::VaePanel;
 use crate::ui::assets::AssetBoard;
 use crate::ui::frame_stats::{FrameStats, FrameSummary};
 use crate::ui::panel::{Panel, reset_button_ui};
+
+mod panels;
+use panels::{automated, build_panels};
 
 /// The name eframe keeps the settings (and the window's size) under.
 pub const APP_ID: &str = "latent-studio";
@@ -309,60 +307,6 @@ impl StudioApp {
             });
             self.screenshot = Some(Screenshot::Requested);
         }
-    }
-}
-
-/// One panel per technique, in tab order, on the backend's device, with the
-/// runs the command line asked for started (`--vae-train`, `--style-run`, …).
-fn build_panels(
-    backend: &ComputeBackend,
-    waker: &crate::job::Waker,
-    options: &GuiOptions,
-) -> Vec<Box<dyn Panel>> {
-    let device = || backend.compute_device();
-    let waker = || Arc::clone(waker);
-    let mut vae = VaePanel::new(device(), waker());
-    if let Some(epochs) = options.train_vae {
-        vae.train_now(epochs, options.train_limit);
-    }
-    if let Some(dir) = options.load_vae.clone() {
-        vae.load_now(dir);
-    }
-    let mut style = StylePanel::new(device(), waker());
-    if let Some(iterations) = options.style_run {
-        style.run_when_ready(options.style_height, iterations);
-    }
-    let mut dream = DreamPanel::new(device(), waker());
-    if let Some(steps) = options.dream_run {
-        dream.run_when_ready(steps);
-    }
-    let mut text = TextPanel::new(device(), waker());
-    if let Some(epochs) = options.text_train {
-        text.train_now(options.text_model, epochs, options.train_limit);
-    }
-    let mut gan = GanPanel::new(device(), waker());
-    if let Some(epochs) = options.gan_train {
-        gan.train_now(epochs, options.train_limit);
-    }
-    let panels: Vec<Box<dyn Panel>> = vec![
-        Box::new(text),
-        Box::new(dream),
-        Box::new(style),
-        Box::new(vae),
-        Box::new(gan),
-    ];
-    debug_assert!(panels.iter().map(|p| p.technique()).eq(Technique::ALL));
-    panels
-}
-
-/// Whether a command-line flag started `technique`'s panel on a run.
-fn automated(technique: Technique, options: &GuiOptions) -> bool {
-    match technique {
-        Technique::Text => options.text_train.is_some(),
-        Technique::DeepDream => options.dream_run.is_some(),
-        Technique::Style => options.style_run.is_some(),
-        Technique::Vae => options.train_vae.is_some() || options.load_vae.is_some(),
-        Technique::Gan => options.gan_train.is_some(),
     }
 }
 

@@ -129,12 +129,18 @@ mod tests {
         settings.remember("a.png".into());
         settings.remember("b.png".into());
         settings.remember("a.png".into());
-        assert_eq!(settings.recent_files, [PathBuf::from("a.png"), "b.png".into()]);
+        assert_eq!(
+            settings.recent_files,
+            [PathBuf::from("a.png"), "b.png".into()]
+        );
         let text = serde_json::to_string(&settings).unwrap();
         assert_eq!(parse(&text), Loaded::Restored(settings));
         let old = text.replace(&format!("\"version\":{VERSION}"), "\"version\":0");
         assert!(matches!(parse(&old), Loaded::Reset(why) if why.contains("version 0")));
-        assert!(matches!(parse("{\"version\": 1, \"tab\": 7"), Loaded::Reset(_)));
+        assert!(matches!(
+            parse("{\"version\": 1, \"tab\": 7"),
+            Loaded::Reset(_)
+        ));
         let (defaults, notice) = parse("not json").into_parts();
         assert_eq!(defaults, StudioSettings::default());
         assert!(notice.unwrap().contains("reset to the defaults"));

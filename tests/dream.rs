@@ -16,9 +16,7 @@ use latent_studio::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
 use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::nets::inception_v3::{self, InceptionV3, TORCHSCRIPT_MEMBER};
 use latent_studio::picture::Picture;
-use latent_studio::techniques::dream::job::{
-    self, DreamEvent, StepLoss, tiles,
-};
+use latent_studio::techniques::dream::job::{self, DreamEvent, StepLoss, tiles};
 use latent_studio::techniques::dream::model::{
     DreamSettings, GradientNorm, Preset, crop_for, dream_loss, normalise, octave_shapes,
 };

@@ -9,7 +9,7 @@ use image::{Rgb, RgbImage};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::gan::data::{self, ImageSource};
 use latent_studio::techniques::gan::job::{
-    self, GanCommand, GanEvent, GanStart, GanSettings, normal_latents,
+    self, GanCommand, GanEvent, GanSettings, GanStart, normal_latents,
 };
 use latent_studio::techniques::gan::model::{GanConfig, bce_with_logits};
 

@@ -51,7 +51,10 @@ fn saved(app: &mut StudioApp) -> Memory {
 #[test]
 fn settings_survive_a_restart() {
     let mut first = studio(&Memory::default(), None);
-    assert!(first.settings_notice().is_none(), "a first start says nothing");
+    assert!(
+        first.settings_notice().is_none(),
+        "a first start says nothing"
+    );
     // Change something in every panel's record, and the tab, as a user would
     // have before closing the window.
     let mut changed: StudioSettings = {
@@ -68,7 +71,9 @@ fn settings_survive_a_restart() {
     ];
     for (panel, pointer, value) in &edits {
         let record = changed.panels.get_mut(*panel).expect(panel);
-        *record.pointer_mut(pointer).unwrap_or_else(|| panic!("{panel}{pointer}")) = value.clone();
+        *record
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("{panel}{pointer}")) = value.clone();
     }
     let mut storage = Memory::default();
     settings::store(&mut storage, &changed);
@@ -85,7 +90,13 @@ fn settings_survive_a_restart() {
             "{panel}{pointer}"
         );
     }
-    assert_eq!(restored, StudioSettings { version: settings::VERSION, ..changed });
+    assert_eq!(
+        restored,
+        StudioSettings {
+            version: settings::VERSION,
+            ..changed
+        }
+    );
 }
 
 #[test]
@@ -94,7 +105,11 @@ fn a_damaged_settings_record_starts_with_defaults_and_says_so() {
         let mut app = studio(&Memory::default(), None);
         saved(&mut app).0[KEY].clone()
     };
-    for damaged in ["{\"version\": 1, \"tab\": ", "not a record", "{\"version\": 99}"] {
+    for damaged in [
+        "{\"version\": 1, \"tab\": ",
+        "not a record",
+        "{\"version\": 99}",
+    ] {
         let mut storage = Memory::default();
         eframe::Storage::set_string(&mut storage, KEY, damaged.to_owned());
         let mut app = studio(&storage, None);

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::text::corpus::CorpusSource;
 use latent_studio::techniques::text::job::{
-    self, Candidate, ModelKind, Sampling, TextCommand, TextSettings, TextEvent, TextStart,
+    self, Candidate, ModelKind, Sampling, TextCommand, TextEvent, TextSettings, TextStart,
 };
 use latent_studio::techniques::text::model::TransformerConfig;
 use latent_studio::techniques::text::sampling::{Rng, draw, repetition, reweight, top_k, top_p};

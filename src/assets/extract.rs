@@ -37,11 +37,7 @@ fn write_entry(dest: &Path, relative: &str, reader: &mut dyn Read) -> Result<(),
 }
 
 /// Unpacks `asset`'s members from `archive` into `dest`.
-pub fn unpack_members(
-    asset: &AssetSpec,
-    archive: &Path,
-    dest: &Path,
-) -> Result<(), ConvertError> {
+pub fn unpack_members(asset: &AssetSpec, archive: &Path, dest: &Path) -> Result<(), ConvertError> {
     for member in &asset.members {
         let old = dest.join(&member.path);
         let _ = if member.tree {
@@ -149,5 +145,9 @@ fn undeb(
     let result = untar(asset, stdout, dest, found);
     let status = child.wait().map_err(|_| failed())?;
     result?;
-    if status.success() { Ok(()) } else { Err(failed()) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(failed())
+    }
 }

@@ -105,10 +105,7 @@ pub enum AssetError {
         actual: String,
     },
     #[error("{asset}: could not unpack or convert: {source}")]
-    Unpack {
-        asset: String,
-        source: ConvertError,
-    },
+    Unpack { asset: String, source: ConvertError },
     #[error("{asset}: not fetched yet: run `latent-studio fetch` or press Fetch in the status bar")]
     NotFetched { asset: String },
     #[error("unknown asset `{0}`")]

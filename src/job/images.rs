@@ -15,7 +15,10 @@ pub type Denormalise = fn(&[f32], usize, usize) -> Vec<u8>;
 /// An RGB image as a `[1, 3, h, w]` tensor through `normalise`.
 pub fn to_tensor(rgb: &RgbImage, normalise: Normalise, device: &Device) -> Tensor<4> {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    Tensor::from_data(TensorData::new(normalise(rgb.as_raw(), w, h), [1, 3, h, w]), device)
+    Tensor::from_data(
+        TensorData::new(normalise(rgb.as_raw(), w, h), [1, 3, h, w]),
+        device,
+    )
 }
 
 /// A `[1, 3, h, w]` tensor back to RGB through `denormalise`; a NaN or an

@@ -182,8 +182,7 @@ impl Conv2dNhwc {
                     .map(|(tap, (ky, kx))| (signed(ky) - top, signed(kx) - left, tap * cout))
                     .collect(),
             };
-            let shifted: Tensor<5> =
-                gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
+            let shifted: Tensor<5> = gather(per_tap, &taps).reshape([batch, oh, ow, kh * kw, cout]);
             return shifted.sum_dim(3).reshape([batch, oh, ow, cout]) + bias;
         }
         let taps = Taps {

@@ -4,16 +4,18 @@
 //! 0.001 → ReLU; pools and paddings as written there. Input RGB in [−1, 1].
 //! Taps `mixed0 … mixed10` are the file's `mixed`, `mixed_1 … mixed_10`.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::NetError;
 use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
-use crate::torch::{ConvLayout, NamedTensor, TensorData as Stored};
+use crate::torch::{ConvLayout, NamedTensor};
+
+mod parts;
+use parts::Parts;
 
 /// The asset the weights come in.
 pub const ASSET: &str = "inception_v3";
@@ -151,65 +153,6 @@ pub struct InceptionV3 {
     blocks: Vec<Block>,
 }
 
-/// Weights and layouts by module path, for building.
-struct Parts<'a> {
-    tensors: HashMap<&'a str, &'a NamedTensor>,
-    layouts: HashMap<&'a str, &'a ConvLayout>,
-    device: &'a Device,
-}
-
-impl Parts<'_> {
-    fn floats(&self, name: &str) -> Result<(Vec<f32>, Vec<usize>), NetError> {
-        let tensor = self
-            .tensors
-            .get(name)
-            .ok_or_else(|| NetError::weights(format!("InceptionV3 weights lack `{name}`")))?;
-        match &tensor.data {
-            Stored::F32(values) => Ok((values.clone(), tensor.shape.clone())),
-            Stored::U8(_) => Err(NetError::weights(format!("`{name}` is not float"))),
-        }
-    }
-
-    fn conv(&self, path: &str) -> Result<ConvBn, NetError> {
-        let path = format!("net.layers.{path}");
-        let (mut weight, shape) = self.floats(&format!("{path}.weight"))?;
-        let (beta, _) = self.floats(&format!("{path}.beta"))?;
-        let (mean, _) = self.floats(&format!("{path}.mean"))?;
-        let (var, _) = self.floats(&format!("{path}.var"))?;
-        let [out, inp, kh, kw] = shape[..] else {
-            return Err(NetError::weights(format!("`{path}.weight` has shape {shape:?}")));
-        };
-        if beta.len() != out || mean.len() != out || var.len() != out {
-            return Err(NetError::weights(format!("`{path}` batch norm does not match {out} channels")));
-        }
-        let layout = self
-            .layouts
-            .get(path.as_str())
-            .ok_or_else(|| NetError::weights(format!("no stride/padding for `{path}`")))?;
-        let per_out = inp * kh * kw;
-        let mut bias = Vec::with_capacity(out);
-        for o in 0..out {
-            let scale = 1.0 / (var[o] + EPS).sqrt();
-            for w in &mut weight[o * per_out..(o + 1) * per_out] {
-                *w *= scale;
-            }
-            bias.push(beta[o] - mean[o] * scale);
-        }
-        Ok(ConvBn {
-            weight: Tensor::from_data(TensorData::new(weight, [out, inp, kh, kw]), self.device),
-            bias: Tensor::from_data(TensorData::new(bias, [out]), self.device),
-            options: ConvOptions::new([layout.stride, layout.stride], layout.padding, [1, 1], 1),
-        })
-    }
-
-    fn convs(&self, block: &str, names: &[&str]) -> Result<Vec<Op>, NetError> {
-        names
-            .iter()
-            .map(|n| self.conv(&format!("{block}.{n}")).map(ConvBn::into_op))
-            .collect()
-    }
-}
-
 /// Max pooling 3×3, stride 2, no padding (the stem's and the reduction blocks').
 const REDUCE: Op = Op::MaxPool {
     stride: 2,
@@ -219,11 +162,12 @@ const REDUCE: Op = Op::MaxPool {
 impl InceptionV3 {
     /// Loads the converted weights and the conv layouts read from the TorchScript file.
     pub fn load(weights: &Path, torchscript: &Path, device: &Device) -> Result<Self, NetError> {
-        let tensors = crate::assets::safetensors::read(weights).map_err(|source| NetError::Read {
-            net: "InceptionV3",
-            path: weights.to_path_buf(),
-            source,
-        })?;
+        let tensors =
+            crate::assets::safetensors::read(weights).map_err(|source| NetError::Read {
+                net: "InceptionV3",
+                path: weights.to_path_buf(),
+                source,
+            })?;
         let file = std::fs::File::open(torchscript).map_err(|source| NetError::Read {
             net: "InceptionV3",
             path: torchscript.to_path_buf(),

@@ -103,7 +103,9 @@ impl Vgg19 {
             let (weight, shape) = find(format!("{layer}.weight"))?;
             let (bias, bias_shape) = find(format!("{layer}.bias"))?;
             let [out, inp, 3, 3] = shape[..] else {
-                return Err(NetError::weights(format!("`{layer}.weight` has shape {shape:?}")));
+                return Err(NetError::weights(format!(
+                    "`{layer}.weight` has shape {shape:?}"
+                )));
             };
             if inp != channels || bias_shape != [out] {
                 return Err(NetError::weights(format!(

@@ -3,7 +3,6 @@
 
 use crate::techniques::Technique;
 
-
 /// A technique's tab.
 pub trait Panel {
     /// Which tab this is.

@@ -33,13 +33,33 @@ impl KernelTiming {
 /// is told each result as it comes.
 pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<KernelTiming> {
     let cases: [(&str, &str, Case); 8] = [
-        ("tap_conv (conv)", "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU", vae_conv),
-        ("tap_conv (transposed)", "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU", vae_deconv),
-        ("deconv_leaky", "DCGAN generator: 32×16×16×128 → 128, k4 s2", gan_deconv),
+        (
+            "tap_conv (conv)",
+            "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU",
+            vae_conv,
+        ),
+        (
+            "tap_conv (transposed)",
+            "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU",
+            vae_deconv,
+        ),
+        (
+            "deconv_leaky",
+            "DCGAN generator: 32×16×16×128 → 128, k4 s2",
+            gan_deconv,
+        ),
         ("taps::gather", "128×14×14×32, 9 taps, stride 2", gather),
-        ("lstm_last", "char LSTM: 60 steps, batch 128, 128 units", lstm_case),
+        (
+            "lstm_last",
+            "char LSTM: 60 steps, batch 128, 128 units",
+            lstm_case,
+        ),
         ("log_softmax_pick", "4 096 rows × 15 000 classes", pick),
-        ("projected_cross_entropy", "2 048 × 256 → 15 000 classes", projected),
+        (
+            "projected_cross_entropy",
+            "2 048 × 256 → 15 000 classes",
+            projected,
+        ),
         ("bce_logits_rows", "VAE loss: 128 × 784", bce),
     ];
     let mut out = Vec::new();
@@ -97,12 +117,16 @@ fn conv_case(input: [usize; 4], cout: usize, transposed: bool, fused: bool) {
             let geometry = Geometry::conv([h, w], [h / 2, w / 2], 3, 2, [0, 0]);
             tap_conv::tap_conv(x, kernel, bias, &geometry, Activation::Relu)
         }
-        (false, false) => Activation::Relu.composed(reference::conv(x, kernel, bias, 2, [0, 1, 0, 1])),
+        (false, false) => {
+            Activation::Relu.composed(reference::conv(x, kernel, bias, 2, [0, 1, 0, 1]))
+        }
         (true, true) => {
             let geometry = Geometry::transposed([h, w], 3, 2, &phase_taps(3, 2, 0));
             tap_conv::tap_conv(x, kernel, bias, &geometry, Activation::Relu)
         }
-        (true, false) => Activation::Relu.composed(reference::conv_transpose(x, kernel, bias, 2, 0)),
+        (true, false) => {
+            Activation::Relu.composed(reference::conv_transpose(x, kernel, bias, 2, 0))
+        }
     };
     backward(out);
 }
@@ -116,7 +140,11 @@ fn vae_deconv(fused: bool) {
 }
 
 fn gan_deconv(fused: bool) {
-    let (x, kernel, bias) = (normal([32, 16, 16, 128]), normal([4, 4, 128, 128]), normal([128]));
+    let (x, kernel, bias) = (
+        normal([32, 16, 16, 128]),
+        normal([4, 4, 128, 128]),
+        normal([128]),
+    );
     let out = if fused {
         deconv_leaky::deconv_leaky(x, kernel, bias, 0.2)
     } else {
@@ -151,8 +179,9 @@ fn lstm_case(fused: bool) {
     backward(out);
 }
 
-fn targets(n: usize, classes: usize) -> Tensor<1, Int> {
-    Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, classes as f64), &device())
+fn targets(n: usize, classes: u32) -> Tensor<1, Int> {
+    let top = f64::from(classes);
+    Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, top), &device())
 }
 
 fn pick(fused: bool) {
@@ -191,7 +220,9 @@ fn bce(fused: bool) {
 /// The vectorised exponential against `f32::exp` over 4 M values.
 fn exp_timing(reps: usize) -> KernelTiming {
     #[expect(clippy::cast_precision_loss, reason = "test values")]
-    let values: Vec<f32> = (0..4 << 20).map(|i| (i % 1000) as f32 * 0.01 - 5.0).collect();
+    let values: Vec<f32> = (0..4 << 20)
+        .map(|i| (i % 1000) as f32 * 0.01 - 5.0)
+        .collect();
     let mut buffer = values.clone();
     let fused_ms = median_ms(reps, || {
         buffer.copy_from_slice(&values);
@@ -199,7 +230,9 @@ fn exp_timing(reps: usize) -> KernelTiming {
     });
     let composed_ms = median_ms(reps, || {
         buffer.copy_from_slice(&values);
-        buffer.iter_mut().for_each(|v| *v = v.exp());
+        for v in &mut buffer {
+            *v = v.exp();
+        }
     });
     KernelTiming {
         name: "fast_math::exp_in_place",

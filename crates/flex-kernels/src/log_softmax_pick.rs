@@ -38,10 +38,8 @@ pub fn log_softmax_pick(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1>
         crate::runs_on(&logits.device()),
         "log_softmax_pick runs on burn-flex only"
     );
-    let out = <Dispatch as PickOps>::log_softmax_pick(
-        logits.into_dispatch(),
-        targets.into_dispatch(),
-    );
+    let out =
+        <Dispatch as PickOps>::log_softmax_pick(logits.into_dispatch(), targets.into_dispatch());
     Tensor::from_dispatch(out)
 }
 

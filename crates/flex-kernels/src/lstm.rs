@@ -43,8 +43,7 @@ pub fn lstm_last(inputs: Tensor<3>, recurrent: Tensor<2>) -> Tensor<2> {
         crate::runs_on(&inputs.device()),
         "lstm runs on burn-flex only"
     );
-    let out =
-        <Dispatch as LstmOps>::lstm_last(inputs.into_dispatch(), recurrent.into_dispatch());
+    let out = <Dispatch as LstmOps>::lstm_last(inputs.into_dispatch(), recurrent.into_dispatch());
     Tensor::from_dispatch(out)
 }
 

@@ -50,10 +50,7 @@ pub trait TapOps: Backend {
 /// Gathers the taps of `x` (`[b, h, w, c]`) into `[b, oh, ow, taps · width]`
 /// (burn-flex only).
 pub fn gather(x: Tensor<4>, taps: &Taps) -> Tensor<4> {
-    assert!(
-        crate::runs_on(&x.device()),
-        "gather runs on burn-flex only"
-    );
+    assert!(crate::runs_on(&x.device()), "gather runs on burn-flex only");
     let out = <Dispatch as TapOps>::gather_taps(x.into_dispatch(), taps.clone());
     Tensor::from_dispatch(out)
 }
@@ -259,7 +256,7 @@ mod tests {
             .assert_approx_eq::<f32>(&theirs.into_data(), Tolerance::absolute(1e-4));
     }
 
-#[test]
+    #[test]
     fn the_native_gather_matches_the_composed_one_and_scatter_is_its_adjoint() {
         let device = Device::flex();
         let taps = Taps {

@@ -11,10 +11,10 @@ use image::RgbImage;
 
 use super::model::{DreamSettings, lost_detail, normalise, octave_shapes};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images};
-use crate::rng::Rng;
 use crate::nets::inception_v3::{self, InceptionV3};
 use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
+use crate::rng::Rng;
 
 /// "Dream deeper": zoom into the centre and dream again, frame after frame.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

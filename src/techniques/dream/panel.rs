@@ -3,7 +3,6 @@
 //! and the loss plot. egui only: layer weights and the step reach the running
 //! job as commands.
 
-
 mod controls;
 mod saved;
 mod views;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 
 use super::data::{FACE_CATEGORIES, ImageSource};
-use super::job::{self, GanCommand, GanEvent, GanStart, GanSettings};
+use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart};
 use super::model::GanConfig;
 use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
 

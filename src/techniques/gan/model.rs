@@ -7,8 +7,8 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
-use crate::layers::dense::dense;
 use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
+use crate::layers::dense::dense;
 
 /// Sizes and rates; the defaults are the book's.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -5,12 +5,11 @@
 
 use std::path::PathBuf;
 
-
 mod saved;
 mod views;
 
 use super::data::{FACE_CATEGORIES, ImageSource};
-use super::job::{self, GanCommand, GanEvent, GanStart, StepLoss, GanSettings};
+use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss};
 use super::model::GanConfig;
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
@@ -52,6 +51,7 @@ fn rates(config: &GanConfig, settings: &GanSettings) -> (f64, f64, f64, f32) {
 
 /// What a button asked for; applied after the frame's layout.
 #[must_use]
+#[derive(Clone, Copy)]
 enum GanAction {
     None,
     Train,

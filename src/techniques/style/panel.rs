@@ -2,7 +2,6 @@
 //! combination image and the loss plot. egui only: the pictures load and the
 //! pixels move in jobs; weight changes reach the running job as commands.
 
-
 mod controls;
 mod inputs;
 mod saved;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
-use super::job::{self, ModelKind, Sampling, TextCommand, TextSettings, TextEvent, TextStart};
+use super::job::{self, ModelKind, Sampling, TextCommand, TextEvent, TextSettings, TextStart};
 use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for};
 
 /// The text subcommands.

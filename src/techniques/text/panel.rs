@@ -5,14 +5,13 @@
 
 use std::path::PathBuf;
 
-
 mod controls;
 mod saved;
 mod views;
 
 use super::corpus::{CorpusSource, CorpusStats};
 use super::job::{
-    self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextSettings, TextEvent,
+    self, BatchLoss, Candidate, ModelKind, Sample, Sampling, TextCommand, TextEvent, TextSettings,
     TextStart,
 };
 use crate::backend::ComputeDevice;

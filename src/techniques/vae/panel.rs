@@ -4,15 +4,14 @@
 
 use std::path::PathBuf;
 
-
 mod controls;
 mod saved;
 mod views;
 
 use super::job::{self, BatchLoss, DataSource, LatentPoint, VaeCommand, VaeEvent, VaeStart};
 use super::model::VaeSettings;
-use crate::backend::ComputeDevice;
 use crate::assets::{Cache, Manifest};
+use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 
 /// Colours of the ten digit classes on the map (a categorical palette).

@@ -44,7 +44,14 @@ fn assert_same(fused: [TensorData; 4], composed: [TensorData; 4]) {
 }
 
 /// A k×k convolution with `stride` and `pad` [top, bottom, left, right].
-fn check_conv(input: [usize; 4], k: usize, cout: usize, stride: usize, pad: [usize; 4], act: Activation) {
+fn check_conv(
+    input: [usize; 4],
+    k: usize,
+    cout: usize,
+    stride: usize,
+    pad: [usize; 4],
+    act: Activation,
+) {
     let (x, kernel, bias) = params(input, k, cout);
     let [_, h, w, _] = input;
     let out = [
@@ -52,7 +59,9 @@ fn check_conv(input: [usize; 4], k: usize, cout: usize, stride: usize, pad: [usi
         (w + pad[2] + pad[3] - k) / stride + 1,
     ];
     let geometry = Geometry::conv([h, w], out, k, stride, [pad[0], pad[2]]);
-    let fused = run(&x, &kernel, &bias, |x, k, b| tap_conv(x, k, b, &geometry, act));
+    let fused = run(&x, &kernel, &bias, |x, k, b| {
+        tap_conv(x, k, b, &geometry, act)
+    });
     let composed = run(&x, &kernel, &bias, |x, k, b| {
         act.composed(reference::conv(x, k, b, stride, pad))
     });
@@ -63,7 +72,9 @@ fn check_transposed(input: [usize; 4], k: usize, cout: usize, crop: usize, act: 
     let (x, kernel, bias) = params(input, k, cout);
     let [_, h, w, _] = input;
     let geometry = Geometry::transposed([h, w], k, 2, &phase_taps(k, 2, crop));
-    let fused = run(&x, &kernel, &bias, |x, k, b| tap_conv(x, k, b, &geometry, act));
+    let fused = run(&x, &kernel, &bias, |x, k, b| {
+        tap_conv(x, k, b, &geometry, act)
+    });
     let composed = run(&x, &kernel, &bias, |x, k, b| {
         act.composed(reference::conv_transpose(x, k, b, 2, crop))
     });

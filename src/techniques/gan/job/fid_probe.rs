@@ -8,7 +8,7 @@ use burn::tensor::{Distribution, Tensor};
 
 use super::super::data::Images;
 use super::super::fid::fid;
-use super::{JobError, GanJob, batch_tensor};
+use super::{GanJob, JobError, batch_tensor};
 use crate::job::read_f32;
 use crate::nets::inception_v3::InceptionV3;
 use crate::nets::resize;

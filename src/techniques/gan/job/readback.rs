@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
 use super::super::data::SIDE;
-use super::{GRID, JobError, GanJob};
+use super::{GRID, GanJob, JobError};
 use crate::job::read_f32;
 
 impl GanJob {

@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use super::super::model::GanConfig;
-use super::{JobError, GanJob, StepLoss, GanSettings, normal_latents};
+use super::{GanJob, GanSettings, JobError, StepLoss, normal_latents};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {

@@ -8,7 +8,7 @@ use burn::tensor::{Distribution, Tensor};
 
 use super::super::data::Images;
 use super::super::model::bce_with_logits;
-use super::{GanCommand, GanEvent, JobError, GanJob, StepLoss, batch_tensor, collapse, fid_probe};
+use super::{GanCommand, GanEvent, GanJob, JobError, StepLoss, batch_tensor, collapse, fid_probe};
 use crate::job::{JobContext, read_f32};
 
 impl GanJob {

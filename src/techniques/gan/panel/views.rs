@@ -4,7 +4,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::{DataChoice, GanAction, GanPanel, Phase};
 use crate::job::JobBuilder;
-use crate::techniques::gan::job::{GanCommand, StepLoss, GanSettings};
+use crate::techniques::gan::job::{GanCommand, GanSettings, StepLoss};
 use crate::techniques::gan::model::GanConfig;
 use crate::ui::{RunButton, run_buttons_ui};
 
@@ -351,13 +351,18 @@ impl GanPanel {
         else {
             return;
         };
-        let frames: Vec<egui::ColorImage> =
-            self.timeline.iter().map(|(_, _, image)| image.clone()).collect();
+        let frames: Vec<egui::ColorImage> = self
+            .timeline
+            .iter()
+            .map(|(_, _, image)| image.clone())
+            .collect();
         let writing = JobBuilder::new("gan-gif")
             .waker(self.waker.clone())
             .spawn(move |ctx| {
-                let frames: Vec<image::RgbImage> =
-                    frames.iter().map(crate::picture::color_image_to_rgb).collect();
+                let frames: Vec<image::RgbImage> = frames
+                    .iter()
+                    .map(crate::picture::color_image_to_rgb)
+                    .collect();
                 let said = match crate::animation::write_gif(&frames, &path, 300) {
                     Ok(()) => format!("saved {}", path.display()),
                     Err(err) => format!("could not save the GIF: {err}"),

@@ -5,7 +5,7 @@ use burn::tensor::Tensor;
 use image::RgbImage;
 
 use super::super::colors::keep_content_colors;
-use super::{Ctx, JobError, StyleCommand, StyleJob, StyleEvent, images};
+use super::{Ctx, JobError, StyleCommand, StyleEvent, StyleJob, images};
 use crate::picture::rgb_to_color_image;
 
 impl StyleJob {

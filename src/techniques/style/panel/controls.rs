@@ -23,8 +23,16 @@ impl StylePanel {
     pub(super) fn buttons_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
         let mut action = PanelAction::None;
         ui.horizontal(|ui| {
-            let loading = self.content.is_loading() || self.styles.iter().any(crate::ui::picture_slot::PictureSlot::is_loading);
-            let label = if self.is_running() { "Restart" } else { "Start" };
+            let loading = self.content.is_loading()
+                || self
+                    .styles
+                    .iter()
+                    .any(crate::ui::picture_slot::PictureSlot::is_loading);
+            let label = if self.is_running() {
+                "Restart"
+            } else {
+                "Start"
+            };
             if ui
                 .add_enabled(!loading, egui::Button::new(label))
                 .on_hover_text("Optimise the combination image from the first iteration")

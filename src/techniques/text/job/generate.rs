@@ -9,7 +9,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, TensorData, s};
 
 use super::super::sampling::{self, Rng};
-use super::{Candidate, JobError, Net, Sample, Sampling, TextJob, TextCommand, TextEvent};
+use super::{Candidate, JobError, Net, Sample, Sampling, TextCommand, TextEvent, TextJob};
 use crate::job::{JobContext, read_f32};
 
 type Ctx = JobContext<TextEvent, TextCommand>;

@@ -7,7 +7,7 @@ use burn::optim::{GradientsParams, RmsPropConfig};
 use burn::tensor::Tensor;
 
 use super::super::model::masked_cross_entropy;
-use super::{BatchLoss, JobError, Net, TextJob, TextCommand, TextEvent, data};
+use super::{BatchLoss, JobError, Net, TextCommand, TextEvent, TextJob, data};
 use crate::job::{JobContext, read_f32};
 use crate::rng::Rng;
 

@@ -28,4 +28,3 @@ fn split(digits: Digits) -> (Digits, Digits) {
     let shown = digits.take(SCATTER_POINTS);
     (digits, shown)
 }
-
