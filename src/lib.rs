@@ -8,6 +8,7 @@ pub mod assets;
 pub mod backend;
 pub mod cli;
 pub mod demo;
+mod documented;
 pub mod job;
 pub mod layers;
 pub mod nets;

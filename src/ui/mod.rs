@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod frame_stats;
+pub mod job_state;
 pub mod panel;
 pub mod picture_slot;
 

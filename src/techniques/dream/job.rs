@@ -10,20 +10,24 @@ use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
 use super::model::{DreamSettings, lost_detail, normalise, octave_shapes};
+use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images};
 use crate::nets::inception_v3::{self, InceptionV3};
 use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
 use crate::rng::Rng;
 
-/// "Dream deeper": zoom into the centre and dream again, frame after frame.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Zoom {
-    pub frames: usize,
-    /// Magnification per frame (e.g. 1.05).
-    pub factor: f32,
-    /// Ascent steps per frame (on the full-size image only).
-    pub iterations: usize,
+documented! {
+    /// "Dream deeper": zoom into the centre and dream again, frame after frame.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Zoom, docs ZoomDocs {
+        /// Frames of the zoom animation after the dream itself.
+        pub frames: usize,
+        /// Magnification per frame (e.g. 1.05).
+        pub factor: f32,
+        /// Ascent steps per frame (on the full-size image only).
+        pub iterations: usize,
+    }
 }
 
 /// Loss after one ascent step.

@@ -4,6 +4,7 @@
 
 use burn::tensor::{Tensor, s};
 
+use crate::documented::documented;
 use crate::nets::inception_v3::{InceptionV3, MIN_SIDE, TAPS};
 use crate::nets::resize;
 
@@ -58,22 +59,33 @@ impl Preset {
     }
 }
 
-/// Everything that shapes a dream.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DreamSettings {
-    /// Weight of each tap mixed0..mixed10 (0 = off).
-    pub layers: [f32; 11],
-    pub loss: LossKind,
-    pub norm: GradientNorm,
-    pub step: f32,
-    pub octaves: usize,
-    pub octave_scale: f32,
-    pub iterations: usize,
-    /// Stop an octave early once the loss passes this.
-    pub max_loss: Option<f32>,
-    /// Dream in tiles of this side (with random jitter) instead of the whole image.
-    pub tile: Option<usize>,
-    pub seed: u64,
+documented! {
+    /// Everything that shapes a dream; [`DreamSettings::preset`] gives the book's.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct DreamSettings, docs DreamSettingsDocs {
+        /// Weight of each tap mixed0…mixed10 in the loss (0 = off; the book: mixed4 1,
+        /// mixed5 1.5, mixed6 2, mixed7 2.5). Acts on the running job.
+        pub layers: [f32; 11],
+        /// How each layer's activations become its loss: their mean square over the
+        /// border-cropped map (the book), or normalised by the map's size (the seed notebook).
+        pub loss: LossKind,
+        /// How the gradient is scaled before each step: by its L2 norm (the book) or its RMS.
+        pub norm: GradientNorm,
+        /// Gradient-ascent step size (the book: 20). Acts on the running job.
+        pub step: f32,
+        /// Number of scales the picture is dreamed at, smallest first (the book: 3).
+        pub octaves: usize,
+        /// Size ratio between successive octaves (the book: 1.4).
+        pub octave_scale: f32,
+        /// Ascent steps per octave (the book: 30).
+        pub iterations: usize,
+        /// Stop an octave early once the loss passes this (the book: 15).
+        pub max_loss: Option<f32>,
+        /// Dream in tiles of this side (with random jitter) instead of the whole image.
+        pub tile: Option<usize>,
+        /// Seed of the tile jitter.
+        pub seed: u64,
+    }
 }
 
 impl DreamSettings {

@@ -10,19 +10,10 @@ mod views;
 use super::job::{self, DreamCommand, DreamEvent, StepLoss, Zoom};
 use super::model::{DreamSettings, Preset};
 use crate::backend::ComputeDevice;
-use crate::job::{JobHandle, JobMessage, Waker};
+use crate::job::Waker;
 use crate::picture::PictureSource;
+use crate::ui::job_state::{JobState, Progress};
 use crate::ui::picture_slot::PictureSlot;
-
-/// Where the run is.
-#[derive(Debug, Default, PartialEq)]
-enum Phase {
-    #[default]
-    Idle,
-    Running,
-    Done,
-    Failed(String),
-}
 
 /// The DeepDream tab.
 pub struct DreamPanel {
@@ -31,10 +22,9 @@ pub struct DreamPanel {
     settings: DreamSettings,
     zoom: Zoom,
     image: PictureSlot,
-    job: Option<JobHandle<DreamEvent, DreamCommand>>,
+    job: JobState<DreamEvent, DreamCommand>,
     /// Layer weights and step last sent to the job.
     sent: ([f32; 11], f32),
-    phase: Phase,
     status: String,
     plan: Vec<[usize; 2]>,
     plan_note: Option<String>,
@@ -52,7 +42,10 @@ pub struct DreamPanel {
     /// Before/after split: 0 = all dream, 1 = all original.
     split: f32,
     notice: Option<String>,
+    /// With `--dream-run`: settled once this many steps are shown.
     automation: Option<usize>,
+    /// With `--dream-run`: start as soon as the picture is loaded.
+    start_when_loaded: bool,
 }
 
 impl DreamPanel {
@@ -68,8 +61,7 @@ impl DreamPanel {
             sent: (settings.layers, settings.step),
             settings,
             zoom: saved::DEFAULT_ZOOM,
-            job: None,
-            phase: Phase::Idle,
+            job: JobState::Idle,
             status: String::new(),
             plan: Vec::new(),
             plan_note: None,
@@ -86,6 +78,7 @@ impl DreamPanel {
             split: 0.0,
             notice: None,
             automation: None,
+            start_when_loaded: false,
         }
     }
 
@@ -99,13 +92,13 @@ impl DreamPanel {
     /// the window settles once `steps` steps are shown (automation: `--dream-run`).
     pub fn run_when_ready(&mut self, steps: usize) {
         self.automation = Some(steps);
+        self.start_when_loaded = true;
         self.request_default();
     }
 
     /// True once `steps` ascent steps are shown (or the run failed).
     pub fn has_reached(&self, steps: usize) -> bool {
-        matches!(self.phase, Phase::Failed(_))
-            || (self.result.is_some() && self.losses.len() >= steps)
+        self.job.failure().is_some() || (self.result.is_some() && self.losses.len() >= steps)
     }
 
     fn start(&mut self, ctx: &egui::Context, zoom: bool) {
@@ -128,9 +121,8 @@ impl DreamPanel {
             self.waker.clone(),
         ) {
             Ok(handle) => {
-                self.job = Some(handle);
+                self.job = JobState::started(handle);
                 self.sent = (self.settings.layers, self.settings.step);
-                self.phase = Phase::Running;
                 self.losses.clear();
                 self.octave_starts.clear();
                 self.plan.clear();
@@ -138,26 +130,25 @@ impl DreamPanel {
                 self.zoom_frame = None;
                 self.notice = None;
             }
-            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+            Err(err) => self.job = JobState::Failed(format!("could not start the job: {err}")),
         }
     }
 
     /// Drains the jobs' events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.image.poll(ctx);
-        if self.automation.is_some() && self.job.is_none() && self.image.picture.is_some() {
+        if self.start_when_loaded && self.image.picture.is_some() {
+            self.start_when_loaded = false;
             self.start(ctx, false);
         }
-        let Some(job) = &mut self.job else { return };
-        for message in job.poll(256) {
-            match message {
-                JobMessage::Event(event) => self.apply(ctx, event),
-                JobMessage::Failed(text) => self.phase = Phase::Failed(failure_hint(&text)),
-                JobMessage::Cancelled => self.phase = Phase::Idle,
-                JobMessage::Finished => {}
-            }
+        for event in self.job.poll(256, failure_hint) {
+            self.apply(ctx, event);
         }
-        if let Some(job) = &self.job
+        let progress = self.progress();
+        if let Some(shown) = self.job.progress_mut() {
+            *shown = progress;
+        }
+        if let Some(job) = self.job.handle()
             && (self.settings.layers, self.settings.step) != self.sent
         {
             self.sent = (self.settings.layers, self.settings.step);
@@ -200,16 +191,42 @@ impl DreamPanel {
             DreamEvent::ZoomFrame { index, of, .. } => self.zoom_frame = Some((index, of)),
             DreamEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
             DreamEvent::Done { secs } => {
-                self.phase = Phase::Done;
+                self.job.finish();
                 self.status = format!("done in {secs:.1} s");
             }
         }
     }
 
-    fn send(&self, command: DreamCommand) {
-        if let Some(job) = &self.job {
-            job.command(command);
+    /// Where the run is, for the status row: octave (or zoom frame) and step.
+    fn progress(&self) -> Progress {
+        let count = self.plan.len().max(1);
+        let shape = self.plan.get(self.octave).copied().unwrap_or_default();
+        let text = match self.zoom_frame {
+            Some((frame, of)) => format!("zoom frame {frame}/{of} · step {}/{}", self.step, self.of),
+            None if self.plan.is_empty() => self.status.clone(),
+            None => format!(
+                "octave {}/{count} · {}×{} · step {}/{}",
+                self.octave + 1,
+                shape[1],
+                shape[0],
+                self.step,
+                self.of
+            ),
+        };
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let fraction =
+            (self.octave as f32 + self.step as f32 / self.of.max(1) as f32) / count as f32;
+        Progress {
+            loading: self.plan.is_empty(),
+            text,
+            fraction,
+            rate: (self.secs_per_step > 0.0)
+                .then(|| format!("{:.1} steps/s", 1.0 / self.secs_per_step)),
         }
+    }
+
+    fn send(&self, command: DreamCommand) {
+        self.job.command(command);
     }
 
     /// The tab.

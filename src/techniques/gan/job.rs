@@ -9,26 +9,35 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use super::data::{self, ImageSource, Images, SIDE};
 use super::model::{Discriminator, GanConfig, Generator};
+use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
 
 /// Samples in the fixed grid (4×4).
 pub const GRID: usize = 16;
 
-/// How training runs; the defaults are the book's.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GanSettings {
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub d_learning_rate: f64,
-    pub g_learning_rate: f64,
-    /// Scale of the uniform noise added to the labels (book: 0.05).
-    pub label_noise: f32,
-    /// Steps between two sample grids during an epoch.
-    pub sample_every: usize,
-    pub seed: u64,
-    /// Generated and real images compared by FID after each epoch (0 = off).
-    #[serde(default)]
-    pub fid_samples: usize,
+documented! {
+    /// How training runs; [`GanSettings::book`] gives the book's.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct GanSettings, docs GanSettingsDocs {
+        /// Passes over the images (the book: 100).
+        pub epochs: usize,
+        /// Images per step (the book: 32).
+        pub batch_size: usize,
+        /// The discriminator's Adam learning rate (the book: 1e-4). Acts on the running job.
+        pub d_learning_rate: f64,
+        /// The generator's Adam learning rate (the book: 1e-4). Acts on the running job.
+        pub g_learning_rate: f64,
+        /// Scale of the uniform noise added to the labels (the book: 0.05). Acts on the
+        /// running job.
+        pub label_noise: f32,
+        /// Steps between two sample grids during an epoch.
+        pub sample_every: usize,
+        /// Seed for initialisation, shuffling and the fixed latent points.
+        pub seed: u64,
+        /// Generated and real images compared by FID after each epoch (0 = off).
+        [serde(default)]
+        pub fid_samples: usize,
+    }
 }
 
 impl GanSettings {

@@ -7,19 +7,25 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
+use crate::documented::documented;
 use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 use crate::layers::dense::dense;
 
-/// Sizes and rates; the defaults are the book's.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct GanConfig {
-    pub latent_dim: usize,
-    /// Channels of the discriminator's convs (book: 64, 128, 128).
-    pub d_channels: [usize; 3],
-    /// Channels of the generator's transposed convs (book: 128, 256, 512); the
-    /// dense layer makes an 8×8×`g_channels[0]` map.
-    pub g_channels: [usize; 3],
-    pub dropout: f64,
+documented! {
+    /// Sizes and rates; [`GanConfig::book`] gives the book's.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct GanConfig, docs GanConfigDocs {
+        /// Size of the generator's input noise (the book: 128).
+        pub latent_dim: usize,
+        /// Channels of the discriminator's convs (the book: 64, 128, 128).
+        pub d_channels: [usize; 3],
+        /// Channels of the generator's transposed convs (the book: 128, 256, 512); the
+        /// dense layer makes an 8×8×`g_channels[0]` map.
+        pub g_channels: [usize; 3],
+        /// Dropout before the discriminator's last layer (the book: 0.2). Acts on the
+        /// running job.
+        pub dropout: f64,
+    }
 }
 
 impl GanConfig {

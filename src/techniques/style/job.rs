@@ -13,6 +13,7 @@ use super::model::{
     BOOK_DECAY_RATE, BOOK_DECAY_STEPS, BOOK_HEIGHT, BOOK_ITERATIONS, BOOK_SGD_RATE, LossWeights,
     Targets, objective,
 };
+use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 use crate::nets::vgg19::{self, Pooling, Vgg19};
 use crate::picture::{Picture, scaled_width};
@@ -37,28 +38,40 @@ pub enum Init {
     Noise,
 }
 
-/// Everything that shapes a run.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StyleSettings {
-    pub weights: LossWeights,
-    /// Index into [`vgg19::LAYERS`] (book: block5_conv2).
-    pub content_layer: usize,
-    /// Output height in px; the width follows the content's aspect ratio (book: 400).
-    pub height: u32,
-    /// Iterations at each scale (book: 4000).
-    pub iterations: usize,
-    pub optimizer: OptimizerKind,
-    /// `None`: the optimiser's default for the height.
-    pub learning_rate: Option<f64>,
-    pub init: Init,
-    pub pooling: Pooling,
-    /// Keep the content photo's colours in what is shown and saved.
-    pub preserve_colors: bool,
-    /// Coarse-to-fine: 1 runs at `height` only; 2 first at half, then at full size; …
-    pub scales: usize,
-    /// Send the image (and write a frame) every this many iterations (book: 100).
-    pub frame_every: usize,
-    pub seed: u64,
+documented! {
+    /// Everything that shapes a run; [`StyleSettings::book`] gives the book's.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct StyleSettings, docs StyleSettingsDocs {
+        /// How much each loss term counts (act on the running job).
+        pub weights: LossWeights,
+        /// The VGG19 layer whose activations the content loss compares (the book:
+        /// block5_conv2).
+        pub content_layer: usize,
+        /// Output height in px; the width follows the content's aspect ratio (the book:
+        /// 400). A new height restarts the run.
+        pub height: u32,
+        /// Iterations at each scale (the book: 4000).
+        pub iterations: usize,
+        /// How the combination image is optimised: SGD with the book's decay, Adam, or
+        /// L-BFGS (Gatys et al.'s choice).
+        pub optimizer: OptimizerKind,
+        /// The optimiser's learning rate; unset, its default for the height.
+        pub learning_rate: Option<f64>,
+        /// What the combination image starts as: the photo (the book), the painting, or
+        /// noise.
+        pub init: Init,
+        /// VGG19's pooling: max (the book) or average (smoother, as Gatys et al. suggest).
+        pub pooling: Pooling,
+        /// Keep the content photo's colours in what is shown and saved (luminance
+        /// transfer).
+        pub preserve_colors: bool,
+        /// Coarse-to-fine: 1 runs at the height only; 2 first at half, then at full size; …
+        pub scales: usize,
+        /// Send the image (and write a frame) every this many iterations (the book: 100).
+        pub frame_every: usize,
+        /// Seed of the noise start.
+        pub seed: u64,
+    }
 }
 
 impl StyleSettings {

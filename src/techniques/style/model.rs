@@ -4,6 +4,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::documented::documented;
 use crate::nets::vgg19::{self, Vgg19};
 
 /// The book's style layers: the first conv of each block.
@@ -26,18 +27,20 @@ pub const BOOK_SGD_RATE: f64 = 100.0;
 pub const BOOK_DECAY_RATE: f64 = 0.96;
 pub const BOOK_DECAY_STEPS: f64 = 100.0;
 
-/// How much each term counts. Changing them needs no new targets, so a running
-/// job takes them at its next step.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LossWeights {
-    /// Book: 2.5e-8.
-    pub content: f64,
-    /// Book: 1e-6, shared equally by the style layers.
-    pub style: f64,
-    /// Book: 1e-6.
-    pub total_variation: f64,
-    /// Extra factor per style layer (book: all 1).
-    pub style_layers: [f64; 5],
+documented! {
+    /// How much each term counts. Changing them needs no new targets, so a running
+    /// job takes them at its next step.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct LossWeights, docs LossWeightsDocs {
+        /// Weight of the content loss (the book: 2.5e-8).
+        pub content: f64,
+        /// Weight of the style loss, shared equally by the style layers (the book: 1e-6).
+        pub style: f64,
+        /// Weight of the total-variation loss, which smooths the image (the book: 1e-6).
+        pub total_variation: f64,
+        /// Extra factor per style layer, block1_conv1 … block5_conv1 (the book: all 1).
+        pub style_layers: [f64; 5],
+    }
 }
 
 /// The book's loss weights.

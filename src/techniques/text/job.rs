@@ -10,6 +10,7 @@ use burn::tensor::Device;
 use super::corpus::{self, CorpusSource, CorpusStats};
 use super::model::{CharLstm, LstmConfig, TransformerConfig, TransformerLm};
 use super::vectorize::{CharVocab, WordVocab};
+use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
 
 /// Which language model.
@@ -32,24 +33,36 @@ pub enum ModelKind {
     Lstm,
 }
 
-/// Everything about a training run; `book` gives the book's values.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TextSettings {
-    pub kind: ModelKind,
-    pub transformer: TransformerConfig,
-    pub lstm_hidden: usize,
-    pub lstm_length: usize,
-    pub lstm_step: usize,
-    pub batch_size: usize,
-    pub epochs: usize,
-    /// RMSprop's learning rate (Transformer: Keras' default 1e-3; LSTM: 0.01).
-    pub learning_rate: f64,
-    /// Sample prompt after each epoch (LSTM: empty = a random 60-character window of the text).
-    pub prompt: String,
-    /// Tokens per epoch sample (words or characters).
-    pub sample_length: usize,
-    pub temperatures: Vec<f32>,
-    pub seed: u64,
+documented! {
+    /// Everything about a training run; `book` gives the book's values.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct TextSettings, docs TextSettingsDocs {
+        /// Which model: the 2nd edition's word Transformer or the 1st edition's char LSTM.
+        pub kind: ModelKind,
+        /// The word model's sizes.
+        pub transformer: TransformerConfig,
+        /// Units of the char LSTM (the book: 128).
+        pub lstm_hidden: usize,
+        /// Characters per training window of the char LSTM (the book: 60).
+        pub lstm_length: usize,
+        /// Characters between the starts of successive windows (the book: 3).
+        pub lstm_step: usize,
+        /// Windows per batch (the book: 256 for the Transformer, 128 for the LSTM).
+        pub batch_size: usize,
+        /// Passes over the corpus (the book: 200 for the Transformer, 60 for the LSTM).
+        pub epochs: usize,
+        /// RMSprop's learning rate (Transformer: Keras' default 1e-3; LSTM: 0.01). Acts on
+        /// the running job.
+        pub learning_rate: f64,
+        /// Sample prompt after each epoch (LSTM: empty = a random 60-character window of the text).
+        pub prompt: String,
+        /// Tokens per epoch sample (words or characters).
+        pub sample_length: usize,
+        /// The temperatures each epoch's samples are drawn at (the book: 0.2 … 1.5).
+        pub temperatures: Vec<f32>,
+        /// Seed for initialisation, shuffling and the epoch samples.
+        pub seed: u64,
+    }
 }
 
 impl TextSettings {
@@ -107,14 +120,18 @@ pub struct Candidate {
     pub after: f32,
 }
 
-/// How to pick tokens.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Sampling {
-    pub temperature: f32,
-    /// 0 = off.
-    pub top_k: usize,
-    /// 1 = off.
-    pub top_p: f32,
+documented! {
+    /// How to pick tokens.
+    #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct Sampling, docs SamplingDocs {
+        /// Divides the log-probabilities before sampling: low = safe and repetitive,
+        /// high = surprising and misspelt.
+        pub temperature: f32,
+        /// Sample among the k likeliest tokens only (0 = off).
+        pub top_k: usize,
+        /// Sample among the likeliest tokens that together reach this probability (1 = off).
+        pub top_p: f32,
+    }
 }
 
 /// What the text job tells its panel.

@@ -9,6 +9,7 @@ use burn::nn::{
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor};
 
+use crate::documented::documented;
 use crate::layers::dense::dense;
 use crate::layers::losses::{log_softmax_pick, projected_cross_entropy};
 use crate::layers::lstm::lstm_last;
@@ -23,15 +24,32 @@ fn glorot(from: usize, to: usize) -> Initializer {
     }
 }
 
-/// Sizes of the word model (book: vocabulary 15 000, sequence 100, embed 256,
-/// dense 2048, 2 heads of key size 256).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TransformerConfig {
-    pub vocab_size: usize,
-    pub sequence_length: usize,
-    pub embed_dim: usize,
-    pub dense_dim: usize,
-    pub num_heads: usize,
+documented! {
+    /// Sizes of the word model; [`TransformerConfig::book`] gives the book's.
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    pub struct TransformerConfig, docs TransformerConfigDocs {
+        /// Words kept, the most frequent first (the book: 15 000).
+        pub vocab_size: usize,
+        /// Words per training window (the book: 100).
+        pub sequence_length: usize,
+        /// Size of each word's embedding (the book: 256).
+        pub embed_dim: usize,
+        /// Width of the decoder's feed-forward layer (the book: 2048).
+        pub dense_dim: usize,
+        /// Attention heads, each of key size 256 (the book: 2).
+        pub num_heads: usize,
+    }
+}
+
+impl TransformerConfig {
+    /// The book's sizes in one line, as the panel shows them.
+    pub fn book_summary() -> String {
+        let b = Self::book();
+        format!(
+            "book: {} · {} · {} · {}",
+            b.vocab_size, b.sequence_length, b.embed_dim, b.dense_dim
+        )
+    }
 }
 
 impl TransformerConfig {

@@ -7,6 +7,7 @@ use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
+use crate::documented::documented;
 use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 use crate::layers::dense::dense;
 use crate::layers::losses::bce_logits_rows;
@@ -14,24 +15,38 @@ use crate::layers::losses::bce_logits_rows;
 /// Side of an MNIST image.
 pub const IMAGE_SIDE: usize = 28;
 
-/// Settings of the model and its training; the defaults are the book's.
-#[derive(burn::config::Config, Debug, PartialEq)]
-pub struct VaeSettings {
-    /// Size of the latent space (the book: 2, which is what the latent map needs).
-    #[config(default = 2)]
-    pub latent_dim: usize,
-    /// Adam's learning rate (the book: Keras' default 1e-3).
-    #[config(default = 1e-3)]
-    pub learning_rate: f64,
-    /// Images per batch (the book: 128).
-    #[config(default = 128)]
-    pub batch_size: usize,
-    /// Passes over the data (the book: 30).
-    #[config(default = 30)]
-    pub epochs: usize,
-    /// Seed for initialisation, shuffling and sampling.
-    #[config(default = 42)]
-    pub seed: u64,
+documented! {
+    /// Settings of the model and its training; the defaults are the book's.
+    #[derive(burn::config::Config, Debug, PartialEq)]
+    pub struct VaeSettings, docs VaeSettingsDocs {
+        /// Size of the latent space (the book: 2, which is what the latent map needs;
+        /// larger latents train but disable the map).
+        [config(default = 2)]
+        pub latent_dim: usize,
+        /// Adam's learning rate (the book: Keras' default 1e-3). Acts on the running job.
+        [config(default = 1e-3)]
+        pub learning_rate: f64,
+        /// Images per batch (the book: 128).
+        [config(default = 128)]
+        pub batch_size: usize,
+        /// Passes over the data (the book: 30).
+        [config(default = 30)]
+        pub epochs: usize,
+        /// Seed for initialisation, shuffling and sampling.
+        [config(default = 42)]
+        pub seed: u64,
+    }
+}
+
+impl VaeSettings {
+    /// The book's settings in one line (the Book button's hover text).
+    pub fn book_summary() -> String {
+        let b = Self::new();
+        format!(
+            "{} epochs, batch {}, latent {}, Adam {:e}, all 70 000 digits",
+            b.epochs, b.batch_size, b.latent_dim, b.learning_rate
+        )
+    }
 }
 
 /// Conv2D 32 k3 s2 → Conv2D 64 k3 s2 → Flatten → Dense 16 → Dense latent ×2.

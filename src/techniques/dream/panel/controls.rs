@@ -1,10 +1,10 @@
 //! Buttons, the drop zone and the settings of the DeepDream tab. Layer
 //! weights and the step act on the running job; the rest at the next Start.
 
-use super::{DreamPanel, Phase};
+use super::DreamPanel;
 use crate::nets::inception_v3::TAPS;
 use crate::picture::{GALLERY, PictureSource};
-use crate::techniques::dream::job::DreamCommand;
+use crate::techniques::dream::job::{DreamCommand, Zoom};
 use crate::techniques::dream::model::{DreamSettings, Preset};
 use crate::ui::picture_slot::pick_image;
 use crate::ui::{RunButton, run_buttons_ui};
@@ -26,7 +26,7 @@ impl DreamPanel {
         let mut action = PanelAction::None;
         ui.horizontal(|ui| {
             let ready = !self.image.is_loading() && self.image.picture.is_some();
-            let running = self.phase == Phase::Running;
+            let running = self.job.is_running();
             if ui
                 .add_enabled(
                     ready,
@@ -36,13 +36,13 @@ impl DreamPanel {
             {
                 action = PanelAction::Start;
             }
-            if let Some(job) = &self.job
+            if let Some(job) = self.job.handle()
                 && running
                 && run_buttons_ui(ui, job, None) == RunButton::Cancel
             {
                 action = PanelAction::Cancel;
             }
-            let has_result = self.result.is_some() && self.job.is_some();
+            let has_result = self.result.is_some() && self.job.handle().is_some();
             if ui
                 .add_enabled(has_result, egui::Button::new("Save PNG…"))
                 .clicked()
@@ -66,18 +66,21 @@ impl DreamPanel {
                 egui::DragValue::new(&mut self.zoom.frames)
                     .range(1..=200)
                     .suffix(" frames"),
-            );
+            )
+            .on_hover_text(Zoom::DOCS.frames);
             ui.add(
                 egui::DragValue::new(&mut self.zoom.factor)
                     .range(1.01..=1.5)
                     .speed(0.005)
                     .prefix("zoom ×"),
-            );
+            )
+            .on_hover_text(Zoom::DOCS.factor);
             ui.add(
                 egui::DragValue::new(&mut self.zoom.iterations)
                     .range(1..=100)
                     .suffix(" steps/frame"),
-            );
+            )
+            .on_hover_text(Zoom::DOCS.iterations);
             let ready = !self.image.is_loading() && self.image.picture.is_some();
             if ui
                 .add_enabled(ready, egui::Button::new("Dream + zoom"))
@@ -88,7 +91,7 @@ impl DreamPanel {
             {
                 action = PanelAction::DreamDeeper;
             }
-            let done = self.phase == Phase::Done;
+            let done = self.job.is_done();
             if ui
                 .add_enabled(done, egui::Button::new("Export GIF…"))
                 .clicked()
@@ -129,22 +132,29 @@ impl DreamPanel {
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.settings;
         ui.strong("Layers (act on the running job; 0 = off)");
+        let docs = DreamSettings::DOCS;
         for (weight, name) in s.layers.iter_mut().zip(TAPS) {
-            ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name));
+            ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name))
+                .on_hover_text(docs.layers);
         }
         ui.add(
             egui::Slider::new(&mut s.step, 0.001..=50.0)
                 .logarithmic(true)
                 .text("step"),
-        );
+        )
+        .on_hover_text(docs.step);
         ui.separator();
         ui.strong("Octaves (next Start)");
-        ui.add(egui::Slider::new(&mut s.octaves, 1..=6).text("octaves"));
-        ui.add(egui::Slider::new(&mut s.octave_scale, 1.1..=2.0).text("octave scale"));
-        ui.add(egui::Slider::new(&mut s.iterations, 1..=200).text("steps per octave"));
+        ui.add(egui::Slider::new(&mut s.octaves, 1..=6).text("octaves"))
+            .on_hover_text(docs.octaves);
+        ui.add(egui::Slider::new(&mut s.octave_scale, 1.1..=2.0).text("octave scale"))
+            .on_hover_text(docs.octave_scale);
+        ui.add(egui::Slider::new(&mut s.iterations, 1..=200).text("steps per octave"))
+            .on_hover_text(docs.iterations);
         let mut stop = s.max_loss.is_some();
         ui.horizontal(|ui| {
-            ui.checkbox(&mut stop, "stop at loss");
+            ui.checkbox(&mut stop, "stop at loss")
+                .on_hover_text(docs.max_loss);
             if stop {
                 let max = s.max_loss.get_or_insert(15.0);
                 ui.add(egui::DragValue::new(max).speed(0.1).range(0.01..=1000.0));
@@ -154,7 +164,8 @@ impl DreamPanel {
         });
         let mut tiled = s.tile.is_some();
         ui.horizontal(|ui| {
-            ui.checkbox(&mut tiled, "tiles (large images)");
+            ui.checkbox(&mut tiled, "tiles (large images)")
+                .on_hover_text(docs.tile);
             if tiled {
                 let tile = s.tile.get_or_insert(512);
                 ui.add(egui::DragValue::new(tile).range(128..=2048).suffix(" px"));
@@ -170,7 +181,7 @@ impl DreamPanel {
             PanelAction::Start => self.start(ctx, false),
             PanelAction::DreamDeeper => self.start(ctx, true),
             PanelAction::Cancel => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.cancel();
                 }
             }

@@ -3,68 +3,33 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 
-use super::{DreamPanel, Phase};
+use super::DreamPanel;
+use crate::ui::job_state::progress_bar_ui;
 
 impl DreamPanel {
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
-        match &self.phase {
-            Phase::Idle => {
-                ui.label("Press Start to let InceptionV3 dream into the picture (the book's settings), or slide the layers first.");
+        if self.job.is_done() {
+            ui.horizontal(|ui| progress_bar_ui(ui, &self.progress(), 1.0));
+        } else {
+            self.job.status_ui(
+                ui,
+                "Press Start to let InceptionV3 dream into the picture (the book's settings), or slide the layers first.",
+            );
+        }
+        if self.job.handle().is_none() {
+            return;
+        }
+        ui.horizontal(|ui| {
+            if self.early_stops > 0 {
+                ui.label(format!(
+                    "{} octave(s) stopped at max loss",
+                    self.early_stops
+                ));
             }
-            Phase::Failed(text) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
-            }
-            Phase::Running | Phase::Done => {
-                ui.horizontal(|ui| {
-                    let count = self.plan.len().max(1);
-                    let shape = self.plan.get(self.octave).copied().unwrap_or_default();
-                    let text = match self.zoom_frame {
-                        Some((frame, of)) => {
-                            format!("zoom frame {frame}/{of} · step {}/{}", self.step, self.of)
-                        }
-                        None => format!(
-                            "octave {}/{count} · {}×{} · step {}/{}",
-                            self.octave + 1,
-                            shape[1],
-                            shape[0],
-                            self.step,
-                            self.of
-                        ),
-                    };
-                    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-                    let fraction = if self.phase == Phase::Done {
-                        1.0
-                    } else {
-                        (self.octave as f32 + self.step as f32 / self.of.max(1) as f32)
-                            / count as f32
-                    };
-                    ui.add(
-                        egui::ProgressBar::new(fraction)
-                            .desired_width(320.0)
-                            .text(text),
-                    );
-                    if self.secs_per_step > 0.0 {
-                        ui.label(format!("{:.1} steps/s", 1.0 / self.secs_per_step));
-                    }
-                    if self
-                        .job
-                        .as_ref()
-                        .is_some_and(crate::job::JobHandle::is_paused)
-                    {
-                        ui.strong("paused");
-                    }
-                    if self.early_stops > 0 {
-                        ui.label(format!(
-                            "{} octave(s) stopped at max loss",
-                            self.early_stops
-                        ));
-                    }
-                    ui.label(&self.status);
-                });
-                if let Some(note) = &self.plan_note {
-                    ui.weak(note);
-                }
-            }
+            ui.label(&self.status);
+        });
+        if let Some(note) = &self.plan_note {
+            ui.weak(note);
         }
     }
 
@@ -76,7 +41,7 @@ impl DreamPanel {
             ui.label("after");
         });
         let Some(result) = &self.result else {
-            if self.phase == Phase::Running {
+            if self.job.is_running() {
                 ui.spinner();
             } else {
                 ui.weak("The dream appears here, step by step.");

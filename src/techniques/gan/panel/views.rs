@@ -129,18 +129,20 @@ impl GanPanel {
                 egui::DragValue::new(&mut self.settings.epochs)
                     .range(1..=10_000)
                     .prefix("epochs "),
-            );
+            )
+            .on_hover_text(GanSettings::DOCS.epochs);
             ui.add(
                 egui::DragValue::new(&mut self.settings.batch_size)
                     .range(1..=512)
                     .prefix("batch "),
-            );
+            )
+            .on_hover_text(GanSettings::DOCS.batch_size);
             ui.add(
                 egui::DragValue::new(&mut self.settings.fid_samples)
                     .range(0..=1000)
                     .prefix("FID images "),
             )
-            .on_hover_text("Images compared by FID after each epoch (0 = off)");
+            .on_hover_text(GanSettings::DOCS.fid_samples);
             ui.weak(format!(
                 "model: D {:?} · G {:?} · latent {}",
                 self.config.d_channels, self.config.g_channels, self.config.latent_dim
@@ -245,19 +247,31 @@ impl GanPanel {
     /// Learning rates, dropout and label noise: they act on the running job.
     pub(super) fn sliders_ui(&mut self, ui: &mut egui::Ui) {
         ui.strong("Live settings");
-        for (value, text) in [
-            (&mut self.settings.d_learning_rate, "discriminator lr"),
-            (&mut self.settings.g_learning_rate, "generator lr"),
+        let docs = GanSettings::DOCS;
+        for (value, text, doc) in [
+            (
+                &mut self.settings.d_learning_rate,
+                "discriminator lr",
+                docs.d_learning_rate,
+            ),
+            (
+                &mut self.settings.g_learning_rate,
+                "generator lr",
+                docs.g_learning_rate,
+            ),
         ] {
             ui.add(
                 egui::Slider::new(value, 1e-6..=1e-2)
                     .logarithmic(true)
                     .custom_formatter(|v, _| format!("{v:.1e}"))
                     .text(text),
-            );
+            )
+            .on_hover_text(doc);
         }
-        ui.add(egui::Slider::new(&mut self.config.dropout, 0.0..=0.8).text("dropout"));
-        ui.add(egui::Slider::new(&mut self.settings.label_noise, 0.0..=0.3).text("label noise"));
+        ui.add(egui::Slider::new(&mut self.config.dropout, 0.0..=0.8).text("dropout"))
+            .on_hover_text(GanConfig::DOCS.dropout);
+        ui.add(egui::Slider::new(&mut self.settings.label_noise, 0.0..=0.3).text("label noise"))
+            .on_hover_text(docs.label_noise);
         if let Some(preview) = &self.preview {
             ui.label("training images (first 16)");
             ui.add(egui::Image::new(preview).fit_to_exact_size(egui::vec2(160.0, 160.0)));

@@ -4,7 +4,7 @@
 use super::{Phase, StylePanel};
 use crate::nets::vgg19::{self, Pooling};
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
-use crate::techniques::style::model::STYLE_LAYERS;
+use crate::techniques::style::model::{LossWeights, STYLE_LAYERS};
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
@@ -85,16 +85,21 @@ impl StylePanel {
 
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.settings;
+        let (docs, weights) = (StyleSettings::DOCS, LossWeights::DOCS);
         ui.strong("Loss weights (act on the running job)");
-        log_slider_ui(ui, &mut s.weights.content, 1e-11..=1e-5, "content");
-        log_slider_ui(ui, &mut s.weights.style, 1e-9..=1e-3, "style");
-        log_slider_ui(ui, &mut s.weights.total_variation, 1e-9..=1e-3, "variation");
+        log_slider_ui(ui, &mut s.weights.content, 1e-11..=1e-5, "content")
+            .on_hover_text(weights.content);
+        log_slider_ui(ui, &mut s.weights.style, 1e-9..=1e-3, "style").on_hover_text(weights.style);
+        log_slider_ui(ui, &mut s.weights.total_variation, 1e-9..=1e-3, "variation")
+            .on_hover_text(weights.total_variation);
         egui::CollapsingHeader::new("style layers").show(ui, |ui| {
             for (weight, name) in s.weights.style_layers.iter_mut().zip(STYLE_LAYERS) {
-                ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name));
+                ui.add(egui::Slider::new(weight, 0.0..=3.0).text(name))
+                    .on_hover_text(weights.style_layers);
             }
         });
-        ui.checkbox(&mut s.preserve_colors, "keep the photo's colours");
+        ui.checkbox(&mut s.preserve_colors, "keep the photo's colours")
+            .on_hover_text(docs.preserve_colors);
         ui.separator();
         let started = self.started_with.clone();
         let running = self.phase == Phase::Running;
@@ -107,13 +112,15 @@ impl StylePanel {
         };
         let was = |f: &dyn Fn(&StyleSettings) -> bool| started.as_ref().is_some_and(|st| !f(st));
         ui.strong("Run (a new height restarts the job)");
-        ui.add(egui::Slider::new(&mut s.height, 64..=1024).text("height px"));
+        ui.add(egui::Slider::new(&mut s.height, 64..=1024).text("height px"))
+            .on_hover_text(docs.height);
         let iterations_changed = was(&|st| st.iterations == s.iterations);
         ui.add(
             egui::Slider::new(&mut s.iterations, 10..=8000)
                 .logarithmic(true)
                 .text(format!("iterations{}", stale(iterations_changed))),
-        );
+        )
+        .on_hover_text(docs.iterations);
         let optimizer_changed =
             was(&|st| st.optimizer == s.optimizer && st.learning_rate == s.learning_rate);
         egui::ComboBox::from_label(format!("optimiser{}", stale(optimizer_changed)))
@@ -122,11 +129,14 @@ impl StylePanel {
                 for kind in OptimizerKind::ALL {
                     ui.selectable_value(&mut s.optimizer, kind, kind.label());
                 }
-            });
+            })
+            .response
+            .on_hover_text(docs.optimizer);
         let (default_lr, note) = s.optimizer.default_learning_rate(s.height);
         let mut custom = s.learning_rate.is_some();
         ui.horizontal(|ui| {
-            ui.checkbox(&mut custom, "own learning rate");
+            ui.checkbox(&mut custom, "own learning rate")
+                .on_hover_text(docs.learning_rate);
             if custom {
                 let lr = s.learning_rate.get_or_insert(default_lr);
                 ui.add(egui::DragValue::new(lr).speed(0.05).range(1e-4..=1e4));
@@ -145,19 +155,22 @@ impl StylePanel {
                 for (index, name) in vgg19::LAYERS.iter().enumerate() {
                     ui.selectable_value(&mut s.content_layer, index, *name);
                 }
-            });
+            })
+            .response
+            .on_hover_text(docs.content_layer);
         ui.horizontal(|ui| {
-            ui.label("start from");
+            ui.label("start from").on_hover_text(docs.init);
             ui.selectable_value(&mut s.init, Init::Content, "photo");
             ui.selectable_value(&mut s.init, Init::Style, "painting");
             ui.selectable_value(&mut s.init, Init::Noise, "noise");
         });
         ui.horizontal(|ui| {
-            ui.label("pooling");
+            ui.label("pooling").on_hover_text(docs.pooling);
             ui.selectable_value(&mut s.pooling, Pooling::Max, "max");
             ui.selectable_value(&mut s.pooling, Pooling::Average, "average");
         });
-        ui.add(egui::Slider::new(&mut s.scales, 1..=4).text("scales (coarse to fine)"));
+        ui.add(egui::Slider::new(&mut s.scales, 1..=4).text("scales (coarse to fine)"))
+            .on_hover_text(docs.scales);
     }
 
     pub(super) fn apply_action(&mut self, ctx: &egui::Context, action: &PanelAction) {
@@ -221,11 +234,11 @@ fn log_slider_ui(
     value: &mut f64,
     range: std::ops::RangeInclusive<f64>,
     text: &str,
-) {
+) -> egui::Response {
     ui.add(
         egui::Slider::new(value, range)
             .logarithmic(true)
             .custom_formatter(|v, _| format!("{v:.1e}"))
             .text(text),
-    );
+    )
 }

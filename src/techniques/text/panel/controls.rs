@@ -4,6 +4,7 @@
 use super::{Phase, TextPanel};
 use crate::techniques::text::corpus::CorpusSource;
 use crate::techniques::text::job::{ModelKind, TextCommand, TextSettings};
+use crate::techniques::text::model::TransformerConfig;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
@@ -114,24 +115,29 @@ impl TextPanel {
     }
 
     fn sizes_ui(&mut self, ui: &mut egui::Ui) {
+        let (docs, sizes) = (TextSettings::DOCS, TransformerConfig::DOCS);
         ui.horizontal(|ui| {
             let c = &mut self.config;
             ui.add(
                 egui::DragValue::new(&mut c.epochs)
                     .range(1..=1000)
                     .prefix("epochs "),
-            );
+            )
+            .on_hover_text(docs.epochs);
             ui.add(
                 egui::DragValue::new(&mut c.batch_size)
                     .range(1..=1024)
                     .prefix("batch "),
-            );
-            let lr = ui.add(
-                egui::DragValue::new(&mut c.learning_rate)
-                    .range(1e-5..=1.0)
-                    .speed(0.0001)
-                    .prefix("RMSprop lr "),
-            );
+            )
+            .on_hover_text(docs.batch_size);
+            let lr = ui
+                .add(
+                    egui::DragValue::new(&mut c.learning_rate)
+                        .range(1e-5..=1.0)
+                        .speed(0.0001)
+                        .prefix("RMSprop lr "),
+                )
+                .on_hover_text(docs.learning_rate);
             if lr.changed()
                 && let Some(job) = &self.job
             {
@@ -143,34 +149,43 @@ impl TextPanel {
                     egui::DragValue::new(&mut t.vocab_size)
                         .range(100..=50_000)
                         .prefix("vocab "),
-                );
+                )
+                .on_hover_text(sizes.vocab_size);
                 ui.add(
                     egui::DragValue::new(&mut t.sequence_length)
                         .range(4..=400)
                         .prefix("sequence "),
-                );
+                )
+                .on_hover_text(sizes.sequence_length);
                 ui.add(
                     egui::DragValue::new(&mut t.embed_dim)
                         .range(8..=1024)
                         .prefix("embed "),
-                );
+                )
+                .on_hover_text(sizes.embed_dim);
                 ui.add(
                     egui::DragValue::new(&mut t.dense_dim)
                         .range(8..=8192)
                         .prefix("dense "),
-                );
-                ui.weak("(book: 15000 · 100 · 256 · 2048; a CPU epoch at full size takes hours)");
+                )
+                .on_hover_text(sizes.dense_dim);
+                ui.weak(format!(
+                    "({}; a CPU epoch at full size takes hours)",
+                    TransformerConfig::book_summary()
+                ));
             } else {
                 ui.add(
                     egui::DragValue::new(&mut c.lstm_hidden)
                         .range(8..=1024)
                         .prefix("LSTM units "),
-                );
+                )
+                .on_hover_text(docs.lstm_hidden);
                 ui.add(
                     egui::DragValue::new(&mut c.sample_length)
                         .range(10..=2000)
                         .prefix("sample chars "),
-                );
+                )
+                .on_hover_text(docs.sample_length);
             }
         });
     }

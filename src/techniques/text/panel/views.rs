@@ -5,6 +5,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::controls::PanelAction;
 use super::{Phase, TextPanel};
+use crate::techniques::text::job::Sampling;
 
 impl TextPanel {
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
@@ -125,19 +126,23 @@ impl TextPanel {
         let play = &mut self.playground;
         ui.strong("Generate");
         ui.add(egui::TextEdit::singleline(&mut play.prompt).hint_text("a prompt, e.g. this movie"));
-        ui.add(egui::Slider::new(&mut play.sampling.temperature, 0.0..=2.0).text("temperature"));
+        let docs = Sampling::DOCS;
+        ui.add(egui::Slider::new(&mut play.sampling.temperature, 0.0..=2.0).text("temperature"))
+            .on_hover_text(docs.temperature);
         ui.horizontal(|ui| {
             ui.add(
                 egui::DragValue::new(&mut play.sampling.top_k)
                     .range(0..=1000)
                     .prefix("top-k "),
-            );
+            )
+            .on_hover_text(docs.top_k);
             ui.add(
                 egui::DragValue::new(&mut play.sampling.top_p)
                     .range(0.05..=1.0)
                     .speed(0.01)
                     .prefix("top-p "),
-            );
+            )
+            .on_hover_text(docs.top_p);
             ui.add(
                 egui::DragValue::new(&mut play.length)
                     .range(1..=2000)

@@ -16,23 +16,23 @@ impl VaePanel {
                     egui::DragValue::new(&mut self.config.epochs)
                         .range(1..=500)
                         .prefix("epochs "),
-                );
+                )
+                .on_hover_text(VaeSettings::DOCS.epochs);
                 ui.add(
                     egui::DragValue::new(&mut self.config.batch_size)
                         .range(8..=1024)
                         .prefix("batch "),
-                );
+                )
+                .on_hover_text(VaeSettings::DOCS.batch_size);
                 ui.add(
                     egui::DragValue::new(&mut self.config.latent_dim)
                         .range(1..=64)
                         .prefix("latent "),
                 )
-                .on_hover_text(
-                    "The map needs a 2-D latent space; larger latents train but disable it.",
-                );
+                .on_hover_text(VaeSettings::DOCS.latent_dim);
                 if ui
                     .button("Book")
-                    .on_hover_text("30 epochs, batch 128, latent 2, Adam 1e-3, all 70 000 digits")
+                    .on_hover_text(VaeSettings::book_summary())
                     .clicked()
                 {
                     self.config = VaeSettings::new();
@@ -40,11 +40,13 @@ impl VaePanel {
                     self.data = DataChoice::Mnist;
                 }
             });
-            let lr = ui.add(
-                egui::Slider::new(&mut self.config.learning_rate, 1e-5..=1e-1)
-                    .logarithmic(true)
-                    .text("learning rate"),
-            );
+            let lr = ui
+                .add(
+                    egui::Slider::new(&mut self.config.learning_rate, 1e-5..=1e-1)
+                        .logarithmic(true)
+                        .text("learning rate"),
+                )
+                .on_hover_text(VaeSettings::DOCS.learning_rate);
             if lr.changed()
                 && let Some(job) = &self.job
             {
