@@ -13,7 +13,9 @@ pub enum JobState<E, C> {
         progress: Progress,
     },
     /// The run is over; the job may still answer commands.
-    Done { handle: JobHandle<E, C> },
+    Done {
+        handle: JobHandle<E, C>,
+    },
     Failed(String),
 }
 

@@ -202,7 +202,9 @@ impl DreamPanel {
         let count = self.plan.len().max(1);
         let shape = self.plan.get(self.octave).copied().unwrap_or_default();
         let text = match self.zoom_frame {
-            Some((frame, of)) => format!("zoom frame {frame}/{of} · step {}/{}", self.step, self.of),
+            Some((frame, of)) => {
+                format!("zoom frame {frame}/{of} · step {}/{}", self.step, self.of)
+            }
             None if self.plan.is_empty() => self.status.clone(),
             None => format!(
                 "octave {}/{count} · {}×{} · step {}/{}",

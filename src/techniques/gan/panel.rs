@@ -13,16 +13,7 @@ use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss};
 use super::model::GanConfig;
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
-
-#[derive(Debug, Default, PartialEq)]
-enum Phase {
-    #[default]
-    Idle,
-    Loading,
-    Training,
-    Trained,
-    Failed(String),
-}
+use crate::ui::job_state::{JobState, Progress};
 
 /// Which images to learn.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -73,8 +64,9 @@ pub struct GanPanel {
     settings: GanSettings,
     data: DataChoice,
     limit: Option<usize>,
-    job: Option<JobHandle<GanEvent, GanCommand>>,
-    phase: Phase,
+    job: JobState<GanEvent, GanCommand>,
+    /// The images (or checkpoint) have loaded: the job trains.
+    data_loaded: bool,
     loaded: Option<String>,
     skipped: Vec<String>,
     preview: Option<egui::TextureHandle>,
@@ -115,8 +107,8 @@ impl GanPanel {
             settings,
             data: DataChoice::Faces,
             limit: None,
-            job: None,
-            phase: Phase::Idle,
+            job: JobState::Idle,
+            data_loaded: false,
             loaded: None,
             skipped: Vec::new(),
             preview: None,
@@ -167,7 +159,7 @@ impl GanPanel {
 
     /// True unless an automation run waits for its epochs to reach the timeline.
     pub fn is_settled_or_idle(&self) -> bool {
-        matches!(self.phase, Phase::Failed(_))
+        self.job.failure().is_some()
             || self
                 .wait_epochs
                 .is_none_or(|n| self.timeline.len() >= n && self.samples.is_some())
@@ -203,8 +195,8 @@ impl GanPanel {
         };
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
-                self.job = Some(handle);
-                self.phase = Phase::Loading;
+                self.job = JobState::started(handle);
+                self.data_loaded = false;
                 self.losses.clear();
                 self.epoch_means.clear();
                 self.timeline.clear();
@@ -214,21 +206,19 @@ impl GanPanel {
                 self.notice = None;
                 self.sent = rates(&self.config, &self.settings);
             }
-            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+            Err(err) => self.job = JobState::Failed(format!("could not start the job: {err}")),
         }
     }
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.poll_gif();
-        let Some(job) = &mut self.job else { return };
-        for message in job.poll(256) {
-            match message {
-                JobMessage::Event(event) => self.apply(ctx, event),
-                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
-                JobMessage::Cancelled => self.phase = Phase::Idle,
-                JobMessage::Finished => {}
-            }
+        for event in self.job.poll(256, str::to_owned) {
+            self.apply(ctx, event);
+        }
+        let progress = self.progress();
+        if let Some(shown) = self.job.progress_mut() {
+            *shown = progress;
         }
         let wanted = (
             self.settings.d_learning_rate,
@@ -236,7 +226,7 @@ impl GanPanel {
             self.config.dropout,
             self.settings.label_noise,
         );
-        if let Some(job) = &self.job
+        if let Some(job) = self.job.handle()
             && wanted != self.sent
         {
             job.command(GanCommand::LearningRates {
@@ -275,7 +265,7 @@ impl GanPanel {
                 self.loaded = Some(parts.join(" · "));
                 self.skipped = skipped;
                 self.preview = Some(texture("gan-preview", preview));
-                self.phase = Phase::Training;
+                self.data_loaded = true;
             }
             GanEvent::Started {
                 first_epoch,
@@ -318,14 +308,35 @@ impl GanPanel {
             }
             GanEvent::Walk(image) => self.walk = Some(texture("gan-walk", image)),
             GanEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
-            GanEvent::TrainingDone => self.phase = Phase::Trained,
+            GanEvent::TrainingDone => self.job.finish(),
+        }
+    }
+
+    /// The status row: epoch and step while training.
+    fn progress(&self) -> Progress {
+        let total = self.settings.epochs.max(self.epoch + 1);
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let fraction =
+            (self.epoch as f32 + self.step as f32 / self.steps.max(1) as f32) / total as f32;
+        Progress {
+            loading: !self.data_loaded,
+            text: if self.data_loaded {
+                format!(
+                    "epoch {}/{total} · step {}/{}",
+                    self.epoch + 1,
+                    self.step,
+                    self.steps
+                )
+            } else {
+                "decoding the images…".to_owned()
+            },
+            fraction,
+            rate: None,
         }
     }
 
     fn send(&self, command: GanCommand) {
-        if let Some(job) = &self.job {
-            job.command(command);
-        }
+        self.job.command(command);
     }
 
     /// The tab.

@@ -10,19 +10,10 @@ mod views;
 use super::job::{self, StepLoss, StyleCommand, StyleEvent, StyleInputs, StyleSettings};
 use super::model::LossWeights;
 use crate::backend::ComputeDevice;
-use crate::job::{JobHandle, JobMessage, Waker};
+use crate::job::Waker;
 use crate::picture::PictureSource;
+use crate::ui::job_state::{JobState, Progress};
 use crate::ui::picture_slot::PictureSlot;
-
-/// Where the run is.
-#[derive(Debug, Default, PartialEq)]
-enum Phase {
-    #[default]
-    Idle,
-    Running,
-    Done,
-    Failed(String),
-}
 
 /// The scale being optimised.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,12 +33,11 @@ pub struct StylePanel {
     settings: StyleSettings,
     content: PictureSlot,
     styles: Vec<PictureSlot>,
-    job: Option<JobHandle<StyleEvent, StyleCommand>>,
+    job: JobState<StyleEvent, StyleCommand>,
     /// The settings the running job started with (to tell what needs a restart).
     started_with: Option<StyleSettings>,
     /// The weights and colour choice last sent to the job.
     sent: (LossWeights, bool),
-    phase: Phase,
     status: String,
     scale: Option<ScaleInfo>,
     iteration: usize,
@@ -80,9 +70,8 @@ impl StylePanel {
             settings,
             content,
             styles: vec![style],
-            job: None,
+            job: JobState::Idle,
             started_with: None,
-            phase: Phase::Idle,
             status: String::new(),
             scale: None,
             iteration: 0,
@@ -126,7 +115,7 @@ impl StylePanel {
 
     /// True once a run has shown at least `iterations` iterations (or failed).
     pub fn has_reached(&self, iterations: usize) -> bool {
-        matches!(self.phase, Phase::Failed(_))
+        self.job.failure().is_some()
             || (self.result.is_some()
                 && self.result_iteration >= iterations
                 && self.losses.len() >= iterations)
@@ -155,17 +144,16 @@ impl StylePanel {
             self.waker.clone(),
         ) {
             Ok(handle) => {
-                self.job = Some(handle);
+                self.job = JobState::started(handle);
                 self.started_with = Some(self.settings.clone());
                 self.sent = (self.settings.weights.clone(), self.settings.preserve_colors);
-                self.phase = Phase::Running;
                 self.losses.clear();
                 (self.iteration, self.of, self.result_iteration) = (0, 0, 0);
                 self.scale = None;
                 self.notice = None;
                 self.show_before = false;
             }
-            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+            Err(err) => self.job = JobState::Failed(format!("could not start the job: {err}")),
         }
     }
 
@@ -182,14 +170,12 @@ impl StylePanel {
             self.start_when_ready = false;
             self.start();
         }
-        let Some(job) = &mut self.job else { return };
-        for message in job.poll(256) {
-            match message {
-                JobMessage::Event(event) => self.apply(ctx, event),
-                JobMessage::Failed(text) => self.phase = Phase::Failed(failure_hint(&text)),
-                JobMessage::Cancelled => self.phase = Phase::Idle,
-                JobMessage::Finished => {}
-            }
+        for event in self.job.poll(256, failure_hint) {
+            self.apply(ctx, event);
+        }
+        let progress = self.progress();
+        if let Some(shown) = self.job.progress_mut() {
+            *shown = progress;
         }
         self.push_live_settings();
     }
@@ -249,7 +235,7 @@ impl StylePanel {
             StyleEvent::Frame(_) => {}
             StyleEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
             StyleEvent::Done { secs } => {
-                self.phase = Phase::Done;
+                self.job.finish();
                 self.iteration = self.of;
                 self.status = format!("done in {secs:.1} s");
             }
@@ -258,7 +244,9 @@ impl StylePanel {
 
     /// Weight and colour changes go to the running job at its next step.
     fn push_live_settings(&mut self) {
-        let Some(job) = &self.job else { return };
+        let Some(job) = self.job.handle() else {
+            return;
+        };
         if self.settings.weights != self.sent.0 {
             self.sent.0 = self.settings.weights.clone();
             job.command(StyleCommand::Weights(self.sent.0.clone()));
@@ -270,7 +258,33 @@ impl StylePanel {
     }
 
     fn is_running(&self) -> bool {
-        self.phase == Phase::Running
+        self.job.is_running()
+    }
+
+    /// The status row of a run: iteration, speed and time left.
+    fn progress(&self) -> Progress {
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let fraction = self.iteration as f32 / self.of.max(1) as f32;
+        let rate = (self.secs_per_iteration > 0.0).then(|| {
+            #[expect(clippy::cast_precision_loss, reason = "an estimate")]
+            let left = (self.of.saturating_sub(self.iteration)) as f32 * self.secs_per_iteration;
+            let rate = format!("{:.2} it/s", 1.0 / self.secs_per_iteration);
+            if self.job.is_done() {
+                rate
+            } else {
+                format!("{rate} · ETA {}", views::duration(left))
+            }
+        });
+        Progress {
+            loading: self.of == 0,
+            text: if self.of == 0 {
+                self.status.clone()
+            } else {
+                format!("iteration {}/{}", self.iteration, self.of)
+            },
+            fraction,
+            rate,
+        }
     }
 
     /// The tab.

@@ -15,18 +15,8 @@ use super::job::{
     TextStart,
 };
 use crate::backend::ComputeDevice;
-use crate::job::{JobHandle, JobMessage, Waker};
-
-/// Where the job is.
-#[derive(Debug, Default, PartialEq)]
-enum Phase {
-    #[default]
-    Idle,
-    Loading,
-    Training,
-    Ready,
-    Failed(String),
-}
+use crate::job::Waker;
+use crate::ui::job_state::{JobState, Progress};
 
 /// The samples the book's callback printed after one epoch.
 struct EpochSamples {
@@ -65,8 +55,9 @@ pub struct TextPanel {
     waker: Waker,
     config: TextSettings,
     corpus: CorpusSource,
-    job: Option<JobHandle<TextEvent, TextCommand>>,
-    phase: Phase,
+    job: JobState<TextEvent, TextCommand>,
+    /// The corpus (or model) has loaded: the job trains or serves.
+    loaded: bool,
     stats: Option<(CorpusStats, usize, usize)>,
     notices: Vec<String>,
     epoch: usize,
@@ -94,8 +85,8 @@ impl TextPanel {
                 plots: false,
                 limit: None,
             },
-            job: None,
-            phase: Phase::Idle,
+            job: JobState::Idle,
+            loaded: false,
             stats: None,
             notices: Vec::new(),
             epoch: 0,
@@ -146,8 +137,8 @@ impl TextPanel {
 
     /// True once training finished and the boxes have an answer (automation).
     pub fn is_settled(&self) -> bool {
-        matches!(self.phase, Phase::Failed(_))
-            || (self.phase == Phase::Ready
+        self.job.failure().is_some()
+            || (self.job.is_done()
                 && !self.history.is_empty()
                 && !self.playground.candidates.is_empty()
                 && self.playground.generating.is_none()
@@ -164,8 +155,8 @@ impl TextPanel {
         };
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
-                self.job = Some(handle);
-                self.phase = Phase::Loading;
+                self.job = JobState::started(handle);
+                self.loaded = false;
                 self.losses.clear();
                 self.history.clear();
                 self.shown_epoch = None;
@@ -177,20 +168,18 @@ impl TextPanel {
                 self.playground.generating = None;
                 self.notice = None;
             }
-            Err(err) => self.phase = Phase::Failed(format!("could not start the job: {err}")),
+            Err(err) => self.job = JobState::Failed(format!("could not start the job: {err}")),
         }
     }
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self) {
-        let Some(job) = &mut self.job else { return };
-        for message in job.poll(512) {
-            match message {
-                JobMessage::Event(event) => self.apply(event),
-                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
-                JobMessage::Cancelled => self.phase = Phase::Idle,
-                JobMessage::Finished => {}
-            }
+        for event in self.job.poll(512, str::to_owned) {
+            self.apply(event);
+        }
+        let progress = self.progress();
+        if let Some(shown) = self.job.progress_mut() {
+            *shown = progress;
         }
         self.ask_next_token();
     }
@@ -206,7 +195,7 @@ impl TextPanel {
             } => {
                 self.stats = Some((stats, vocabulary, examples));
                 self.notices = notices;
-                self.phase = Phase::Training;
+                self.loaded = true;
             }
             TextEvent::Started {
                 epochs,
@@ -232,7 +221,7 @@ impl TextPanel {
                 play.asked = None;
             }
             TextEvent::TrainingDone => {
-                self.phase = Phase::Ready;
+                self.job.finish();
                 play.asked = None;
                 if play.output.is_empty() {
                     self.generate();
@@ -275,16 +264,19 @@ impl TextPanel {
     fn ask_next_token(&mut self) {
         let play = &mut self.playground;
         let wanted = (play.prompt.clone(), play.sampling);
+        let training = self.job.is_running() && self.loaded;
         if play.in_flight
             || play.asked.as_ref() == Some(&wanted)
-            || self.phase != Phase::Ready && self.phase != Phase::Training
+            || !self.job.is_done() && !training
         {
             return;
         }
-        if self.history.is_empty() && self.phase == Phase::Training {
+        if self.history.is_empty() && training {
             return;
         }
-        let Some(job) = &self.job else { return };
+        let Some(job) = self.job.handle() else {
+            return;
+        };
         let id = self.next_id;
         self.next_id += 1;
         job.command(TextCommand::NextToken {
@@ -297,7 +289,9 @@ impl TextPanel {
     }
 
     fn generate(&mut self) {
-        let Some(job) = &self.job else { return };
+        let Some(job) = self.job.handle() else {
+            return;
+        };
         let id = self.next_id;
         self.next_id += 1;
         let play = &mut self.playground;
@@ -312,6 +306,27 @@ impl TextPanel {
             sampling: play.sampling,
             seed: play.seed,
         });
+    }
+
+    /// The status row: epoch and batch while training.
+    fn progress(&self) -> Progress {
+        let epochs = self.config.epochs.max(1);
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let fraction =
+            (self.epoch as f32 + self.batch as f32 / self.batches.max(1) as f32) / epochs as f32;
+        Progress {
+            loading: !self.loaded,
+            text: if self.loaded {
+                format!(
+                    "epoch {}/{} · batch {}/{}",
+                    self.epoch, self.config.epochs, self.batch, self.batches
+                )
+            } else {
+                "reading the corpus and building the vocabulary…".to_owned()
+            },
+            fraction,
+            rate: None,
+        }
     }
 
     /// The tab.

@@ -13,6 +13,7 @@ use super::model::VaeSettings;
 use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
+use crate::ui::job_state::{JobState, Progress};
 
 /// Colours of the ten digit classes on the map (a categorical palette).
 pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
@@ -27,16 +28,6 @@ pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
     egui::Color32::from_rgb(188, 189, 34),
     egui::Color32::from_rgb(23, 190, 207),
 ];
-
-/// Where the job is.
-#[derive(Default, PartialEq)]
-enum Phase {
-    #[default]
-    Idle,
-    Training,
-    Trained,
-    Failed(String),
-}
 
 /// Which digits to train on.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -89,13 +80,12 @@ pub struct VaePanel {
     waker: Waker,
     config: VaeSettings,
     limit: Option<usize>,
-    job: Option<JobHandle<VaeEvent, VaeCommand>>,
+    job: JobState<VaeEvent, VaeCommand>,
     /// A job still loading its data or model; it replaces `job` only once loaded,
     /// so a bad file leaves the current model and data in place.
     pending: Option<JobHandle<VaeEvent, VaeCommand>>,
     data: DataChoice,
     data_error: Option<String>,
-    phase: Phase,
     epoch: usize,
     epochs: usize,
     batch: usize,
@@ -131,11 +121,10 @@ impl VaePanel {
             waker,
             config: VaeSettings::new(),
             limit: None,
-            job: None,
+            job: JobState::Idle,
             pending: None,
             data: DataChoice::Mnist,
             data_error: None,
-            phase: Phase::Idle,
             epoch: 0,
             epochs: 0,
             batch: 0,
@@ -179,7 +168,7 @@ impl VaePanel {
 
     /// True once a trained model has drawn its grid, map and a decoded digit.
     pub fn is_settled(&self) -> bool {
-        self.phase == Phase::Trained
+        self.job.is_done()
             && self.grid.is_some()
             && self.decoded.is_some()
             && (self.anchor.is_none() || self.strip.is_some())
@@ -236,7 +225,9 @@ impl VaePanel {
         };
         match first {
             JobMessage::Event(event) => {
-                self.job = self.pending.take();
+                if let Some(handle) = self.pending.take() {
+                    self.job = JobState::started(handle);
+                }
                 self.losses.clear();
                 self.epoch_means.clear();
                 self.notice = None;
@@ -259,21 +250,18 @@ impl VaePanel {
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.poll_pending(ctx);
-        let Some(job) = &mut self.job else { return };
-        for message in job.poll(256) {
-            match message {
-                JobMessage::Event(event) => self.apply(ctx, event),
-                JobMessage::Failed(text) => self.phase = Phase::Failed(text),
-                JobMessage::Cancelled => self.phase = Phase::Idle,
-                JobMessage::Finished => {}
-            }
+        for event in self.job.poll(256, str::to_owned) {
+            self.apply(ctx, event);
+        }
+        let progress = self.progress();
+        if let Some(shown) = self.job.progress_mut() {
+            *shown = progress;
         }
     }
 
     fn apply(&mut self, ctx: &egui::Context, event: VaeEvent) {
         match event {
             VaeEvent::Loaded { skipped, .. } => {
-                self.phase = Phase::Training;
                 if !skipped.is_empty() {
                     self.notice = Some(format!("{} files skipped (not images)", skipped.len()));
                 }
@@ -302,7 +290,7 @@ impl VaePanel {
             }
             VaeEvent::Saved(path) => self.notice = Some(format!("saved to {}", path.display())),
             VaeEvent::TrainingDone => {
-                self.phase = Phase::Trained;
+                self.job.finish();
                 if std::mem::take(&mut self.probe_when_ready) {
                     let z = [0.4, -0.6];
                     self.crosshair = Some(z);
@@ -337,8 +325,24 @@ impl VaePanel {
     }
 
     pub(super) fn send(&self, command: VaeCommand) {
-        if let Some(job) = &self.job {
-            job.command(command);
+        self.job.command(command);
+    }
+
+    /// The status row: epoch and batch while training.
+    fn progress(&self) -> Progress {
+        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+        let fraction = (self.epoch as f32 + self.batch as f32 / self.batches.max(1) as f32)
+            / self.epochs.max(1) as f32;
+        Progress {
+            loading: false,
+            text: format!(
+                "epoch {}/{} · batch {}/{}",
+                self.epoch, self.epochs, self.batch, self.batches
+            ),
+            fraction,
+            rate: self
+                .last_epoch_secs
+                .map(|secs| format!("{secs:.1} s/epoch")),
         }
     }
 }

@@ -2,22 +2,23 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::{DataChoice, GanAction, GanPanel, Phase};
+use super::{DataChoice, GanAction, GanPanel};
 use crate::job::JobBuilder;
 use crate::techniques::gan::job::{GanCommand, GanSettings, StepLoss};
 use crate::techniques::gan::model::GanConfig;
+use crate::ui::job_state::progress_bar_ui;
 use crate::ui::{RunButton, run_buttons_ui};
 
 impl GanPanel {
     /// The run buttons; what they ask for is applied after the layout.
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> GanAction {
-        let busy = matches!(self.phase, Phase::Loading | Phase::Training);
+        let busy = self.job.is_running();
         let mut action = GanAction::None;
         ui.horizontal(|ui| {
             if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
                 action = GanAction::Train;
             }
-            if let Some(job) = &self.job
+            if let Some(job) = self.job.handle()
                 && busy
             {
                 match run_buttons_ui(ui, job, Some("Stop training and keep the models")) {
@@ -36,7 +37,7 @@ impl GanPanel {
             {
                 action = GanAction::SmallModel;
             }
-            let trained = self.phase == Phase::Trained || self.phase == Phase::Training;
+            let trained = self.job.is_done() || self.job.is_running() && self.data_loaded;
             if ui
                 .add_enabled(trained, egui::Button::new("Save checkpoint…"))
                 .clicked()
@@ -76,7 +77,7 @@ impl GanPanel {
             GanAction::Train => self.start(None),
             GanAction::Stop => self.send(GanCommand::StopTraining),
             GanAction::Cancel => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.cancel();
                 }
             }
@@ -155,52 +156,21 @@ impl GanPanel {
     }
 
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
-        match &self.phase {
-            Phase::Idle => {
-                ui.label("Press Train: the generator learns from the emoji faces while the grid shows its images for 16 fixed latent points.");
-            }
-            Phase::Loading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("decoding the images…");
-                });
-            }
-            Phase::Failed(text) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
-            }
-            Phase::Training | Phase::Trained => {
-                ui.horizontal(|ui| {
-                    let total = self.settings.epochs.max(self.epoch + 1);
-                    #[expect(clippy::cast_precision_loss, reason = "progress fractions")]
-                    let (epoch, step) = (
-                        self.epoch as f32 / total as f32,
-                        self.step as f32 / self.steps.max(1) as f32,
-                    );
-                    ui.add(
-                        egui::ProgressBar::new(epoch)
-                            .desired_width(200.0)
-                            .text(format!("epoch {}/{total}", self.epoch + 1)),
-                    );
-                    ui.add(
-                        egui::ProgressBar::new(step)
-                            .desired_width(200.0)
-                            .text(format!("step {}/{}", self.step, self.steps)),
-                    );
-                    if self
-                        .job
-                        .as_ref()
-                        .is_some_and(crate::job::JobHandle::is_paused)
-                    {
-                        ui.strong("paused");
-                    }
-                    if self.phase == Phase::Trained {
-                        ui.label("trained");
-                    }
-                });
-                if let Some(warning) = &self.warning {
-                    ui.colored_label(ui.visuals().warn_fg_color, warning);
-                }
-            }
+        if self.job.is_done() {
+            ui.horizontal(|ui| {
+                progress_bar_ui(ui, &self.progress(), 1.0);
+                ui.label("trained");
+            });
+        } else {
+            self.job.status_ui(
+                ui,
+                "Press Train: the generator learns from the emoji faces while the grid shows its images for 16 fixed latent points.",
+            );
+        }
+        if self.job.handle().is_some()
+            && let Some(warning) = &self.warning
+        {
+            ui.colored_label(ui.visuals().warn_fg_color, warning);
         }
     }
 
@@ -306,7 +276,7 @@ impl GanPanel {
                     .prefix("to "),
             );
             if ui
-                .add_enabled(self.job.is_some(), egui::Button::new("Walk"))
+                .add_enabled(self.job.handle().is_some(), egui::Button::new("Walk"))
                 .clicked()
             {
                 self.send(GanCommand::Walk {

@@ -1,7 +1,7 @@
 //! Buttons and settings of the style tab. Loss weights act on the running job;
 //! a new height restarts it (and says so); the rest applies at the next Start.
 
-use super::{Phase, StylePanel};
+use super::StylePanel;
 use crate::nets::vgg19::{self, Pooling};
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
 use crate::techniques::style::model::{LossWeights, STYLE_LAYERS};
@@ -40,8 +40,8 @@ impl StylePanel {
             {
                 action = PanelAction::Start;
             }
-            if let Some(job) = &self.job
-                && self.phase == Phase::Running
+            if let Some(job) = self.job.handle()
+                && self.job.is_running()
                 && run_buttons_ui(ui, job, None) == RunButton::Cancel
             {
                 action = PanelAction::Cancel;
@@ -102,7 +102,7 @@ impl StylePanel {
             .on_hover_text(docs.preserve_colors);
         ui.separator();
         let started = self.started_with.clone();
-        let running = self.phase == Phase::Running;
+        let running = self.job.is_running();
         let stale = |changed: bool| {
             if running && changed {
                 " (next Start)"
@@ -178,7 +178,7 @@ impl StylePanel {
             PanelAction::None => {}
             PanelAction::Start => self.start(),
             PanelAction::Cancel => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.cancel();
                 }
             }
@@ -187,7 +187,7 @@ impl StylePanel {
                     .add_filter("PNG", &["png"])
                     .set_file_name("style-transfer.png")
                     .save_file()
-                    && let Some(job) = &self.job
+                    && let Some(job) = self.job.handle()
                 {
                     job.command(StyleCommand::Save(path));
                 }
@@ -197,7 +197,7 @@ impl StylePanel {
                     .add_filter("GIF", &["gif"])
                     .set_file_name("style-transfer.gif")
                     .save_file()
-                    && let Some(job) = &self.job
+                    && let Some(job) = self.job.handle()
                 {
                     job.command(StyleCommand::SaveGif(path));
                 }
@@ -206,18 +206,22 @@ impl StylePanel {
                 if let Some(dir) = rfd::FileDialog::new()
                     .set_title("Folder for the frames")
                     .pick_folder()
-                    && let Some(job) = &self.job
+                    && let Some(job) = self.job.handle()
                 {
                     job.command(StyleCommand::SaveFrames(dir));
                 }
             }
             PanelAction::Book => {
                 self.settings = StyleSettings::book();
-                self.notice = Some("Book settings: 400 px, SGD, 4000 iterations.".into());
+                let book = &self.settings;
+                self.notice = Some(format!(
+                    "Book settings: {} px, SGD, {} iterations.",
+                    book.height, book.iterations
+                ));
             }
         }
         // A new height restarts the run, once the slider is let go.
-        if self.phase == Phase::Running
+        if self.job.is_running()
             && ctx.dragged_id().is_none()
             && let Some(started) = &self.started_with
             && started.height != self.settings.height

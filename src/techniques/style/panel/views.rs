@@ -3,63 +3,38 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use super::{Phase, StylePanel};
+use super::StylePanel;
 use crate::techniques::style::job::StepLoss;
+use crate::ui::job_state::progress_bar_ui;
 
 impl StylePanel {
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
-        match &self.phase {
-            Phase::Idle => {
-                ui.label("Press Start to paint the photo in the painting's style. Drop your own images on the zones at the left.");
-            }
-            Phase::Failed(text) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
-            }
-            Phase::Running | Phase::Done => {
-                ui.horizontal(|ui| {
-                    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-                    let fraction = self.iteration as f32 / self.of.max(1) as f32;
-                    ui.add(
-                        egui::ProgressBar::new(fraction)
-                            .desired_width(260.0)
-                            .text(format!("iteration {}/{}", self.iteration, self.of)),
-                    );
-                    if self.secs_per_iteration > 0.0 {
-                        #[expect(clippy::cast_precision_loss, reason = "an estimate")]
-                        let left = (self.of.saturating_sub(self.iteration)) as f32
-                            * self.secs_per_iteration;
-                        let rate = format!("{:.2} it/s", 1.0 / self.secs_per_iteration);
-                        if self.phase == Phase::Done {
-                            ui.label(rate);
-                        } else {
-                            ui.label(format!("{rate} · ETA {}", duration(left)));
-                        }
-                    }
-                    if self
-                        .job
-                        .as_ref()
-                        .is_some_and(crate::job::JobHandle::is_paused)
-                    {
-                        ui.strong("paused");
-                    }
-                    ui.label(&self.status);
-                });
-                if let Some(scale) = &self.scale {
-                    ui.horizontal(|ui| {
-                        ui.weak(format!(
-                            "{}×{} px, scale {}/{}, learning rate {:.3}",
-                            scale.width,
-                            scale.height,
-                            scale.index + 1,
-                            scale.count,
-                            scale.learning_rate
-                        ));
-                        if let Some(note) = &scale.note {
-                            ui.weak(format!("· {note}"));
-                        }
-                    });
+        if self.job.is_done() {
+            ui.horizontal(|ui| progress_bar_ui(ui, &self.progress(), 1.0));
+        } else {
+            self.job.status_ui(
+                ui,
+                "Press Start to paint the photo in the painting's style. Drop your own images on the zones at the left.",
+            );
+        }
+        if self.job.handle().is_none() {
+            return;
+        }
+        ui.label(&self.status);
+        if let Some(scale) = &self.scale {
+            ui.horizontal(|ui| {
+                ui.weak(format!(
+                    "{}×{} px, scale {}/{}, learning rate {:.3}",
+                    scale.width,
+                    scale.height,
+                    scale.index + 1,
+                    scale.count,
+                    scale.learning_rate
+                ));
+                if let Some(note) = &scale.note {
+                    ui.weak(format!("· {note}"));
                 }
-            }
+            });
         }
     }
 
@@ -87,7 +62,7 @@ impl StylePanel {
                     egui::Image::new(texture).fit_to_exact_size(egui::vec2(w * scale, h * scale)),
                 );
             }
-            None if self.phase == Phase::Running => {
+            None if self.job.is_running() => {
                 ui.spinner();
             }
             None => {
@@ -135,7 +110,7 @@ impl StylePanel {
 }
 
 /// Seconds as "1 h 02 min", "3 min 20 s" or "12 s".
-fn duration(secs: f32) -> String {
+pub(super) fn duration(secs: f32) -> String {
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,

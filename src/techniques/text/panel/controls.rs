@@ -1,7 +1,7 @@
 //! The text tab's controls: model and corpus choice, sizes, Train / Pause /
 //! Resume / Stop / Cancel, Book preset, Save / Load.
 
-use super::{Phase, TextPanel};
+use super::TextPanel;
 use crate::techniques::text::corpus::CorpusSource;
 use crate::techniques::text::job::{ModelKind, TextCommand, TextSettings};
 use crate::techniques::text::model::TransformerConfig;
@@ -25,7 +25,7 @@ impl TextPanel {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
         let mut action = PanelAction::None;
         ui.horizontal(|ui| {
-            let busy = matches!(self.phase, Phase::Training | Phase::Loading);
+            let busy = self.job.is_running();
             ui.label("Model:");
             for kind in [ModelKind::Transformer, ModelKind::Lstm] {
                 let label = match kind {
@@ -44,7 +44,7 @@ impl TextPanel {
             if ui.add_enabled(!busy, egui::Button::new("Train")).clicked() {
                 action = PanelAction::Train;
             }
-            if let Some(job) = &self.job
+            if let Some(job) = self.job.handle()
                 && busy
             {
                 match run_buttons_ui(ui, job, Some("Stop training and keep the model")) {
@@ -63,7 +63,7 @@ impl TextPanel {
                 self.notice = Some("Book settings.".into());
             }
             if ui
-                .add_enabled(self.phase == Phase::Ready, egui::Button::new("Save…"))
+                .add_enabled(self.job.is_done(), egui::Button::new("Save…"))
                 .clicked()
             {
                 action = PanelAction::Save;
@@ -139,7 +139,7 @@ impl TextPanel {
                 )
                 .on_hover_text(docs.learning_rate);
             if lr.changed()
-                && let Some(job) = &self.job
+                && let Some(job) = self.job.handle()
             {
                 job.command(TextCommand::LearningRate(c.learning_rate));
             }
@@ -195,12 +195,12 @@ impl TextPanel {
             PanelAction::None => {}
             PanelAction::Train => self.start(None),
             PanelAction::Stop => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.command(TextCommand::StopTraining);
                 }
             }
             PanelAction::Cancel => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.cancel();
                 }
             }
@@ -208,7 +208,7 @@ impl TextPanel {
                 if let Some(dir) = rfd::FileDialog::new()
                     .set_title("Folder to save the model in")
                     .pick_folder()
-                    && let Some(job) = &self.job
+                    && let Some(job) = self.job.handle()
                 {
                     job.command(TextCommand::Save(dir));
                 }
@@ -239,7 +239,7 @@ impl TextPanel {
             }
             PanelAction::Generate => self.generate(),
             PanelAction::StopGenerating => {
-                if let Some(job) = &self.job {
+                if let Some(job) = self.job.handle() {
                     job.command(TextCommand::StopGenerating);
                 }
                 self.playground.generating = None;

@@ -3,55 +3,27 @@
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
+use super::TextPanel;
 use super::controls::PanelAction;
-use super::{Phase, TextPanel};
 use crate::techniques::text::job::Sampling;
+use crate::ui::job_state::{Progress, progress_bar_ui};
 
 impl TextPanel {
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
-        match &self.phase {
-            Phase::Idle => {
-                ui.label("Press Train to fit the model on the corpus (the Transformer at the book's size is slow on a CPU: shrink it above), or load a saved model.");
-            }
-            Phase::Loading => {
-                ui.horizontal(|ui| {
-                    ui.spinner();
-                    ui.label("reading the corpus and building the vocabulary…");
-                });
-            }
-            Phase::Failed(text) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
-            }
-            Phase::Training | Phase::Ready => {
-                ui.horizontal(|ui| {
-                    #[expect(clippy::cast_precision_loss, reason = "progress fractions")]
-                    let (epoch, batch) = (
-                        self.epoch as f32 / self.config.epochs.max(1) as f32,
-                        self.batch as f32 / self.batches.max(1) as f32,
-                    );
-                    ui.add(
-                        egui::ProgressBar::new(epoch)
-                            .desired_width(200.0)
-                            .text(format!("epoch {}/{}", self.epoch, self.config.epochs)),
-                    );
-                    if self.phase == Phase::Training {
-                        ui.add(
-                            egui::ProgressBar::new(batch)
-                                .desired_width(200.0)
-                                .text(format!("batch {}/{}", self.batch, self.batches)),
-                        );
-                    } else {
-                        ui.label("trained: generate on the right");
-                    }
-                    if self
-                        .job
-                        .as_ref()
-                        .is_some_and(crate::job::JobHandle::is_paused)
-                    {
-                        ui.strong("paused");
-                    }
-                });
-            }
+        if self.job.is_done() {
+            ui.horizontal(|ui| {
+                let done = Progress {
+                    text: format!("epoch {}/{}", self.epoch, self.config.epochs),
+                    ..Progress::default()
+                };
+                progress_bar_ui(ui, &done, 1.0);
+                ui.label("trained: generate on the right");
+            });
+        } else {
+            self.job.status_ui(
+                ui,
+                "Press Train to fit the model on the corpus (the Transformer at the book's size is slow on a CPU: shrink it above), or load a saved model.",
+            );
         }
     }
 
@@ -122,7 +94,7 @@ impl TextPanel {
     /// Prompt, sampling controls, the streamed text and the next-token bars.
     pub(super) fn playground_ui(&mut self, ui: &mut egui::Ui) -> Option<PanelAction> {
         let mut action = None;
-        let ready = matches!(self.phase, Phase::Ready);
+        let ready = self.job.is_done();
         let play = &mut self.playground;
         ui.strong("Generate");
         ui.add(egui::TextEdit::singleline(&mut play.prompt).hint_text("a prompt, e.g. this movie"));

@@ -3,13 +3,14 @@
 
 use super::super::job::VaeCommand;
 use super::super::model::VaeSettings;
-use super::{DataChoice, PanelAction, Phase, VaePanel};
+use super::{DataChoice, PanelAction, VaePanel};
+use crate::ui::job_state::JobState;
 use crate::ui::{RunButton, run_buttons_ui};
 
 impl VaePanel {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) -> PanelAction {
         let mut action = PanelAction::None;
-        let running = self.phase == Phase::Training || self.pending.is_some();
+        let running = self.job.is_running() || self.pending.is_some();
         ui.horizontal_wrapped(|ui| {
             ui.add_enabled_ui(!running, |ui| {
                 ui.add(
@@ -48,7 +49,7 @@ impl VaePanel {
                 )
                 .on_hover_text(VaeSettings::DOCS.learning_rate);
             if lr.changed()
-                && let Some(job) = &self.job
+                && let Some(job) = self.job.handle()
             {
                 job.command(VaeCommand::LearningRate(self.config.learning_rate));
             }
@@ -56,14 +57,14 @@ impl VaePanel {
             if !running && ui.button("Train").clicked() {
                 action = PanelAction::Train;
             }
-            if let (true, Some(job)) = (running, &self.job) {
+            if let (true, Some(job)) = (running, self.job.handle()) {
                 match run_buttons_ui(ui, job, Some("Stop training and keep the model")) {
                     RunButton::Stop => action = PanelAction::Stop,
                     RunButton::Cancel => action = PanelAction::Cancel,
                     RunButton::None => {}
                 }
             }
-            let trained = self.phase == Phase::Trained;
+            let trained = self.job.is_done();
             if ui
                 .add_enabled(trained, egui::Button::new("Save model…"))
                 .clicked()
@@ -77,7 +78,10 @@ impl VaePanel {
                 action = PanelAction::Load;
             }
             if ui
-                .add_enabled(self.job.is_some(), egui::Button::new("Export grid PNG…"))
+                .add_enabled(
+                    self.job.handle().is_some(),
+                    egui::Button::new("Export grid PNG…"),
+                )
                 .clicked()
             {
                 action = PanelAction::ExportGrid;
@@ -95,10 +99,7 @@ impl VaePanel {
             PanelAction::None => {}
             PanelAction::Train => self.start(None),
             PanelAction::Stop => self.send(VaeCommand::StopTraining),
-            PanelAction::Cancel => {
-                self.job = None;
-                self.phase = Phase::Idle;
-            }
+            PanelAction::Cancel => self.job = JobState::Idle,
             PanelAction::Save => {
                 if let Some(dir) = rfd::FileDialog::new()
                     .set_title("Folder to save the VAE in")

@@ -6,7 +6,8 @@ use std::time::Duration;
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points};
 
 use super::super::job::{BatchLoss, VaeCommand};
-use super::{CLASS_COLORS, DataChoice, PanelAction, Phase, VaePanel};
+use super::{CLASS_COLORS, DataChoice, PanelAction, VaePanel};
+use crate::ui::job_state::{JobState, Progress, progress_bar_ui};
 
 impl VaePanel {
     /// The data row: what the next Train uses, pickers, and the last loading error.
@@ -40,51 +41,33 @@ impl VaePanel {
     }
 
     pub(super) fn progress_ui(&self, ui: &mut egui::Ui) {
-        match &self.phase {
-            Phase::Idle => {
-                ui.label("Press Train to fit the book's VAE on the 70 000 MNIST digits (Book preset), or load a saved model.");
+        let idle = "Press Train to fit the book's VAE on the 70 000 MNIST digits (Book preset), or load a saved model.";
+        ui.horizontal(|ui| {
+            match &self.job {
+                JobState::Done { .. } if self.epochs == 0 => {
+                    ui.label("loaded model");
+                }
+                JobState::Done { .. } => {
+                    let done = Progress {
+                        text: format!("epoch {}/{}", self.epoch, self.epochs),
+                        ..Progress::default()
+                    };
+                    progress_bar_ui(ui, &done, 1.0);
+                }
+                state => state.status_ui(ui, idle),
             }
-            Phase::Training | Phase::Trained => {
-                #[expect(clippy::cast_precision_loss, reason = "progress fractions")]
-                let (epoch_frac, batch_frac) = (
-                    self.epoch as f32 / self.epochs.max(1) as f32,
-                    self.batch as f32 / self.batches.max(1) as f32,
-                );
-                ui.horizontal(|ui| {
-                    if self.epochs == 0 {
-                        ui.label("loaded model");
-                    } else {
-                        ui.add(
-                            egui::ProgressBar::new(epoch_frac)
-                                .desired_width(220.0)
-                                .text(format!("epoch {}/{}", self.epoch, self.epochs)),
-                        );
-                    }
-                    if self.phase == Phase::Training {
-                        ui.add(
-                            egui::ProgressBar::new(batch_frac)
-                                .desired_width(220.0)
-                                .text(format!("batch {}/{}", self.batch, self.batches)),
-                        );
-                    }
-                    if let Some(last) = self.epoch_means.last() {
-                        ui.monospace(format!(
-                            "total {:.2} · reconstruction {:.2} · KL {:.2}",
-                            last.total, last.reconstruction, last.kl
-                        ));
-                    }
-                    if let Some(secs) = self.last_epoch_secs {
-                        ui.label(format!("{secs:.1} s/epoch"));
-                    }
-                    if self.phase == Phase::Trained {
-                        ui.label("trained: click or drag on the map");
-                    }
-                });
+            if self.job.handle().is_some()
+                && let Some(last) = self.epoch_means.last()
+            {
+                ui.monospace(format!(
+                    "total {:.2} · reconstruction {:.2} · KL {:.2}",
+                    last.total, last.reconstruction, last.kl
+                ));
             }
-            Phase::Failed(text) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
+            if self.job.is_done() {
+                ui.label("trained: click or drag on the map");
             }
-        }
+        });
         if let Some(notice) = &self.notice {
             ui.label(notice);
         }
