@@ -178,14 +178,26 @@ impl StudioApp {
             .unwrap_or(0)
     }
 
+    /// The tabs, and the open tab's "Reset to Book" at the right (applied
+    /// after the layout).
     fn tabs_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.heading("latent-studio");
-            ui.separator();
-            for technique in Technique::ALL {
-                ui.selectable_value(&mut self.tab, technique, technique.title());
-            }
-        });
+        let reset = ui
+            .horizontal(|ui| {
+                ui.heading("latent-studio");
+                ui.separator();
+                for technique in Technique::ALL {
+                    ui.selectable_value(&mut self.tab, technique, technique.title());
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    reset_button_ui(ui)
+                })
+                .inner
+            })
+            .inner;
+        if reset {
+            let index = self.index(self.tab);
+            self.panels[index].reset_to_book();
+        }
     }
 
     fn status_ui(&mut self, ui: &mut egui::Ui) {
@@ -207,20 +219,7 @@ impl StudioApp {
 
     fn technique_ui(&mut self, ui: &mut egui::Ui) {
         let index = self.index(self.tab);
-        let panel = &mut self.panels[index];
-        let reset = ui
-            .horizontal(|ui| {
-                ui.weak(panel.technique().book_section());
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    reset_button_ui(ui)
-                })
-                .inner
-            })
-            .inner;
-        panel.ui(ui);
-        if reset {
-            panel.reset_to_book();
-        }
+        self.panels[index].ui(ui);
     }
 
     fn settings_notice_ui(&mut self, ctx: &egui::Context) {

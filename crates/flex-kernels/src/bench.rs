@@ -30,45 +30,27 @@ impl KernelTiming {
 }
 
 /// Times every kernel, `reps` runs each after one warm-up run; `progress`
-/// is told each result as it comes.
+/// is told each result as it comes. Inputs are made once per kernel, outside
+/// the timed runs.
 pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<KernelTiming> {
     let cases: [(&str, &str, Case); 8] = [
-        (
-            "tap_conv (conv)",
-            "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU",
-            vae_conv,
-        ),
-        (
-            "tap_conv (transposed)",
-            "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU",
-            vae_deconv,
-        ),
-        (
-            "deconv_leaky",
-            "DCGAN generator: 32×16×16×128 → 128, k4 s2",
-            gan_deconv,
-        ),
+        ("tap_conv (conv)", "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU", vae_conv),
+        ("tap_conv (transposed)", "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU", vae_deconv),
+        ("deconv_leaky", "DCGAN generator: 32×16×16×128 → 128, k4 s2", gan_deconv),
         ("taps::gather", "128×14×14×32, 9 taps, stride 2", gather),
-        (
-            "lstm_last",
-            "char LSTM: 60 steps, batch 128, 128 units",
-            lstm_case,
-        ),
+        ("lstm_last", "char LSTM: 60 steps, batch 128, 128 units", lstm_case),
         ("log_softmax_pick", "4 096 rows × 15 000 classes", pick),
-        (
-            "projected_cross_entropy",
-            "2 048 × 256 → 15 000 classes",
-            projected,
-        ),
+        ("projected_cross_entropy", "2 048 × 256 → 15 000 classes", projected),
         ("bce_logits_rows", "VAE loss: 128 × 784", bce),
     ];
     let mut out = Vec::new();
     for (name, size, case) in cases {
+        let (fused_ms, composed_ms) = case(reps);
         let timing = KernelTiming {
             name,
             size,
-            fused_ms: median_ms(reps, || case(true)),
-            composed_ms: median_ms(reps, || case(false)),
+            fused_ms,
+            composed_ms,
         };
         progress(&timing);
         out.push(timing);
@@ -79,8 +61,16 @@ pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<Kern
     out
 }
 
-/// A kernel (`true`) or its composed form (`false`), forward and backward.
-type Case = fn(bool);
+/// Median milliseconds of the kernel and of its composed form, `reps` runs each.
+type Case = fn(usize) -> (f64, f64);
+
+/// Times `run(inputs, true)` (the kernel) and `run(inputs, false)` (composed).
+fn pair<I>(reps: usize, inputs: &I, run: impl Fn(&I, bool)) -> (f64, f64) {
+    (
+        median_ms(reps, || run(inputs, true)),
+        median_ms(reps, || run(inputs, false)),
+    )
+}
 
 fn median_ms(reps: usize, mut run: impl FnMut()) -> f64 {
     run();
@@ -100,60 +90,70 @@ fn device() -> Device {
 }
 
 fn normal<const D: usize>(shape: [usize; D]) -> Tensor<D> {
-    Tensor::random(shape, Distribution::Normal(0.0, 1.0), &device()).require_grad()
+    spread(shape, 1.0)
 }
 
-/// Σ out, backward, and wait for the gradients (burn-flex is eager).
+/// Normal with standard deviation `std`: weights at the scale Glorot gives
+/// them, so that the logits stay near 1 (with unit weights a 256-wide
+/// projection gives logits of ±50, whose exponentials underflow to denormal
+/// floats and make both forms some thirty times slower).
+fn spread<const D: usize>(shape: [usize; D], std: f64) -> Tensor<D> {
+    Tensor::random(shape, Distribution::Normal(0.0, std), &device()).require_grad()
+}
+
+/// Σ out, backward: the gradients of every input are computed (burn-flex is eager).
 fn backward<const D: usize>(out: Tensor<D>) {
     let grads = out.sum().backward();
     drop(grads);
 }
 
-fn conv_case(input: [usize; 4], cout: usize, transposed: bool, fused: bool) {
-    let [_, h, w, cin] = input;
-    let (x, kernel, bias) = (normal(input), normal([3, 3, cin, cout]), normal([cout]));
-    let out = match (transposed, fused) {
-        (false, true) => {
-            let geometry = Geometry::conv([h, w], [h / 2, w / 2], 3, 2, [0, 0]);
-            tap_conv::tap_conv(x, kernel, bias, &geometry, Activation::Relu)
-        }
-        (false, false) => {
-            Activation::Relu.composed(reference::conv(x, kernel, bias, 2, [0, 1, 0, 1]))
-        }
-        (true, true) => {
-            let geometry = Geometry::transposed([h, w], 3, 2, &phase_taps(3, 2, 0));
-            tap_conv::tap_conv(x, kernel, bias, &geometry, Activation::Relu)
-        }
-        (true, false) => {
-            Activation::Relu.composed(reference::conv_transpose(x, kernel, bias, 2, 0))
-        }
-    };
-    backward(out);
+type ConvInputs = (Tensor<4>, Tensor<4>, Tensor<1>);
+
+fn conv_inputs(input: [usize; 4], k: usize, cout: usize) -> ConvInputs {
+    #[expect(clippy::cast_precision_loss, reason = "layer sizes")]
+    let std = 1.0 / ((k * k * input[3]) as f64).sqrt();
+    (normal(input), spread([k, k, input[3], cout], std), normal([cout]))
 }
 
-fn vae_conv(fused: bool) {
-    conv_case([128, 28, 28, 1], 32, false, fused);
+fn vae_conv(reps: usize) -> (f64, f64) {
+    let inputs = conv_inputs([128, 28, 28, 1], 3, 32);
+    let geometry = Geometry::conv([28, 28], [14, 14], 3, 2, [0, 0]);
+    pair(reps, &inputs, |(x, k, b), fused| {
+        let (x, k, b) = (x.clone(), k.clone(), b.clone());
+        backward(if fused {
+            tap_conv::tap_conv(x, k, b, &geometry, Activation::Relu)
+        } else {
+            Activation::Relu.composed(reference::conv(x, k, b, 2, [0, 1, 0, 1]))
+        });
+    })
 }
 
-fn vae_deconv(fused: bool) {
-    conv_case([128, 7, 7, 64], 64, true, fused);
+fn vae_deconv(reps: usize) -> (f64, f64) {
+    let inputs = conv_inputs([128, 7, 7, 64], 3, 64);
+    let geometry = Geometry::transposed([7, 7], 3, 2, &phase_taps(3, 2, 0));
+    pair(reps, &inputs, |(x, k, b), fused| {
+        let (x, k, b) = (x.clone(), k.clone(), b.clone());
+        backward(if fused {
+            tap_conv::tap_conv(x, k, b, &geometry, Activation::Relu)
+        } else {
+            Activation::Relu.composed(reference::conv_transpose(x, k, b, 2, 0))
+        });
+    })
 }
 
-fn gan_deconv(fused: bool) {
-    let (x, kernel, bias) = (
-        normal([32, 16, 16, 128]),
-        normal([4, 4, 128, 128]),
-        normal([128]),
-    );
-    let out = if fused {
-        deconv_leaky::deconv_leaky(x, kernel, bias, 0.2)
-    } else {
-        deconv_leaky::leaky(reference::conv_transpose(x, kernel, bias, 2, 1), 0.2)
-    };
-    backward(out);
+fn gan_deconv(reps: usize) -> (f64, f64) {
+    let inputs = conv_inputs([32, 16, 16, 128], 4, 128);
+    pair(reps, &inputs, |(x, k, b), fused| {
+        let (x, k, b) = (x.clone(), k.clone(), b.clone());
+        backward(if fused {
+            deconv_leaky::deconv_leaky(x, k, b, 0.2)
+        } else {
+            deconv_leaky::leaky(reference::conv_transpose(x, k, b, 2, 1), 0.2)
+        });
+    })
 }
 
-fn gather(fused: bool) {
+fn gather(reps: usize) -> (f64, f64) {
     let x = normal([128, 14, 14, 32]);
     let spec = Taps {
         out: [7, 7],
@@ -161,22 +161,25 @@ fn gather(fused: bool) {
         width: 32,
         taps: (0..9).map(|t| (t / 3 - 1, t % 3 - 1, 0)).collect(),
     };
-    let out = if fused {
-        taps::gather(x, &spec)
-    } else {
-        taps::gather_composed(x, &spec)
-    };
-    backward(out);
+    pair(reps, &x, |x, fused| {
+        backward(if fused {
+            taps::gather(x.clone(), &spec)
+        } else {
+            taps::gather_composed(x.clone(), &spec)
+        });
+    })
 }
 
-fn lstm_case(fused: bool) {
-    let (inputs, recurrent) = (normal([60, 128, 512]), normal([128, 512]));
-    let out = if fused {
-        lstm::lstm_last(inputs, recurrent)
-    } else {
-        lstm::lstm_last_composed(inputs, recurrent)
-    };
-    backward(out);
+fn lstm_case(reps: usize) -> (f64, f64) {
+    let inputs = (normal([60, 128, 512]), spread([128, 512], 1.0 / 16.0));
+    pair(reps, &inputs, |(x, r), fused| {
+        let (x, r) = (x.clone(), r.clone());
+        backward(if fused {
+            lstm::lstm_last(x, r)
+        } else {
+            lstm::lstm_last_composed(x, r)
+        });
+    })
 }
 
 fn targets(n: usize, classes: u32) -> Tensor<1, Int> {
@@ -184,37 +187,58 @@ fn targets(n: usize, classes: u32) -> Tensor<1, Int> {
     Tensor::<1, Int>::random([n], Distribution::Uniform(0.0, top), &device())
 }
 
-fn pick(fused: bool) {
-    let (logits, targets) = (normal([4096, 15_000]), targets(4096, 15_000));
-    let out = if fused {
-        log_softmax_pick::log_softmax_pick(logits, targets)
-    } else {
-        log_softmax_pick::log_softmax_pick_composed(logits, targets)
-    };
-    backward(out);
+fn pick(reps: usize) -> (f64, f64) {
+    let inputs = (normal([4096, 15_000]), targets(4096, 15_000));
+    pair(reps, &inputs, |(logits, targets), fused| {
+        let (logits, targets) = (logits.clone(), targets.clone());
+        backward(if fused {
+            log_softmax_pick::log_softmax_pick(logits, targets)
+        } else {
+            log_softmax_pick::log_softmax_pick_composed(logits, targets)
+        });
+    })
 }
 
-fn projected(fused: bool) {
-    let (hidden, weight, bias) = (normal([2048, 256]), normal([256, 15_000]), normal([15_000]));
-    let (targets, weights) = (targets(2048, 15_000), Tensor::ones([2048], &device()));
-    let out = if fused {
-        projected_cross_entropy::projected_cross_entropy(hidden, weight, bias, targets, weights)
-    } else {
-        projected_cross_entropy::projected_cross_entropy_composed(
-            hidden, weight, bias, targets, weights,
-        )
-    };
-    backward(out);
+fn projected(reps: usize) -> (f64, f64) {
+    let weights = Tensor::ones([2048], &device());
+    let inputs = (
+        normal([2048, 256]),
+        spread([256, 15_000], 1.0 / 16.0),
+        normal([15_000]),
+        targets(2048, 15_000),
+    );
+    pair(reps, &inputs, |(hidden, weight, bias, targets), fused| {
+        let args = (hidden.clone(), weight.clone(), bias.clone(), targets.clone());
+        backward(if fused {
+            projected_cross_entropy::projected_cross_entropy(
+                args.0,
+                args.1,
+                args.2,
+                args.3,
+                weights.clone(),
+            )
+        } else {
+            projected_cross_entropy::projected_cross_entropy_composed(
+                args.0,
+                args.1,
+                args.2,
+                args.3,
+                weights.clone(),
+            )
+        });
+    })
 }
 
-fn bce(fused: bool) {
-    let (logits, targets) = (normal([128, 784]), normal([128, 784]).detach());
-    let out = if fused {
-        bce_logits::bce_logits_rows(logits, targets)
-    } else {
-        bce_logits::bce_logits_rows_composed(logits, targets)
-    };
-    backward(out);
+fn bce(reps: usize) -> (f64, f64) {
+    let inputs = (normal([128, 784]), normal([128, 784]).detach());
+    pair(reps, &inputs, |(logits, targets), fused| {
+        let (logits, targets) = (logits.clone(), targets.clone());
+        backward(if fused {
+            bce_logits::bce_logits_rows(logits, targets)
+        } else {
+            bce_logits::bce_logits_rows_composed(logits, targets)
+        });
+    })
 }
 
 /// The vectorised exponential against `f32::exp` over 4 M values.
