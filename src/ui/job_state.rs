@@ -150,6 +150,14 @@ impl<E, C> JobState<E, C> {
     }
 }
 
+/// How far a run of `units` units (epochs, octaves) of `steps` steps each
+/// is, `done` units and `step` steps into the next one.
+pub fn fraction(done: usize, step: usize, steps: usize, units: usize) -> f32 {
+    #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
+    let fraction = (done as f32 + step as f32 / steps.max(1) as f32) / units.max(1) as f32;
+    fraction
+}
+
 /// The bar with its words and the speed beside it.
 pub fn progress_bar_ui(ui: &mut egui::Ui, progress: &Progress, fraction: f32) {
     ui.add(

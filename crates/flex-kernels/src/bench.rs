@@ -34,13 +34,33 @@ impl KernelTiming {
 /// the timed runs.
 pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<KernelTiming> {
     let cases: [(&str, &str, Case); 8] = [
-        ("tap_conv (conv)", "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU", vae_conv),
-        ("tap_conv (transposed)", "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU", vae_deconv),
-        ("deconv_leaky", "DCGAN generator: 32×16×16×128 → 128, k4 s2", gan_deconv),
+        (
+            "tap_conv (conv)",
+            "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU",
+            vae_conv,
+        ),
+        (
+            "tap_conv (transposed)",
+            "VAE decoder: 128×7×7×64 → 64, k3 s2, ReLU",
+            vae_deconv,
+        ),
+        (
+            "deconv_leaky",
+            "DCGAN generator: 32×16×16×128 → 128, k4 s2",
+            gan_deconv,
+        ),
         ("taps::gather", "128×14×14×32, 9 taps, stride 2", gather),
-        ("lstm_last", "char LSTM: 60 steps, batch 128, 128 units", lstm_case),
+        (
+            "lstm_last",
+            "char LSTM: 60 steps, batch 128, 128 units",
+            lstm_case,
+        ),
         ("log_softmax_pick", "4 096 rows × 15 000 classes", pick),
-        ("projected_cross_entropy", "2 048 × 256 → 15 000 classes", projected),
+        (
+            "projected_cross_entropy",
+            "2 048 × 256 → 15 000 classes",
+            projected,
+        ),
         ("bce_logits_rows", "VAE loss: 128 × 784", bce),
     ];
     let mut out = Vec::new();
@@ -112,7 +132,11 @@ type ConvInputs = (Tensor<4>, Tensor<4>, Tensor<1>);
 fn conv_inputs(input: [usize; 4], k: usize, cout: usize) -> ConvInputs {
     #[expect(clippy::cast_precision_loss, reason = "layer sizes")]
     let std = 1.0 / ((k * k * input[3]) as f64).sqrt();
-    (normal(input), spread([k, k, input[3], cout], std), normal([cout]))
+    (
+        normal(input),
+        spread([k, k, input[3], cout], std),
+        normal([cout]),
+    )
 }
 
 fn vae_conv(reps: usize) -> (f64, f64) {
@@ -208,7 +232,12 @@ fn projected(reps: usize) -> (f64, f64) {
         targets(2048, 15_000),
     );
     pair(reps, &inputs, |(hidden, weight, bias, targets), fused| {
-        let args = (hidden.clone(), weight.clone(), bias.clone(), targets.clone());
+        let args = (
+            hidden.clone(),
+            weight.clone(),
+            bias.clone(),
+            targets.clone(),
+        );
         backward(if fused {
             projected_cross_entropy::projected_cross_entropy(
                 args.0,

@@ -12,7 +12,7 @@ use super::model::{DreamSettings, Preset};
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
 use crate::picture::PictureSource;
-use crate::ui::job_state::{JobState, Progress};
+use crate::ui::job_state::{JobState, Progress, fraction};
 use crate::ui::picture_slot::PictureSlot;
 
 /// The DeepDream tab.
@@ -215,9 +215,7 @@ impl DreamPanel {
                 self.of
             ),
         };
-        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction =
-            (self.octave as f32 + self.step as f32 / self.of.max(1) as f32) / count as f32;
+        let fraction = fraction(self.octave, self.step, self.of, count);
         Progress {
             loading: self.plan.is_empty(),
             text,

@@ -13,7 +13,7 @@ use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss};
 use super::model::GanConfig;
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
-use crate::ui::job_state::{JobState, Progress};
+use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// Which images to learn.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -315,9 +315,7 @@ impl GanPanel {
     /// The status row: epoch and step while training.
     fn progress(&self) -> Progress {
         let total = self.settings.epochs.max(self.epoch + 1);
-        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction =
-            (self.epoch as f32 + self.step as f32 / self.steps.max(1) as f32) / total as f32;
+        let fraction = fraction(self.epoch, self.step, self.steps, total);
         Progress {
             loading: !self.data_loaded,
             text: if self.data_loaded {

@@ -16,7 +16,7 @@ use super::job::{
 };
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
-use crate::ui::job_state::{JobState, Progress};
+use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// The samples the book's callback printed after one epoch.
 struct EpochSamples {
@@ -310,10 +310,7 @@ impl TextPanel {
 
     /// The status row: epoch and batch while training.
     fn progress(&self) -> Progress {
-        let epochs = self.config.epochs.max(1);
-        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction =
-            (self.epoch as f32 + self.batch as f32 / self.batches.max(1) as f32) / epochs as f32;
+        let fraction = fraction(self.epoch, self.batch, self.batches, self.config.epochs);
         Progress {
             loading: !self.loaded,
             text: if self.loaded {

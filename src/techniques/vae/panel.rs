@@ -13,7 +13,7 @@ use super::model::VaeSettings;
 use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
-use crate::ui::job_state::{JobState, Progress};
+use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// Colours of the ten digit classes on the map (a categorical palette).
 pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
@@ -330,9 +330,7 @@ impl VaePanel {
 
     /// The status row: epoch and batch while training.
     fn progress(&self) -> Progress {
-        #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction = (self.epoch as f32 + self.batch as f32 / self.batches.max(1) as f32)
-            / self.epochs.max(1) as f32;
+        let fraction = fraction(self.epoch, self.batch, self.batches, self.epochs);
         Progress {
             loading: false,
             text: format!(
