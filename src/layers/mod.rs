@@ -20,7 +20,4 @@ pub fn cpu_kernels(device: &Device) -> bool {
     flex_kernels::runs_on(device)
 }
 
-/// A tensor size or index as a signed offset.
-pub(crate) fn signed(v: usize) -> isize {
-    isize::try_from(v).expect("tensor sizes fit isize")
-}
+pub(crate) use flex_kernels::signed;

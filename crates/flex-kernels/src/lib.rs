@@ -36,6 +36,6 @@ pub fn runs_on(device: &Device) -> bool {
 }
 
 /// A tensor size or index as a signed offset.
-pub(crate) fn signed(v: usize) -> isize {
+pub fn signed(v: usize) -> isize {
     isize::try_from(v).expect("tensor sizes fit isize")
 }

@@ -236,13 +236,13 @@ impl DreamPanel {
         let mut action = self.buttons_ui(ui);
         self.progress_ui(ui);
         ui.separator();
-        let mut open = false;
+        let mut input = None;
         egui::Panel::left("dream-settings")
             .resizable(false)
             .exact_size(300.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    open = self.input_ui(ui);
+                    input = self.input_ui(ui);
                     ui.separator();
                     self.settings_ui(ui);
                 });
@@ -251,8 +251,8 @@ impl DreamPanel {
             self.result_ui(&mut columns[0]);
             self.loss_plot_ui(&mut columns[1]);
         });
-        if open {
-            action = controls::PanelAction::Open;
+        if let Some(input) = input {
+            action = input;
         }
         let ctx = ui.ctx().clone();
         self.apply_action(&ctx, &action);

@@ -54,6 +54,7 @@ enum GanAction {
     Resume,
     ExportGif,
     PickFolder,
+    Walk,
 }
 
 /// The GAN tab.
@@ -340,14 +341,17 @@ impl GanPanel {
     /// The tab.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("12.5 DCGAN");
-        let action = self.controls_ui(ui);
+        let mut action = self.controls_ui(ui);
         self.progress_ui(ui);
         ui.separator();
         ui.columns(3, |columns| {
             self.loss_plot_ui(&mut columns[0]);
             self.fid_plot_ui(&mut columns[0]);
             self.sliders_ui(&mut columns[0]);
-            self.samples_ui(&mut columns[1]);
+            let walk = self.samples_ui(&mut columns[1]);
+            if !matches!(walk, GanAction::None) {
+                action = walk;
+            }
             self.timeline_ui(&mut columns[2]);
         });
         self.apply_action(action);

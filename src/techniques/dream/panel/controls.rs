@@ -19,6 +19,8 @@ pub(super) enum PanelAction {
     SaveGif,
     SaveFrames,
     Open,
+    /// A gallery photo as the picture.
+    Gallery(&'static str),
 }
 
 impl DreamPanel {
@@ -108,15 +110,16 @@ impl DreamPanel {
         action
     }
 
-    /// The drop zone and gallery; returns whether "Open…" was pressed.
-    pub(super) fn input_ui(&mut self, ui: &mut egui::Ui) -> bool {
+    /// The drop zone and gallery; returns what was asked for ("Open…", a gallery photo).
+    pub(super) fn input_ui(&mut self, ui: &mut egui::Ui) -> Option<PanelAction> {
         let hovering = ui.ctx().input(|i| !i.raw.hovered_files.is_empty());
         let (_, open) = self.image.ui(ui, "Picture", hovering);
+        let mut action = open.then_some(PanelAction::Open);
         ui.horizontal_wrapped(|ui| {
             ui.weak("gallery:");
             for (label, _) in GALLERY {
                 if ui.small_button(label).clicked() {
-                    self.image.load(PictureSource::Default(label.to_owned()));
+                    action = Some(PanelAction::Gallery(label));
                 }
             }
         });
@@ -126,7 +129,7 @@ impl DreamPanel {
         if let Some(path) = dropped {
             self.image.load(PictureSource::File(path));
         }
-        open
+        action
     }
 
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui) {
@@ -184,6 +187,9 @@ impl DreamPanel {
                 if let Some(job) = self.job.handle() {
                     job.cancel();
                 }
+            }
+            PanelAction::Gallery(label) => {
+                self.image.load(PictureSource::Default((*label).to_owned()));
             }
             PanelAction::Open => {
                 if let Some(path) = pick_image("A picture to dream into") {

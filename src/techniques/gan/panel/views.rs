@@ -103,6 +103,11 @@ impl GanPanel {
                 }
             }
             GanAction::ExportGif => self.export_gif(),
+            GanAction::Walk => self.send(GanCommand::Walk {
+                from: self.walk_ends.0,
+                to: self.walk_ends.1,
+                steps: 8,
+            }),
             GanAction::PickFolder => {
                 if let Some(dir) = rfd::FileDialog::new()
                     .set_title("A folder of images (CelebA works)")
@@ -248,7 +253,9 @@ impl GanPanel {
         }
     }
 
-    pub(super) fn samples_ui(&mut self, ui: &mut egui::Ui) {
+    /// The sample grid and the latent walk; "Walk" is applied after the layout.
+    pub(super) fn samples_ui(&mut self, ui: &mut egui::Ui) -> GanAction {
+        let mut action = GanAction::None;
         ui.label(format!(
             "samples from 16 fixed latent points · epoch {:.2}",
             self.samples_at
@@ -279,11 +286,7 @@ impl GanPanel {
                 .add_enabled(self.job.handle().is_some(), egui::Button::new("Walk"))
                 .clicked()
             {
-                self.send(GanCommand::Walk {
-                    from: self.walk_ends.0,
-                    to: self.walk_ends.1,
-                    steps: 8,
-                });
+                action = GanAction::Walk;
             }
         });
         if let Some(walk) = &self.walk {
@@ -293,6 +296,7 @@ impl GanPanel {
                 egui::Image::new(walk).fit_to_exact_size(egui::vec2(width, width * h / w.max(1.0))),
             );
         }
+        action
     }
 
     /// The epoch timeline: scrub back to any past epoch's grid.

@@ -8,6 +8,8 @@ use crate::ui::picture_slot::{PictureSlot, pick_image};
 
 /// What the inputs column asked for.
 enum InputAction {
+    /// A gallery photo as the content.
+    Gallery(&'static str),
     OpenContent,
     OpenStyle(usize),
     AddStyle,
@@ -27,7 +29,7 @@ impl StylePanel {
             ui.weak("gallery:");
             for (label, _) in GALLERY {
                 if ui.small_button(label).clicked() {
-                    self.content.load(PictureSource::Default(label.to_owned()));
+                    action = Some(InputAction::Gallery(label));
                 }
             }
         });
@@ -54,6 +56,9 @@ impl StylePanel {
         }
         self.take_drops(ui.ctx(), content_rect, &style_rects);
         match action {
+            Some(InputAction::Gallery(label)) => {
+                self.content.load(PictureSource::Default(label.to_owned()));
+            }
             Some(InputAction::OpenContent) => {
                 if let Some(path) = pick_image("A photo (content)") {
                     self.content.load(PictureSource::File(path));
