@@ -36,6 +36,16 @@ pub fn write_gif(frames: &[RgbImage], path: &Path, delay_ms: u32) -> anyhow::Res
     Ok(())
 }
 
+/// Writes each frame as `frame_0000.png`, `frame_0001.png`, … into `dir`
+/// (made if missing).
+pub fn write_frames(frames: &[RgbImage], dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (index, frame) in frames.iter().enumerate() {
+        frame.save(dir.join(format!("frame_{index:04}.png")))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -304,12 +304,31 @@ impl<E, C> Drop for JobHandle<E, C> {
     }
 }
 
+/// Runs a save or export the user asked for and tells the panel how it went:
+/// `saved(path)` or `failed(path, reason)`. Its failure (a read-only or missing
+/// folder, a full disk, an extension no encoder knows) is an event, never the
+/// end of the job and its model; only a cancel stops the job.
+pub fn save_reported<E, C>(
+    ctx: &JobContext<E, C>,
+    path: std::path::PathBuf,
+    save: impl FnOnce(&std::path::Path) -> Result<(), JobError>,
+    saved: fn(std::path::PathBuf) -> E,
+    failed: fn(std::path::PathBuf, String) -> E,
+) -> Result<(), JobError> {
+    match save(&path) {
+        Ok(()) => ctx.send(saved(path)),
+        Err(JobError::Cancelled) => Err(JobError::Cancelled),
+        Err(JobError::Failed(err)) => ctx.send(failed(path, format!("{err:#}"))),
+    }
+}
+
 mod builder;
 pub mod images;
 mod readback;
 pub use builder::JobBuilder;
 pub use readback::{
     EpochTiming, StepClock, TrainingEvents, read_f32, read_scalar, time_first_epoch, wait_for,
+    wait_saved,
 };
 
 #[cfg(test)]

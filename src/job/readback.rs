@@ -21,6 +21,16 @@ pub fn read_scalar<const D: usize>(tensor: Tensor<D>) -> Result<f64, JobError> {
         .ok_or_else(|| anyhow::anyhow!("empty tensor read back").into())
 }
 
+/// Blocks on a job (command-line use) until a save or export it was asked
+/// for has happened; `outcome` reads that from an event (`Some(Err(reason))`
+/// for a failed save), and a failure becomes the error.
+pub fn wait_saved<E, C>(
+    handle: &mut JobHandle<E, C>,
+    outcome: impl FnMut(E) -> Option<Result<std::path::PathBuf, String>>,
+) -> anyhow::Result<std::path::PathBuf> {
+    wait_for(handle, outcome)?.map_err(anyhow::Error::msg)
+}
+
 /// Blocks on a job (command-line use) until `pick` returns something; a job
 /// that fails or stops first is an error.
 pub fn wait_for<E, C, T>(

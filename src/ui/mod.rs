@@ -11,6 +11,27 @@ use std::sync::Arc;
 
 use crate::job::Waker;
 
+/// What a panel says beside its buttons: how the last action went.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Said(String),
+    /// An action that failed (a save to a read-only folder, …); the job goes on.
+    Failed(String),
+}
+
+impl Notice {
+    pub fn ui(&self, ui: &mut egui::Ui) {
+        match self {
+            Self::Said(text) => {
+                ui.label(text);
+            }
+            Self::Failed(text) => {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            }
+        }
+    }
+}
+
 /// What the run buttons asked for (Pause and Resume act at once).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunButton {

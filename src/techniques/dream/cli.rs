@@ -7,7 +7,7 @@ use burn::tensor::Device;
 
 use super::job::{self, DreamCommand, DreamEvent, Zoom};
 use super::model::{DreamSettings, Preset};
-use crate::job::{no_waker, wait_for};
+use crate::job::{no_waker, wait_for, wait_saved};
 use crate::nets::inception_v3;
 use crate::picture::{self, Picture};
 
@@ -166,18 +166,17 @@ pub fn run(args: &DreamArgs, device: Device) -> anyhow::Result<()> {
             None
         }
         DreamEvent::Done { secs } => Some(secs),
-        DreamEvent::Image { .. } | DreamEvent::Progress { .. } | DreamEvent::Saved(_) => None,
+        DreamEvent::Image { .. }
+        | DreamEvent::Progress { .. }
+        | DreamEvent::Saved(_)
+        | DreamEvent::SaveFailed { .. } => None,
     })?;
     handle.command(DreamCommand::Save(args.out.clone()));
-    wait_for(&mut handle, |e| {
-        matches!(e, DreamEvent::Saved(_)).then_some(())
-    })?;
+    wait_saved(&mut handle, DreamEvent::save_outcome)?;
     println!("wrote {} ({secs:.1} s)", args.out.display());
     if let Some(gif) = &args.gif {
         handle.command(DreamCommand::SaveGif(gif.clone()));
-        wait_for(&mut handle, |e| {
-            matches!(e, DreamEvent::Saved(_)).then_some(())
-        })?;
+        wait_saved(&mut handle, DreamEvent::save_outcome)?;
         println!("wrote {}", gif.display());
     }
     Ok(())

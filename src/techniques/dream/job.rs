@@ -11,7 +11,7 @@ use image::RgbImage;
 
 use super::model::{DreamSettings, lost_detail, normalise, octave_shapes};
 use crate::documented::documented;
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images, save_reported};
 use crate::nets::inception_v3::{self, InceptionV3};
 use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
@@ -75,9 +75,27 @@ pub enum DreamEvent {
         path: Option<PathBuf>,
     },
     Saved(PathBuf),
+    /// A save or export failed; the job and its picture stay.
+    SaveFailed {
+        path: PathBuf,
+        reason: String,
+    },
     Done {
         secs: f32,
     },
+}
+
+impl DreamEvent {
+    /// How a save or export went, if this event says (for the CLI's wait).
+    pub fn save_outcome(self) -> Option<Result<PathBuf, String>> {
+        match self {
+            Self::Saved(path) => Some(Ok(path)),
+            Self::SaveFailed { path, reason } => {
+                Some(Err(format!("could not save {}: {reason}", path.display())))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the panel can change or ask while the job runs.
@@ -310,25 +328,28 @@ impl DreamJob {
             DreamCommand::Layers(layers) => self.settings.layers = layers,
             DreamCommand::Step(step) => self.settings.step = step,
             DreamCommand::Save(path) => {
-                self.current.save(&path).map_err(anyhow::Error::from)?;
-                ctx.send(DreamEvent::Saved(path))?;
+                let current = &self.current;
+                let save =
+                    |p: &std::path::Path| Ok(current.save(p).map_err(anyhow::Error::from)?);
+                save_reported(ctx, path, save, DreamEvent::Saved, failed)?;
             }
             DreamCommand::SaveGif(path) => {
-                crate::animation::write_gif(&self.animation, &path, 120)?;
-                ctx.send(DreamEvent::Saved(path))?;
+                let frames = &self.animation;
+                let save = |p: &std::path::Path| Ok(crate::animation::write_gif(frames, p, 120)?);
+                save_reported(ctx, path, save, DreamEvent::Saved, failed)?;
             }
             DreamCommand::SaveFrames(dir) => {
-                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
-                for (index, frame) in self.animation.iter().enumerate() {
-                    frame
-                        .save(dir.join(format!("frame_{index:04}.png")))
-                        .map_err(anyhow::Error::from)?;
-                }
-                ctx.send(DreamEvent::Saved(dir))?;
+                let save =
+                    |d: &std::path::Path| Ok(crate::animation::write_frames(&self.animation, d)?);
+                save_reported(ctx, dir, save, DreamEvent::Saved, failed)?;
             }
         }
         Ok(())
     }
+}
+
+fn failed(path: PathBuf, reason: String) -> DreamEvent {
+    DreamEvent::SaveFailed { path, reason }
 }
 
 /// An RGB image as a [1, 3, h, w] tensor in [−1, 1].

@@ -12,6 +12,7 @@ use super::model::{DreamSettings, Preset};
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
 use crate::picture::PictureSource;
+use crate::ui::Notice;
 use crate::ui::job_state::{JobState, Progress, fraction};
 use crate::ui::picture_slot::PictureSlot;
 
@@ -41,7 +42,7 @@ pub struct DreamPanel {
     original: Option<egui::TextureHandle>,
     /// Before/after split: 0 = all dream, 1 = all original.
     split: f32,
-    notice: Option<String>,
+    notice: Option<Notice>,
     /// With `--dream-run`: settled once this many steps are shown.
     automation: Option<usize>,
     /// With `--dream-run`: start as soon as the picture is loaded.
@@ -103,7 +104,7 @@ impl DreamPanel {
 
     fn start(&mut self, ctx: &egui::Context, zoom: bool) {
         let Some(picture) = self.image.picture.clone() else {
-            self.notice = Some("Drop a picture on the zone first.".into());
+            self.notice = Some(Notice::Said("Drop a picture on the zone first.".into()));
             return;
         };
         self.original = Some(ctx.load_texture(
@@ -189,7 +190,15 @@ impl DreamPanel {
                 }
             },
             DreamEvent::ZoomFrame { index, of, .. } => self.zoom_frame = Some((index, of)),
-            DreamEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
+            DreamEvent::Saved(path) => {
+                self.notice = Some(Notice::Said(format!("saved {}", path.display())));
+            }
+            DreamEvent::SaveFailed { path, reason } => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not save {}: {reason}",
+                    path.display()
+                )));
+            }
             DreamEvent::Done { secs } => {
                 self.job.finish();
                 self.status = format!("done in {secs:.1} s");

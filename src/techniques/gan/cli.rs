@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::data::{FACE_CATEGORIES, ImageSource};
 use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart};
 use super::model::GanConfig;
-use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
+use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for, wait_saved};
 
 /// The GAN subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -181,9 +181,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         _ => None,
     })?;
     handle.command(GanCommand::Save(args.out.clone()));
-    wait_for(&mut handle, |e| {
-        matches!(e, GanEvent::Saved(_)).then_some(())
-    })?;
+    wait_saved(&mut handle, GanEvent::save_outcome)?;
     println!("checkpoint saved to {}", args.out.display());
     Ok(())
 }

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::data::{self, ImageSource, Images, SIDE};
 use super::model::{Discriminator, GanConfig, Generator};
 use crate::documented::documented;
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, save_reported};
 
 /// Samples in the fixed grid (4×4).
 pub const GRID: usize = 16;
@@ -105,7 +105,25 @@ pub enum GanEvent {
     },
     Walk(egui::ColorImage),
     Saved(PathBuf),
+    /// A save failed; the job and its models stay.
+    SaveFailed {
+        path: PathBuf,
+        reason: String,
+    },
     TrainingDone,
+}
+
+impl GanEvent {
+    /// How a save or export went, if this event says (for the CLI's wait).
+    pub fn save_outcome(self) -> Option<Result<PathBuf, String>> {
+        match self {
+            Self::Saved(path) => Some(Ok(path)),
+            Self::SaveFailed { path, reason } => {
+                Some(Err(format!("could not save {}: {reason}", path.display())))
+            }
+            _ => None,
+        }
+    }
 }
 
 crate::training_events!(GanEvent, steps_per_epoch, step);
@@ -258,10 +276,13 @@ impl GanJob {
             GanCommand::Walk { from, to, steps } => {
                 ctx.send(GanEvent::Walk(self.walk(from, to, steps)?))?;
             }
-            GanCommand::Save(dir) => {
-                self.save(&dir)?;
-                ctx.send(GanEvent::Saved(dir))?;
-            }
+            GanCommand::Save(dir) => save_reported(
+                ctx,
+                dir,
+                |d| self.save(d),
+                GanEvent::Saved,
+                |path, reason| GanEvent::SaveFailed { path, reason },
+            )?,
             GanCommand::StopTraining => {}
         }
         Ok(())

@@ -13,6 +13,7 @@ use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss};
 use super::model::GanConfig;
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
+use crate::ui::Notice;
 use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// Which images to learn.
@@ -87,12 +88,12 @@ pub struct GanPanel {
     warning: Option<String>,
     /// FID per epoch (epoch, value).
     fid: Vec<[f64; 2]>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     /// Rates, dropout and noise last sent to the job.
     sent: (f64, f64, f64, f32),
     wait_epochs: Option<usize>,
     /// A timeline GIF being written; its one event is the sentence to show.
-    gif: Option<JobHandle<String, ()>>,
+    gif: Option<JobHandle<Notice, ()>>,
 }
 
 impl GanPanel {
@@ -138,7 +139,8 @@ impl GanPanel {
         let Some(writing) = &mut self.gif else { return };
         for message in writing.poll(4) {
             match message {
-                JobMessage::Event(said) | JobMessage::Failed(said) => self.notice = Some(said),
+                JobMessage::Event(said) => self.notice = Some(said),
+                JobMessage::Failed(said) => self.notice = Some(Notice::Failed(said)),
                 JobMessage::Cancelled | JobMessage::Finished => {}
             }
         }
@@ -308,7 +310,15 @@ impl GanPanel {
                 self.fid.push([epoch as f64, f64::from(fid)]);
             }
             GanEvent::Walk(image) => self.walk = Some(texture("gan-walk", image)),
-            GanEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
+            GanEvent::Saved(path) => {
+                self.notice = Some(Notice::Said(format!("saved {}", path.display())));
+            }
+            GanEvent::SaveFailed { path, reason } => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not save {}: {reason}",
+                    path.display()
+                )));
+            }
             GanEvent::TrainingDone => self.job.finish(),
         }
     }

@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use image::RgbImage;
 
 use super::job::{self, Init, OptimizerKind, StyleEvent, StyleInputs, StyleSettings};
-use crate::job::{no_waker, wait_for};
+use crate::job::{no_waker, wait_for, wait_saved};
 use crate::nets::vgg19::{self, Pooling};
 use crate::picture::{self, Picture, color_image_to_rgb};
 
@@ -196,12 +196,13 @@ pub fn run(args: &StyleArgs, device: Device) -> anyhow::Result<()> {
             None
         }
         StyleEvent::Done { secs } => Some(secs),
-        StyleEvent::Frame(_) | StyleEvent::Progress { .. } | StyleEvent::Saved(_) => None,
+        StyleEvent::Frame(_)
+        | StyleEvent::Progress { .. }
+        | StyleEvent::Saved(_)
+        | StyleEvent::SaveFailed { .. } => None,
     })?;
     handle.command(job::StyleCommand::Save(args.out.clone()));
-    wait_for(&mut handle, |e| {
-        matches!(e, StyleEvent::Saved(_)).then_some(())
-    })?;
+    wait_saved(&mut handle, StyleEvent::save_outcome)?;
     println!("wrote {} ({secs:.1} s)", args.out.display());
     if let Some(gif) = &args.gif {
         crate::animation::write_gif(&frames, gif, 200)?;

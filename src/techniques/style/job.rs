@@ -157,9 +157,27 @@ pub enum StyleEvent {
     },
     Frame(PathBuf),
     Saved(PathBuf),
+    /// A save or export failed; the job and its image stay.
+    SaveFailed {
+        path: PathBuf,
+        reason: String,
+    },
     Done {
         secs: f32,
     },
+}
+
+impl StyleEvent {
+    /// How a save or export went, if this event says (for the CLI's wait).
+    pub fn save_outcome(self) -> Option<Result<PathBuf, String>> {
+        match self {
+            Self::Saved(path) => Some(Ok(path)),
+            Self::SaveFailed { path, reason } => {
+                Some(Err(format!("could not save {}: {reason}", path.display())))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the panel can change while the job runs.

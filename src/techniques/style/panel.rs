@@ -12,6 +12,7 @@ use super::model::LossWeights;
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
 use crate::picture::PictureSource;
+use crate::ui::Notice;
 use crate::ui::job_state::{JobState, Progress};
 use crate::ui::picture_slot::PictureSlot;
 
@@ -48,7 +49,7 @@ pub struct StylePanel {
     result_iteration: usize,
     /// Show the content photo instead of the result (before/after).
     show_before: bool,
-    notice: Option<String>,
+    notice: Option<Notice>,
     start_when_ready: bool,
     /// With `--style-run`: settled once this many iterations are shown.
     wait_iterations: Option<usize>,
@@ -123,7 +124,9 @@ impl StylePanel {
 
     fn start(&mut self) {
         let Some(content) = self.content.picture.clone() else {
-            self.notice = Some("Drop a photo on the content zone first.".into());
+            self.notice = Some(Notice::Said(
+                "Drop a photo on the content zone first.".into(),
+            ));
             return;
         };
         let styles: Vec<_> = self
@@ -132,7 +135,9 @@ impl StylePanel {
             .filter_map(|s| s.picture.clone().map(|p| (p, s.blend)))
             .collect();
         if styles.is_empty() {
-            self.notice = Some("Drop a painting on the style zone first.".into());
+            self.notice = Some(Notice::Said(
+                "Drop a painting on the style zone first.".into(),
+            ));
             return;
         }
         let inputs = StyleInputs { content, styles };
@@ -233,7 +238,15 @@ impl StylePanel {
                 }
             }
             StyleEvent::Frame(_) => {}
-            StyleEvent::Saved(path) => self.notice = Some(format!("saved {}", path.display())),
+            StyleEvent::Saved(path) => {
+                self.notice = Some(Notice::Said(format!("saved {}", path.display())));
+            }
+            StyleEvent::SaveFailed { path, reason } => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not save {}: {reason}",
+                    path.display()
+                )));
+            }
             StyleEvent::Done { secs } => {
                 self.job.finish();
                 self.iteration = self.of;

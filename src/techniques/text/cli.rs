@@ -7,7 +7,7 @@ use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
 use super::job::{self, ModelKind, Sampling, TextCommand, TextEvent, TextSettings, TextStart};
-use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for};
+use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for, wait_saved};
 
 /// The text subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -217,9 +217,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         _ => None,
     })?;
     handle.command(TextCommand::Save(args.out.clone()));
-    wait_for(&mut handle, |e| {
-        matches!(e, TextEvent::Saved(_)).then_some(())
-    })?;
+    wait_saved(&mut handle, TextEvent::save_outcome)?;
     println!("model saved to {}", args.out.display());
     Ok(())
 }

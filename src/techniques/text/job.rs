@@ -11,7 +11,7 @@ use super::corpus::{self, CorpusSource, CorpusStats};
 use super::model::{CharLstm, LstmConfig, TransformerConfig, TransformerLm};
 use super::vectorize::{CharVocab, WordVocab};
 use crate::documented::documented;
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, save_reported};
 
 /// Which language model.
 #[derive(
@@ -31,69 +31,6 @@ pub enum ModelKind {
     Transformer,
     /// 1st edition: character-level LSTM.
     Lstm,
-}
-
-documented! {
-    /// Everything about a training run; `book` gives the book's values.
-    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-    pub struct TextSettings, docs TextSettingsDocs {
-        /// Which model: the 2nd edition's word Transformer or the 1st edition's char LSTM.
-        pub kind: ModelKind,
-        /// The word model's sizes.
-        pub transformer: TransformerConfig,
-        /// Units of the char LSTM (the book: 128).
-        pub lstm_hidden: usize,
-        /// Characters per training window of the char LSTM (the book: 60).
-        pub lstm_length: usize,
-        /// Characters between the starts of successive windows (the book: 3).
-        pub lstm_step: usize,
-        /// Windows per batch (the book: 256 for the Transformer, 128 for the LSTM).
-        pub batch_size: usize,
-        /// Passes over the corpus (the book: 200 for the Transformer, 60 for the LSTM).
-        pub epochs: usize,
-        /// RMSprop's learning rate (Transformer: Keras' default 1e-3; LSTM: 0.01). Acts on
-        /// the running job.
-        pub learning_rate: f64,
-        /// Sample prompt after each epoch (LSTM: empty = a random 60-character window of the text).
-        pub prompt: String,
-        /// Tokens per epoch sample (words or characters).
-        pub sample_length: usize,
-        /// The temperatures each epoch's samples are drawn at (the book: 0.2 … 1.5).
-        pub temperatures: Vec<f32>,
-        /// Seed for initialisation, shuffling and the epoch samples.
-        pub seed: u64,
-    }
-}
-
-impl TextSettings {
-    pub fn book(kind: ModelKind) -> Self {
-        match kind {
-            ModelKind::Transformer => Self {
-                kind,
-                transformer: TransformerConfig::book(),
-                lstm_hidden: 128,
-                lstm_length: 60,
-                lstm_step: 3,
-                batch_size: 256,
-                epochs: 200,
-                learning_rate: 1e-3,
-                prompt: "this movie".into(),
-                sample_length: 50,
-                temperatures: vec![0.2, 0.5, 0.7, 1.0, 1.5],
-                seed: 7,
-            },
-            ModelKind::Lstm => Self {
-                kind,
-                batch_size: 128,
-                epochs: 60,
-                learning_rate: 0.01,
-                prompt: String::new(),
-                sample_length: 400,
-                temperatures: vec![0.2, 0.5, 1.0, 1.2],
-                ..Self::book(ModelKind::Transformer)
-            },
-        }
-    }
 }
 
 /// One batch's loss.
@@ -179,6 +116,24 @@ pub enum TextEvent {
         reason: String,
     },
     Saved(PathBuf),
+    /// A save failed; the job and its model stay.
+    SaveFailed {
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+impl TextEvent {
+    /// How a save or export went, if this event says (for the CLI's wait).
+    pub fn save_outcome(self) -> Option<Result<PathBuf, String>> {
+        match self {
+            Self::Saved(path) => Some(Ok(path)),
+            Self::SaveFailed { path, reason } => {
+                Some(Err(format!("could not save {}: {reason}", path.display())))
+            }
+            _ => None,
+        }
+    }
 }
 
 crate::training_events!(TextEvent, batches_per_epoch, batch);
@@ -369,10 +324,13 @@ impl TextJob {
                 Ok(candidates) => ctx.send(TextEvent::NextToken { id, candidates }),
                 Err(reason) => ctx.send(TextEvent::Refused { id, reason }),
             },
-            TextCommand::Save(dir) => {
-                self.save(&dir)?;
-                ctx.send(TextEvent::Saved(dir))
-            }
+            TextCommand::Save(dir) => save_reported(
+                ctx,
+                dir,
+                |d| self.save(d),
+                TextEvent::Saved,
+                |path, reason| TextEvent::SaveFailed { path, reason },
+            ),
             TextCommand::LearningRate(lr) => {
                 self.learning_rate = lr;
                 Ok(())
@@ -384,6 +342,8 @@ impl TextJob {
 
 mod data;
 mod generate;
+mod settings;
 mod store;
 mod train;
 pub use data::{Examples, char_examples, word_examples};
+pub use settings::TextSettings;

@@ -16,6 +16,7 @@ use super::job::{
 };
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
+use crate::ui::Notice;
 use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// The samples the book's callback printed after one epoch.
@@ -69,7 +70,7 @@ pub struct TextPanel {
     shown_epoch: Option<usize>,
     playground: Playground,
     next_id: u64,
-    notice: Option<String>,
+    notice: Option<Notice>,
     /// Started by `--text-train`: settled once sampled.
     automation: bool,
 }
@@ -255,7 +256,15 @@ impl TextPanel {
                 play.in_flight = false;
                 play.refusal = Some(reason);
             }
-            TextEvent::Saved(path) => self.notice = Some(format!("saved to {}", path.display())),
+            TextEvent::Saved(path) => {
+                self.notice = Some(Notice::Said(format!("saved to {}", path.display())));
+            }
+            TextEvent::SaveFailed { path, reason } => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not save {}: {reason}",
+                    path.display()
+                )));
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use burn::tensor::Device;
 use super::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
 use super::model::VaeSettings;
 use crate::assets::{self, Cache, Manifest};
-use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for};
+use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for, wait_saved};
 
 /// The VAE's subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -186,9 +186,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         _ => None,
     })?;
     handle.command(VaeCommand::Save(args.out.clone()));
-    wait_for(&mut handle, |e| {
-        matches!(e, VaeEvent::Saved(_)).then_some(())
-    })?;
+    wait_saved(&mut handle, VaeEvent::save_outcome)?;
     println!("model saved to {}", args.out.display());
     if let Some(grid) = &args.grid {
         handle.command(VaeCommand::Grid { n: 30, range: 1.0 });

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::data::Digits;
 use super::model::{Vae, VaeSettings, vae_loss};
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32, save_reported};
 
 /// Test digits encoded for the latent map's scatter.
 const SCATTER_POINTS: usize = 2000;
@@ -89,7 +89,25 @@ pub enum VaeEvent {
         micros: u64,
     },
     Saved(PathBuf),
+    /// A save or export failed; the job and its model stay.
+    SaveFailed {
+        path: PathBuf,
+        reason: String,
+    },
     TrainingDone,
+}
+
+impl VaeEvent {
+    /// How a save or export went, if this event says (for the CLI's wait).
+    pub fn save_outcome(self) -> Option<Result<PathBuf, String>> {
+        match self {
+            Self::Saved(path) => Some(Ok(path)),
+            Self::SaveFailed { path, reason } => {
+                Some(Err(format!("could not save {}: {reason}", path.display())))
+            }
+            _ => None,
+        }
+    }
 }
 
 crate::training_events!(VaeEvent, batches_per_epoch, batch);
@@ -312,8 +330,7 @@ impl VaeJob {
                 ctx.send(VaeEvent::Grid { image, n, range })
             }
             VaeCommand::Save(dir) => {
-                self.save(&dir)?;
-                ctx.send(VaeEvent::Saved(dir))
+                save_reported(ctx, dir, |d| self.save(d), VaeEvent::Saved, save_failed)
             }
             VaeCommand::Interpolate { from, to, steps } => {
                 let image = self.decode_strip(from, to, steps)?;
@@ -321,8 +338,8 @@ impl VaeJob {
             }
             VaeCommand::ExportGrid { path, n, range } => {
                 let image = self.decode_grid(n, range)?;
-                write_png(&image, &path)?;
-                ctx.send(VaeEvent::Saved(path))
+                let save = |p: &std::path::Path| write_png(&image, p);
+                save_reported(ctx, path, save, VaeEvent::Saved, save_failed)
             }
             VaeCommand::LearningRate(lr) => {
                 self.learning_rate = lr;
@@ -363,3 +380,7 @@ mod store;
 use crate::rng::Rng;
 use dataset::load;
 pub use readback::{batch_tensor, grey_image, write_png};
+
+fn save_failed(path: PathBuf, reason: String) -> VaeEvent {
+    VaeEvent::SaveFailed { path, reason }
+}

@@ -13,6 +13,7 @@ use super::model::VaeSettings;
 use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
+use crate::ui::Notice;
 use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// Colours of the ten digit classes on the map (a categorical palette).
@@ -99,7 +100,7 @@ pub struct VaePanel {
     crosshair: Option<[f32; 2]>,
     decoded: Option<egui::TextureHandle>,
     decode_micros: Option<u64>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     probe_when_ready: bool,
     /// Point B of the interpolation (right-click on the map).
     anchor: Option<[f32; 2]>,
@@ -263,7 +264,10 @@ impl VaePanel {
         match event {
             VaeEvent::Loaded { skipped, .. } => {
                 if !skipped.is_empty() {
-                    self.notice = Some(format!("{} files skipped (not images)", skipped.len()));
+                    self.notice = Some(Notice::Said(format!(
+                        "{} files skipped (not images)",
+                        skipped.len()
+                    )));
                 }
             }
             VaeEvent::Started {
@@ -288,7 +292,15 @@ impl VaePanel {
                 self.decode_micros = Some(micros);
                 set_texture(ctx, &mut self.decoded, "vae-decoded", image);
             }
-            VaeEvent::Saved(path) => self.notice = Some(format!("saved to {}", path.display())),
+            VaeEvent::Saved(path) => {
+                self.notice = Some(Notice::Said(format!("saved to {}", path.display())));
+            }
+            VaeEvent::SaveFailed { path, reason } => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not save {}: {reason}",
+                    path.display()
+                )));
+            }
             VaeEvent::TrainingDone => {
                 self.job.finish();
                 if std::mem::take(&mut self.probe_when_ready) {

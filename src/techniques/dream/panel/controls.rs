@@ -6,6 +6,7 @@ use crate::nets::inception_v3::TAPS;
 use crate::picture::{GALLERY, PictureSource};
 use crate::techniques::dream::job::{DreamCommand, Zoom};
 use crate::techniques::dream::model::{DreamSettings, Preset};
+use crate::ui::Notice;
 use crate::ui::picture_slot::pick_image;
 use crate::ui::{RunButton, run_buttons_ui};
 
@@ -55,11 +56,11 @@ impl DreamPanel {
             for preset in Preset::ALL {
                 if ui.button(preset.label()).clicked() {
                     self.settings = DreamSettings::preset(preset);
-                    self.notice = Some(format!("{} settings.", preset.label()));
+                    self.notice = Some(Notice::Said(format!("{} settings.", preset.label())));
                 }
             }
             if let Some(notice) = &self.notice {
-                ui.label(notice);
+                notice.ui(ui);
             }
         });
         ui.horizontal(|ui| {

@@ -6,6 +6,7 @@ use super::{DataChoice, GanAction, GanPanel};
 use crate::job::JobBuilder;
 use crate::techniques::gan::job::{GanCommand, GanSettings, StepLoss};
 use crate::techniques::gan::model::GanConfig;
+use crate::ui::Notice;
 use crate::ui::job_state::progress_bar_ui;
 use crate::ui::{RunButton, run_buttons_ui};
 
@@ -61,7 +62,7 @@ impl GanPanel {
                 action = GanAction::ExportGif;
             }
             if let Some(notice) = &self.notice {
-                ui.label(notice);
+                notice.ui(ui);
             }
         });
         if let Some(data) = self.data_ui(ui) {
@@ -352,17 +353,21 @@ impl GanPanel {
                     .map(crate::picture::color_image_to_rgb)
                     .collect();
                 let said = match crate::animation::write_gif(&frames, &path, 300) {
-                    Ok(()) => format!("saved {}", path.display()),
-                    Err(err) => format!("could not save the GIF: {err}"),
+                    Ok(()) => Notice::Said(format!("saved {}", path.display())),
+                    Err(err) => Notice::Failed(format!("could not save the GIF: {err:#}")),
                 };
                 ctx.send(said)
             });
         match writing {
             Ok(handle) => {
-                self.notice = Some("writing the GIF…".into());
+                self.notice = Some(Notice::Said("writing the GIF…".into()));
                 self.gif = Some(handle);
             }
-            Err(err) => self.notice = Some(format!("could not start writing the GIF: {err}")),
+            Err(err) => {
+                self.notice = Some(Notice::Failed(format!(
+                    "could not start writing the GIF: {err}"
+                )));
+            }
         }
     }
 }

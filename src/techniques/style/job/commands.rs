@@ -6,6 +6,7 @@ use image::RgbImage;
 
 use super::super::colors::keep_content_colors;
 use super::{Ctx, JobError, StyleCommand, StyleEvent, StyleJob, images};
+use crate::job::save_reported;
 use crate::picture::rgb_to_color_image;
 
 impl StyleJob {
@@ -73,26 +74,28 @@ impl StyleJob {
                 }
             }
             StyleCommand::Save(path) => {
-                let image = self
-                    .shown()
-                    .ok_or_else(|| anyhow::anyhow!("no image to save yet"))?;
-                image.save(&path).map_err(anyhow::Error::from)?;
-                ctx.send(StyleEvent::Saved(path))?;
+                let shown = self.shown();
+                let save = |p: &std::path::Path| {
+                    let image = shown.ok_or_else(|| anyhow::anyhow!("no image to save yet"))?;
+                    Ok(image.save(p).map_err(anyhow::Error::from)?)
+                };
+                save_reported(ctx, path, save, StyleEvent::Saved, failed)?;
             }
             StyleCommand::SaveGif(path) => {
-                crate::animation::write_gif(&self.evolution, &path, 150)?;
-                ctx.send(StyleEvent::Saved(path))?;
+                let frames = &self.evolution;
+                let save = |p: &std::path::Path| Ok(crate::animation::write_gif(frames, p, 150)?);
+                save_reported(ctx, path, save, StyleEvent::Saved, failed)?;
             }
             StyleCommand::SaveFrames(dir) => {
-                std::fs::create_dir_all(&dir).map_err(anyhow::Error::from)?;
-                for (index, frame) in self.evolution.iter().enumerate() {
-                    frame
-                        .save(dir.join(format!("frame_{index:04}.png")))
-                        .map_err(anyhow::Error::from)?;
-                }
-                ctx.send(StyleEvent::Saved(dir))?;
+                let save =
+                    |d: &std::path::Path| Ok(crate::animation::write_frames(&self.evolution, d)?);
+                save_reported(ctx, dir, save, StyleEvent::Saved, failed)?;
             }
         }
         Ok(())
     }
+}
+
+fn failed(path: std::path::PathBuf, reason: String) -> StyleEvent {
+    StyleEvent::SaveFailed { path, reason }
 }

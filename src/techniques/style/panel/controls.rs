@@ -5,6 +5,7 @@ use super::StylePanel;
 use crate::nets::vgg19::{self, Pooling};
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
 use crate::techniques::style::model::{LossWeights, STYLE_LAYERS};
+use crate::ui::Notice;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
@@ -77,7 +78,7 @@ impl StylePanel {
             ui.toggle_value(&mut self.show_before, "before")
                 .on_hover_text("Show the content photo instead of the result");
             if let Some(notice) = &self.notice {
-                ui.label(notice);
+                notice.ui(ui);
             }
         });
         action
@@ -214,10 +215,10 @@ impl StylePanel {
             PanelAction::Book => {
                 self.settings = StyleSettings::book();
                 let book = &self.settings;
-                self.notice = Some(format!(
+                self.notice = Some(Notice::Said(format!(
                     "Book settings: {} px, SGD, {} iterations.",
                     book.height, book.iterations
-                ));
+                )));
             }
         }
         // A new height restarts the run, once the slider is let go.
@@ -228,7 +229,9 @@ impl StylePanel {
         {
             let height = self.settings.height;
             self.start();
-            self.notice = Some(format!("Height changed to {height} px: restarted."));
+            self.notice = Some(Notice::Said(format!(
+                "Height changed to {height} px: restarted."
+            )));
         }
     }
 }

@@ -5,6 +5,7 @@ use super::TextPanel;
 use crate::techniques::text::corpus::CorpusSource;
 use crate::techniques::text::job::{ModelKind, TextCommand, TextSettings};
 use crate::techniques::text::model::TransformerConfig;
+use crate::ui::Notice;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
@@ -60,7 +61,7 @@ impl TextPanel {
                 && !busy
             {
                 self.config = TextSettings::book(self.config.kind);
-                self.notice = Some("Book settings.".into());
+                self.notice = Some(Notice::Said("Book settings.".into()));
             }
             if ui
                 .add_enabled(self.job.is_done(), egui::Button::new("Save…"))
@@ -72,7 +73,7 @@ impl TextPanel {
                 action = PanelAction::Load;
             }
             if let Some(notice) = &self.notice {
-                ui.label(notice);
+                notice.ui(ui);
             }
         });
         self.corpus_ui(ui, &mut action);

@@ -69,7 +69,7 @@ impl VaePanel {
             }
         });
         if let Some(notice) = &self.notice {
-            ui.label(notice);
+            notice.ui(ui);
         }
     }
 
