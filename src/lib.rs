@@ -9,6 +9,7 @@ pub mod backend;
 pub mod cli;
 pub mod demo;
 mod documented;
+pub mod files;
 pub mod job;
 pub mod layers;
 pub mod nets;

@@ -66,12 +66,11 @@ pub fn load(source: &ImageSource) -> anyhow::Result<Images> {
             (files, Vec::new())
         }
         ImageSource::Folder(dir) => {
-            let mut files = Vec::new();
-            collect_files(dir, &mut files)?;
+            let mut files = crate::files::walk(dir, |_| true)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
             if files.is_empty() {
                 anyhow::bail!("{}: the folder is empty", dir.display());
             }
-            files.sort();
             if files.len() > MAX_IMAGES {
                 notices.push(format!(
                     "{} files: using the first {MAX_IMAGES}",
@@ -177,17 +176,4 @@ fn emoji_files(package: &Path, categories: &[String]) -> anyhow::Result<Vec<Path
         anyhow::bail!("no emoji in the categories {categories:?}");
     }
     Ok(files)
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else {
-            out.push(path);
-        }
-    }
-    Ok(())
 }

@@ -86,14 +86,26 @@ pub fn load(source: &CorpusSource) -> anyhow::Result<Corpus> {
         }
         CorpusSource::File(path) => read_text_file(path, &mut corpus)?,
         CorpusSource::Folder(dir) => {
-            let mut files = Vec::new();
-            collect_txt(dir, &mut files)?;
-            files.sort();
+            let is_txt = |p: &Path| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+            let files = crate::files::walk(dir, is_txt)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
             if files.is_empty() {
                 anyhow::bail!("{}: no .txt files in this folder", dir.display());
             }
+            // One binary or unreadable file is skipped and counted, not a
+            // reason to refuse the folder.
+            let mut skipped = Vec::new();
             for file in &files {
-                read_text_file(file, &mut corpus)?;
+                if let Err(err) = read_text_file(file, &mut corpus) {
+                    skipped.push(err.to_string());
+                }
+            }
+            if let Some(first) = skipped.first() {
+                corpus.notices.push(format!(
+                    "{} of {} files skipped (binary or unreadable), e.g. {first}",
+                    skipped.len(),
+                    files.len()
+                ));
             }
         }
         CorpusSource::Documents(docs) => corpus.documents.clone_from(docs),
@@ -142,22 +154,6 @@ fn looks_binary(bytes: &[u8]) -> bool {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
         .count();
     head.contains(&0) || controls * 10 > head.len().max(1)
-}
-
-fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect_txt(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Rows of a CSV text (RFC 4180: quoted fields, doubled quotes, newlines in quotes).
@@ -223,6 +219,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("nothing"), "{err}");
+        // In a folder the binary file is skipped and counted; the rest loads.
+        let corpus = load(&CorpusSource::Folder(dir.clone())).unwrap();
+        assert_eq!(corpus.documents, ["caf\u{fffd} au lait was great"]);
+        assert!(
+            corpus
+                .notices
+                .iter()
+                .any(|n| n.contains("1 of 3 files skipped")),
+            "{:?}",
+            corpus.notices
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }
