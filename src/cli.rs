@@ -1,7 +1,7 @@
 //! The command line: `latent-studio` opens the studio; subcommands run the same
 //! code headless and print progress to the terminal.
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -284,17 +284,28 @@ fn fetch(ids: &[String], force: bool) -> ExitCode {
         .collect();
     println!("asset cache: {}", cache.root().display());
     let mut failed = 0;
+    // A terminal gets one redrawn bar; a log or a pipe a plain line per stage.
+    let terminal = std::io::stdout().is_terminal();
+    let mut shown = None;
     for asset in &selected {
         if !force && cache.is_ready(asset) {
             println!("{:<13} ready (verified)", asset.id);
             continue;
         }
         let result = fetch_asset(&cache, asset, &mut |p| {
-            print_progress(&p);
+            if terminal {
+                print_progress(&p);
+            } else if p.stage != FetchStage::Ready
+                && shown.as_ref() != Some(&(p.asset.clone(), p.stage))
+            {
+                println!("{:<13} {} {}", p.asset, p.stage.label(), p.detail);
+                shown = Some((p.asset.clone(), p.stage));
+            }
             true
         });
         match result {
-            Ok(()) => println!("\r{:<13} ready (verified){:40}", asset.id, ""),
+            Ok(()) if terminal => println!("\r{:<13} ready (verified){:40}", asset.id, ""),
+            Ok(()) => println!("{:<13} ready (verified)", asset.id),
             Err(err) => {
                 failed += 1;
                 println!();

@@ -1,8 +1,11 @@
 //! The fetch pipeline of one asset: download with the registry's client →
 //! unpack the members → verify their sha256 → convert → mark ready.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::manifest::{AssetSpec, glob_matches};
@@ -73,9 +76,44 @@ fn report(
     }
 }
 
-/// Runs the whole pipeline for one asset. A file already in `downloads/` that
-/// matches the manifest's archive name is used without running the client.
+/// One fetch of an asset at a time in this process, whichever path asked
+/// (the status bar's Fetch, a panel's lazy fetch, the CLI): two at once would
+/// share and delete each other's files.
+fn asset_lock(cache: &Cache, asset: &AssetSpec) -> Arc<Mutex<()>> {
+    static LOCKS: Mutex<BTreeMap<PathBuf, Arc<Mutex<()>>>> = Mutex::new(BTreeMap::new());
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(locks.entry(cache.asset_dir(&asset.id)).or_default())
+}
+
+/// Runs the whole pipeline for one asset (again, if it is there already). A
+/// file already in `downloads/` that matches the manifest's archive name is
+/// used without running the client.
 pub fn fetch_asset(
+    cache: &Cache,
+    asset: &AssetSpec,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(), AssetError> {
+    let lock = asset_lock(cache, asset);
+    let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    fetch_locked(cache, asset, progress)
+}
+
+/// Fetches the asset unless it is ready — also when another caller finished
+/// fetching it while this one waited for its turn.
+pub fn fetch_if_missing(
+    cache: &Cache,
+    asset: &AssetSpec,
+    progress: &mut ProgressFn<'_>,
+) -> Result<(), AssetError> {
+    let lock = asset_lock(cache, asset);
+    let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.is_ready(asset) {
+        return Ok(());
+    }
+    fetch_locked(cache, asset, progress)
+}
+
+fn fetch_locked(
     cache: &Cache,
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,
@@ -187,8 +225,16 @@ fn download(
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,
 ) -> Result<PathBuf, AssetError> {
-    // One scratch folder per process: two processes fetching at once do not collide.
-    let scratch = downloads.join(format!(".partial-{}-{}", asset.id, std::process::id()));
+    // One scratch folder per fetch: two processes (or two fetches of one
+    // process, one after the other) never share one.
+    static FETCHES: AtomicU64 = AtomicU64::new(0);
+    let fetch = FETCHES.fetch_add(1, Ordering::Relaxed);
+    remove_abandoned_scratch(downloads);
+    let scratch = downloads.join(format!(
+        ".partial-{}-{}-{fetch}",
+        asset.id,
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(io_at(&scratch))?;
     let log_path = scratch.join(".client.log");
@@ -280,6 +326,36 @@ fn download(
     std::fs::rename(&fetched, &target).map_err(io_at(&target))?;
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(target)
+}
+
+/// Removes the scratch folders of fetches whose process is gone (killed, or
+/// ended while a background fetch ran), where that can be told (`/proc`).
+pub(super) fn remove_abandoned_scratch(downloads: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(downloads) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".partial-") else {
+            continue;
+        };
+        // `<id>-<pid>-<fetch>`, or `<id>-<pid>` as earlier versions named them.
+        let mut parts = rest.rsplit('-').map(|p| p.parse::<u32>().ok());
+        let pid = match (parts.next().flatten(), parts.next().flatten()) {
+            (Some(_), Some(pid)) | (Some(pid), None) => Some(pid),
+            _ => None,
+        };
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn folder_bytes(dir: &Path) -> u64 {

@@ -20,7 +20,7 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 
 pub use convert::{INCEPTION_V3_FILE, VGG19_FILE};
-pub use fetch::{FetchProgress, FetchStage, fetch_asset};
+pub use fetch::{FetchProgress, FetchStage, fetch_asset, fetch_if_missing};
 pub use manifest::{AssetSpec, Manifest};
 
 /// Environment variable naming the cache folder.
@@ -202,18 +202,11 @@ impl Cache {
 /// Callers in one process take turns, so two jobs (or tests) never fetch the same
 /// asset into the same folder at once.
 pub fn ensure(cache: &Cache, manifest: &Manifest, id: &str) -> Result<PathBuf, AssetError> {
-    static FETCHING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let asset = manifest
         .get(id)
         .ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
-    if cache.is_ready(asset) {
-        return Ok(cache.asset_dir(id));
-    }
-    let _turn = FETCHING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !cache.is_ready(asset) {
-        fetch_asset(cache, asset, &mut |_| true)?;
+        fetch_if_missing(cache, asset, &mut |_| true)?;
     }
     Ok(cache.asset_dir(id))
 }

@@ -240,3 +240,47 @@ fn cancelling_stops_the_client() {
     assert!(matches!(err, AssetError::Cancelled), "{err}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn a_fetch_leaves_no_scratch_and_sweeps_what_dead_processes_left() {
+    let temp = TempCache::new("scratch");
+    let cache = temp.cache();
+    let downloads = cache.downloads();
+    // Left by a process that is gone (no such pid), and by this one (alive).
+    let abandoned = downloads.join(".partial-photos-4000000000-0");
+    let older = downloads.join(".partial-photos-4000000001");
+    let ours = downloads.join(format!(".partial-other-{}-7", std::process::id()));
+    for dir in [&abandoned, &older, &ours] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("big.whl"), b"14 MB of duplicate").unwrap();
+    }
+    let script = "printf w > w.bin && zip -q pkg-1.0.zip w.bin 2>/dev/null || \
+                  python3 -c \"import zipfile; zipfile.ZipFile('pkg-1.0.zip','w').writestr('w.bin','w')\"";
+    let asset = spec(
+        &["sh", "-c", script],
+        "pkg-*.zip",
+        ArchiveFormat::Zip,
+        vec![member("w.bin", b"w")],
+    );
+    fetch_if_missing(&cache, &asset, &mut no_progress()).unwrap();
+    assert!(cache.is_ready(&asset));
+    let left: Vec<String> = std::fs::read_dir(&downloads)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".partial-"))
+        .collect();
+    if std::path::Path::new("/proc/self").exists() {
+        assert_eq!(
+            left,
+            [ours.file_name().unwrap().to_string_lossy()],
+            "{left:?}"
+        );
+    }
+    // Ready now: asking again runs no client (it would fail: `false`).
+    let again = AssetSpec {
+        command: vec!["false".into()],
+        ..asset
+    };
+    fetch_if_missing(&cache, &again, &mut no_progress()).unwrap();
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::assets::{Cache, FetchProgress, Manifest, fetch_asset};
+use crate::assets::{Cache, FetchProgress, Manifest, fetch_if_missing};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, JobMessage, Waker};
 
 /// What the asset job tells the board.
@@ -109,7 +109,7 @@ impl AssetBoard {
                     let Some(asset) = manifest.get(&id) else {
                         continue;
                     };
-                    let result = fetch_asset(&cache, asset, &mut |p| {
+                    let result = fetch_if_missing(&cache, asset, &mut |p| {
                         ctx.progress(|| AssetEvent::Progress(p));
                         !ctx.is_cancelled()
                     });
