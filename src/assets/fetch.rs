@@ -330,7 +330,7 @@ fn download(
 
 /// Removes the scratch folders of fetches whose process is gone (killed, or
 /// ended while a background fetch ran), where that can be told (`/proc`).
-pub(super) fn remove_abandoned_scratch(downloads: &Path) {
+pub fn remove_abandoned_scratch(downloads: &Path) {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
         return;

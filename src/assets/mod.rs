@@ -20,7 +20,9 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 
 pub use convert::{INCEPTION_V3_FILE, VGG19_FILE};
-pub use fetch::{FetchProgress, FetchStage, fetch_asset, fetch_if_missing};
+pub use fetch::{
+    FetchProgress, FetchStage, fetch_asset, fetch_if_missing, remove_abandoned_scratch,
+};
 pub use manifest::{AssetSpec, Manifest};
 
 /// Environment variable naming the cache folder.

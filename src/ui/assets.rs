@@ -79,6 +79,7 @@ impl AssetBoard {
         let spawned = JobBuilder::new("assets")
             .waker(Arc::clone(&self.waker))
             .spawn(move |ctx: &mut JobContext<AssetEvent, ()>| {
+                crate::assets::remove_abandoned_scratch(&cache.downloads());
                 for asset in &manifest.assets {
                     ctx.send(AssetEvent::Checked {
                         id: asset.id.clone(),
