@@ -204,6 +204,10 @@ impl StudioApp {
         ui.horizontal(|ui| {
             let label = ui.label(format!("Compute: {}", self.backend.label()));
             label.on_hover_text(&self.backend.reason);
+            if self.backend.software_compute {
+                ui.colored_label(ui.visuals().warn_fg_color, "software adapter: slow")
+                    .on_hover_text(&self.backend.reason);
+            }
             if self.backend.fell_back {
                 ui.colored_label(ui.visuals().warn_fg_color, "no GPU for compute")
                     .on_hover_text(&self.backend.reason);

@@ -24,28 +24,33 @@ pub const BACKEND_ENV: &str = "LATENT_STUDIO_BACKEND";
     serde::Deserialize,
 )]
 pub enum BackendRequest {
-    /// wgpu on a hardware GPU, falling back to the CPU when there is none.
+    /// wgpu on a hardware GPU, the CPU when there is none (or only a
+    /// software adapter).
     #[default]
+    Auto,
+    /// wgpu on whatever adapter there is, a software one such as lavapipe
+    /// included (slow there, but the GPU path runs anywhere).
     Wgpu,
     /// burn-flex on the CPU.
     Cpu,
 }
 
 impl BackendRequest {
-    /// `--backend` if given, else `LATENT_STUDIO_BACKEND`, else wgpu.
+    /// `--backend` if given, else `LATENT_STUDIO_BACKEND`, else automatic.
     pub fn resolve(flag: Option<Self>) -> Result<Self, String> {
         if let Some(flag) = flag {
             return Ok(flag);
         }
         match std::env::var(BACKEND_ENV) {
             Ok(value) => match value.trim().to_ascii_lowercase().as_str() {
-                "wgpu" | "gpu" | "" => Ok(Self::Wgpu),
+                "auto" | "" => Ok(Self::Auto),
+                "wgpu" | "gpu" => Ok(Self::Wgpu),
                 "cpu" | "flex" => Ok(Self::Cpu),
                 other => Err(format!(
-                    "{BACKEND_ENV}={other} is not a backend (use wgpu or cpu)"
+                    "{BACKEND_ENV}={other} is not a backend (use auto, wgpu or cpu)"
                 )),
             },
-            Err(_) => Ok(Self::Wgpu),
+            Err(_) => Ok(Self::Auto),
         }
     }
 }
@@ -69,6 +74,10 @@ pub struct AdapterSummary {
     /// Graphics API, e.g. `Vulkan`.
     pub api: String,
     pub driver: String,
+    /// The limits that bound what compute and display can hold.
+    pub max_buffer_bytes: u64,
+    pub max_storage_binding_bytes: u64,
+    pub max_texture_side: u32,
 }
 
 impl AdapterSummary {
@@ -109,6 +118,9 @@ pub struct ComputeBackend {
     pub reason: String,
     /// True when the user asked for wgpu but got the CPU: the UI shows a notice.
     pub fell_back: bool,
+    /// True when compute runs on wgpu over a software adapter (forced with
+    /// `--backend wgpu`): correct, and slow; the status bar says so.
+    pub software_compute: bool,
 }
 
 impl ComputeBackend {
@@ -168,6 +180,7 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
             reason: "the CPU backend was requested (--backend cpu or LATENT_STUDIO_BACKEND=cpu)"
                 .into(),
             fell_back: false,
+            software_compute: false,
         };
     }
     let best = adapters
@@ -187,6 +200,24 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
             adapters,
             reason,
             fell_back: false,
+            software_compute: false,
+        };
+    }
+    let forced = (request == BackendRequest::Wgpu)
+        .then(|| adapters.first().cloned())
+        .flatten();
+    if let Some(adapter) = forced {
+        let reason = format!(
+            "wgpu was requested (--backend wgpu) and only {adapter} is there: compute runs on it, \
+             correct but slow (burn's kernels compile for minutes at first)"
+        );
+        return ComputeBackend {
+            kind: BackendKind::Wgpu,
+            adapter: Some(adapter),
+            adapters,
+            reason,
+            fell_back: false,
+            software_compute: true,
         };
     }
     let reason = match adapters.iter().find(|a| a.kind == AdapterKind::Software) {
@@ -202,8 +233,14 @@ pub fn choose(request: BackendRequest, adapters: Vec<AdapterSummary>) -> Compute
         adapters,
         reason,
         fell_back: true,
+        software_compute: false,
     }
 }
+
+/// The shader language burn compiles its compute kernels to here: burn's
+/// `wgpu` feature (WGSL on every graphics API); its `vulkan` feature would
+/// compile to SPIR-V instead.
+pub const COMPUTE_COMPILER: &str = "WGSL";
 
 /// Asks wgpu for every adapter on every graphics API it was built with.
 pub fn enumerate_adapters() -> Vec<AdapterSummary> {
@@ -214,7 +251,11 @@ pub fn enumerate_adapters() -> Vec<AdapterSummary> {
         .iter()
         .map(|adapter| {
             let info = adapter.get_info();
+            let limits = adapter.limits();
             AdapterSummary {
+                max_buffer_bytes: limits.max_buffer_size,
+                max_storage_binding_bytes: limits.max_storage_buffer_binding_size,
+                max_texture_side: limits.max_texture_dimension_2d,
                 kind: match info.device_type {
                     wgpu::DeviceType::DiscreteGpu => AdapterKind::Discrete,
                     wgpu::DeviceType::IntegratedGpu => AdapterKind::Integrated,
@@ -245,12 +286,15 @@ mod tests {
             kind,
             api: "Vulkan".into(),
             driver: String::new(),
+            max_buffer_bytes: 1 << 30,
+            max_storage_binding_bytes: 1 << 27,
+            max_texture_side: 8192,
         }
     }
 
     #[test]
     fn no_adapter_falls_back_to_cpu_with_a_notice() {
-        let chosen = choose(BackendRequest::Wgpu, Vec::new());
+        let chosen = choose(BackendRequest::Auto, Vec::new());
         assert_eq!(chosen.kind, BackendKind::Flex);
         assert!(chosen.fell_back);
         assert!(chosen.reason.contains("no GPU adapter"));
@@ -259,7 +303,7 @@ mod tests {
     #[test]
     fn software_adapter_counts_as_no_gpu() {
         let chosen = choose(
-            BackendRequest::Wgpu,
+            BackendRequest::Auto,
             vec![adapter(
                 "llvmpipe (LLVM 15.0.6, 256 bits)",
                 AdapterKind::Software,
@@ -273,7 +317,7 @@ mod tests {
     #[test]
     fn hardware_gpu_is_used_and_discrete_preferred() {
         let chosen = choose(
-            BackendRequest::Wgpu,
+            BackendRequest::Auto,
             vec![
                 adapter("llvmpipe", AdapterKind::Software),
                 adapter("Intel UHD", AdapterKind::Integrated),
@@ -293,6 +337,22 @@ mod tests {
         );
         assert_eq!(chosen.kind, BackendKind::Flex);
         assert!(!chosen.fell_back);
+    }
+
+    #[test]
+    fn forced_wgpu_takes_a_software_adapter_and_says_it_is_slow() {
+        let lavapipe = adapter("llvmpipe (LLVM 15.0.6, 256 bits)", AdapterKind::Software);
+        let chosen = choose(BackendRequest::Wgpu, vec![lavapipe.clone()]);
+        assert_eq!(chosen.kind, BackendKind::Wgpu);
+        assert!(chosen.software_compute && !chosen.fell_back);
+        assert!(chosen.reason.contains("slow"), "{}", chosen.reason);
+        // The automatic choice is as it was: the CPU, with the notice.
+        let auto = choose(BackendRequest::Auto, vec![lavapipe]);
+        assert_eq!(auto.kind, BackendKind::Flex);
+        assert!(auto.fell_back && !auto.software_compute);
+        // Nothing to force onto: the CPU.
+        let none = choose(BackendRequest::Wgpu, Vec::new());
+        assert_eq!(none.kind, BackendKind::Flex);
     }
 
     #[test]

@@ -16,7 +16,8 @@ use crate::techniques::Technique;
 #[derive(Parser, Debug)]
 #[command(name = "latent-studio", version, about, long_about = None)]
 pub struct Cli {
-    /// Compute backend: wgpu (a hardware GPU, else the CPU) or cpu (burn-flex).
+    /// Compute backend: auto (a hardware GPU, else the CPU), wgpu (any adapter, a
+    /// software one included: slow there) or cpu (burn-flex).
     /// Also read from LATENT_STUDIO_BACKEND.
     #[arg(long, global = true, value_enum)]
     pub backend: Option<BackendRequest>,
@@ -254,6 +255,19 @@ fn info(request: BackendRequest) {
     }
     for adapter in &chosen.adapters {
         println!("wgpu adapter:    {adapter}");
+        println!(
+            "  limits:        buffer {} MiB, storage binding {} MiB, texture side {} px",
+            adapter.max_buffer_bytes >> 20,
+            adapter.max_storage_binding_bytes >> 20,
+            adapter.max_texture_side
+        );
+    }
+    if let Some(adapter) = &chosen.adapter {
+        println!("graphics API:    {}", adapter.api);
+        println!(
+            "compute kernels: {} (burn's wgpu backend)",
+            backend::COMPUTE_COMPILER
+        );
     }
     let cache = Cache::user();
     let manifest = Manifest::bundled();
