@@ -14,6 +14,7 @@ use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::picture::Picture;
 use latent_studio::techniques::text::corpus::CorpusSource;
 use latent_studio::techniques::text::model::TransformerConfig;
+use latent_studio::techniques::vae::job::VaeCommand;
 use latent_studio::techniques::{dream, gan, style, text, vae};
 
 /// Waits for the next event `pick` accepts; the job ending first fails the test.
@@ -106,19 +107,19 @@ fn vae_a_failed_save_or_export_keeps_the_model() {
     next(&mut handle, |e| {
         matches!(e, vae::job::VaeEvent::TrainingDone).then_some(())
     });
-    handle.command(vae::job::VaeCommand::Save(impossible.clone()));
+    handle.command(VaeCommand::Save(impossible.clone()));
     next(&mut handle, |e| failure(e.save_outcome()));
-    handle.command(vae::job::VaeCommand::ExportGrid {
+    handle.command(VaeCommand::ExportGrid {
         path: dir.join("grid.unknown-extension"),
         n: 4,
         range: 1.0,
     });
     next(&mut handle, |e| failure(e.save_outcome()));
-    handle.command(vae::job::VaeCommand::Decode([0.1, 0.2]));
+    handle.command(VaeCommand::Decode([0.1, 0.2]));
     next(&mut handle, |e| {
         matches!(e, vae::job::VaeEvent::Decoded { .. }).then_some(())
     });
-    handle.command(vae::job::VaeCommand::Save(dir.join("model")));
+    handle.command(VaeCommand::Save(dir.join("model")));
     next(&mut handle, |e| saved(e.save_outcome()));
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -203,5 +204,98 @@ fn dream_a_failed_save_keeps_the_dream() {
     handle.command(dream::job::DreamCommand::Save(dir.join("dream.png")));
     next(&mut handle, |e| saved(e.save_outcome()));
     assert!(dir.join("dream.png").is_file());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn vae_with_a_4_d_latent_draws_decodes_saves_and_reloads() {
+    let (dir, _) = scratch("vae4");
+    let asset_dir = assets::ensure(&Cache::user(), &Manifest::bundled(), "mnist").unwrap();
+    let start = vae::job::VaeStart::Train {
+        config: vae::model::VaeSettings::new()
+            .with_epochs(1)
+            .with_batch_size(64)
+            .with_latent_dim(4),
+        data: vae::job::DataSource::Mnist {
+            asset_dir: asset_dir.clone(),
+            limit: Some(256),
+        },
+    };
+    let mut handle = vae::job::start(start, Device::flex(), no_waker()).unwrap();
+    let latent = next(&mut handle, |e| match e {
+        vae::job::VaeEvent::Loaded { latent_dim, .. } => Some(latent_dim),
+        _ => None,
+    });
+    assert_eq!(latent, 4);
+    // The snapshot after training: a 30×30 grid and the map, in the plane of
+    // dimensions 0 and 1 (the job used to die here with a shape panic).
+    let grid = next(&mut handle, |e| match e {
+        vae::job::VaeEvent::Grid { image, .. } => Some(image),
+        _ => None,
+    });
+    assert_eq!(grid.size, [30 * 28, 30 * 28]);
+    next(&mut handle, |e| {
+        matches!(e, vae::job::VaeEvent::Scatter(ref points) if !points.is_empty()).then_some(())
+    });
+    handle.command(VaeCommand::Decode([0.4, -0.6]));
+    next(&mut handle, |e| {
+        matches!(e, vae::job::VaeEvent::Decoded { .. }).then_some(())
+    });
+    handle.command(VaeCommand::Interpolate {
+        from: [0.0, 0.0],
+        to: [1.0, 1.0],
+        steps: 5,
+    });
+    let strip = next(&mut handle, |e| match e {
+        vae::job::VaeEvent::Strip { image, .. } => Some(image),
+        _ => None,
+    });
+    assert_eq!(strip.size, [5 * 28, 28]);
+    // Another plane: dimensions 2 and 3 draw another grid.
+    handle.command(VaeCommand::Slice([2, 3]));
+    let other = next(&mut handle, |e| match e {
+        vae::job::VaeEvent::Grid { image, .. } => Some(image),
+        _ => None,
+    });
+    assert_ne!(other.pixels, grid.pixels, "the grid moved to another plane");
+    handle.command(VaeCommand::ExportGrid {
+        path: dir.join("grid.png"),
+        n: 4,
+        range: 1.0,
+    });
+    next(&mut handle, |e| saved(e.save_outcome()));
+    // A full point must have the model's size; then it decodes.
+    handle.command(VaeCommand::DecodeFull(vec![0.1, 0.2, 0.3, 0.4]));
+    next(&mut handle, |e| {
+        matches!(e, vae::job::VaeEvent::Decoded { .. }).then_some(())
+    });
+    handle.command(VaeCommand::Save(dir.join("model")));
+    next(&mut handle, |e| saved(e.save_outcome()));
+    drop(handle);
+    // Loading says the model's own latent size.
+    let mut loaded = vae::job::start(
+        vae::job::VaeStart::Load {
+            model: dir.join("model"),
+            shown: None,
+        },
+        Device::flex(),
+        no_waker(),
+    )
+    .unwrap();
+    let latent = next(&mut loaded, |e| match e {
+        vae::job::VaeEvent::Loaded { latent_dim, .. } => Some(latent_dim),
+        _ => None,
+    });
+    assert_eq!(latent, 4);
+    // A point of the wrong size is refused with the model's size in the words.
+    loaded.command(VaeCommand::DecodeFull(vec![0.1, 0.2]));
+    let refusal = loop {
+        match loaded.recv_blocking() {
+            Some(JobMessage::Failed(text)) => break text,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(refusal.contains("4 dimensions"), "{refusal}");
     std::fs::remove_dir_all(dir).unwrap();
 }

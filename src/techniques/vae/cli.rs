@@ -15,7 +15,8 @@ use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for, wait_saved};
 pub enum VaeCommandLine {
     /// Train on MNIST (or your digits), printing the book's three losses per epoch.
     Train(TrainArgs),
-    /// Decode the n×n grid of the latent plane to a PNG.
+    /// Decode the n×n grid of the latent plane to a PNG (for a latent of more
+    /// than 2 dimensions: dimensions 0 and 1, the others at 0).
     Grid {
         #[arg(long)]
         model: PathBuf,
@@ -31,7 +32,7 @@ pub enum VaeCommandLine {
     Decode {
         #[arg(long)]
         model: PathBuf,
-        /// The point, e.g. `0.5,-0.2`.
+        /// The point, as many numbers as the model has latent dimensions, e.g. `0.5,-0.2`.
         #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
         z: Vec<f32>,
         #[arg(long)]
@@ -123,10 +124,10 @@ pub fn run(command: &VaeCommandLine, device: Device) -> anyhow::Result<()> {
             out,
         ),
         VaeCommandLine::Decode { model, z, out } => {
-            let [x, y] = z.as_slice() else {
-                bail!("--z takes two numbers, e.g. --z 0.5,-0.2");
-            };
-            image_from_saved(model, device, &VaeCommand::Decode([*x, *y]), out)
+            if z.is_empty() {
+                bail!("--z takes the latent point's numbers, e.g. --z 0.5,-0.2");
+            }
+            image_from_saved(model, device, &VaeCommand::DecodeFull(z.clone()), out)
         }
     }
 }
@@ -153,7 +154,9 @@ fn image_from_saved(
                 range: want_range,
             },
         ) if n == *want_n && (range - want_range).abs() < f32::EPSILON => Some(image),
-        (VaeEvent::Decoded { image, .. }, VaeCommand::Decode(_)) => Some(image),
+        (VaeEvent::Decoded { image, .. }, VaeCommand::Decode(_) | VaeCommand::DecodeFull(_)) => {
+            Some(image)
+        }
         _ => None,
     })?;
     save_png(&image, out)
@@ -171,7 +174,9 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
     };
     let mut handle = job::start(start, device, no_waker())?;
     wait_for(&mut handle, |event| match event {
-        VaeEvent::Loaded { images, skipped } => {
+        VaeEvent::Loaded {
+            images, skipped, ..
+        } => {
             println!("{images} images ({} files skipped)", skipped.len());
             None
         }

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::data::Digits;
 use super::model::{Vae, VaeSettings, vae_loss};
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32, save_reported};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
 
 /// Test digits encoded for the latent map's scatter.
 const SCATTER_POINTS: usize = 2000;
@@ -56,6 +56,8 @@ pub enum VaeEvent {
     Loaded {
         images: usize,
         skipped: Vec<String>,
+        /// The model's latent size (a loaded model's own).
+        latent_dim: usize,
     },
     Started {
         epochs: usize,
@@ -115,7 +117,12 @@ crate::training_events!(VaeEvent, batches_per_epoch, batch);
 /// What the panel can ask of a running VAE job.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VaeCommand {
+    /// Decode a point of the shown plane (see [`LatentSlice`]).
     Decode([f32; 2]),
+    /// Decode a full latent point (as many numbers as the model has dimensions).
+    DecodeFull(Vec<f32>),
+    /// Show the plane of these two dimensions: the grid and the map are redrawn.
+    Slice([usize; 2]),
     Grid {
         n: usize,
         range: f32,
@@ -166,6 +173,7 @@ pub fn start(
                     ctx.send(VaeEvent::Loaded {
                         images: train.len(),
                         skipped: train.skipped.clone(),
+                        latent_dim: config.latent_dim,
                     })?;
                     let mut session = VaeJob::new(config, device, test);
                     session.train(ctx, &train)?;
@@ -179,6 +187,7 @@ pub fn start(
                     ctx.send(VaeEvent::Loaded {
                         images: 0,
                         skipped: Vec::new(),
+                        latent_dim: session.config.latent_dim,
                     })?;
                     session
                 }
@@ -197,10 +206,13 @@ struct VaeJob {
     learning_rate: f64,
     /// Half-width of the grid's square, as the panel last asked.
     grid_range: f32,
+    /// The plane the grid, the map and the panel's points live in.
+    slice: LatentSlice,
 }
 
 impl VaeJob {
     fn new(config: VaeSettings, device: Device, shown: Digits) -> Self {
+        let latent_dim = config.latent_dim;
         device.seed(config.seed);
         let model = config.init(&device.clone().autodiff());
         let learning_rate = config.learning_rate;
@@ -211,6 +223,7 @@ impl VaeJob {
             shown,
             learning_rate,
             grid_range: 1.0,
+            slice: LatentSlice::new(latent_dim),
         }
     }
 
@@ -312,54 +325,14 @@ impl VaeJob {
         Ok(stop)
     }
 
-    fn handle(
-        &mut self,
-        ctx: &mut JobContext<VaeEvent, VaeCommand>,
-        command: VaeCommand,
-    ) -> Result<(), JobError> {
-        match command {
-            VaeCommand::Decode(z) => {
-                let started = Instant::now();
-                let image = self.decode_point(z)?;
-                let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                ctx.send(VaeEvent::Decoded { z, image, micros })
-            }
-            VaeCommand::Grid { n, range } => {
-                self.grid_range = range;
-                let image = self.decode_grid(n, range)?;
-                ctx.send(VaeEvent::Grid { image, n, range })
-            }
-            VaeCommand::Save(dir) => {
-                save_reported(ctx, dir, |d| self.save(d), VaeEvent::Saved, save_failed)
-            }
-            VaeCommand::Interpolate { from, to, steps } => {
-                let image = self.decode_strip(from, to, steps)?;
-                ctx.send(VaeEvent::Strip { image, from, to })
-            }
-            VaeCommand::ExportGrid { path, n, range } => {
-                let image = self.decode_grid(n, range)?;
-                let save = |p: &std::path::Path| write_png(&image, p);
-                save_reported(ctx, path, save, VaeEvent::Saved, save_failed)
-            }
-            VaeCommand::LearningRate(lr) => {
-                self.learning_rate = lr;
-                Ok(())
-            }
-            VaeCommand::StopTraining => Ok(()),
-        }
-    }
-
     /// After training: answer commands until cancelled.
     fn serve(&mut self, ctx: &mut JobContext<VaeEvent, VaeCommand>) -> Result<(), JobError> {
         self.snapshot(ctx)?;
         ctx.serve(|ctx, command| self.handle(ctx, command))
     }
 
-    /// The grid (book's size and range) and, for a 2-D latent, the scatter.
+    /// The grid (book's size and range) and the map, in the shown plane.
     fn snapshot(&mut self, ctx: &mut JobContext<VaeEvent, VaeCommand>) -> Result<(), JobError> {
-        if self.config.latent_dim != 2 {
-            return Ok(());
-        }
         let image = self.decode_grid(30, self.grid_range)?;
         ctx.send(VaeEvent::Grid {
             image,
@@ -374,12 +347,15 @@ impl VaeJob {
     }
 }
 
+mod commands;
 mod dataset;
 mod readback;
+mod slice;
 mod store;
 use crate::rng::Rng;
 use dataset::load;
 pub use readback::{batch_tensor, grey_image, write_png};
+pub use slice::LatentSlice;
 
 fn save_failed(path: PathBuf, reason: String) -> VaeEvent {
     VaeEvent::SaveFailed { path, reason }

@@ -111,6 +111,10 @@ pub struct VaePanel {
     moved: Option<[f32; 2]>,
     /// Started by `--vae-train` / `--load-vae`: settled once drawn.
     automation: bool,
+    /// The latent size of the model the job holds, and the two dimensions
+    /// the grid and the map show (the others at 0).
+    model_latent: usize,
+    slice_dims: [usize; 2],
 }
 
 impl VaePanel {
@@ -147,6 +151,8 @@ impl VaePanel {
             toward_amount: 0.0,
             moved: None,
             automation: false,
+            model_latent: 2,
+            slice_dims: [0, 1],
         }
     }
 
@@ -262,7 +268,15 @@ impl VaePanel {
 
     fn apply(&mut self, ctx: &egui::Context, event: VaeEvent) {
         match event {
-            VaeEvent::Loaded { skipped, .. } => {
+            VaeEvent::Loaded {
+                skipped,
+                latent_dim,
+                ..
+            } => {
+                self.model_latent = latent_dim;
+                // A loaded model's own size; training next keeps it.
+                self.config.latent_dim = latent_dim;
+                self.slice_dims = [0, 1.min(latent_dim.max(1) - 1)];
                 if !skipped.is_empty() {
                     self.notice = Some(Notice::Said(format!(
                         "{} files skipped (not images)",

@@ -22,12 +22,38 @@ pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tens
 }
 
 impl VaeJob {
-    /// Decodes 2-D latent points in one batch; returns their pixels, image after image.
+    /// Decodes points of the shown plane in one batch; returns their pixels,
+    /// image after image.
     fn decode_points(&self, points: &[[f32; 2]]) -> Result<Vec<f32>, JobError> {
+        let latent = self.slice.base.len();
+        let flat: Vec<f32> = points.iter().flat_map(|&p| self.slice.embed(p)).collect();
+        self.decode_latents(flat, points.len(), latent)
+    }
+
+    /// Decodes `count` full latent points of `latent` numbers each.
+    fn decode_latents(
+        &self,
+        flat: Vec<f32>,
+        count: usize,
+        latent: usize,
+    ) -> Result<Vec<f32>, JobError> {
         let decoder = self.model.valid().decoder;
-        let flat: Vec<f32> = points.iter().flatten().copied().collect();
-        let latent = Tensor::<2>::from_data(TensorData::new(flat, [points.len(), 2]), &self.device);
+        let latent = Tensor::<2>::from_data(TensorData::new(flat, [count, latent]), &self.device);
         read_f32(decoder.forward(latent).flatten::<1>(0, 3))
+    }
+
+    /// One full latent point, which must have the model's size.
+    pub(super) fn decode_full(&self, z: &[f32]) -> Result<egui::ColorImage, JobError> {
+        let latent = self.slice.base.len();
+        if z.len() != latent {
+            return Err(anyhow::anyhow!(
+                "this model's latent space has {latent} dimensions: give {latent} numbers, not {}",
+                z.len()
+            )
+            .into());
+        }
+        let pixels = self.decode_latents(z.to_vec(), 1, latent)?;
+        Ok(grey_image(&pixels, IMAGE_SIDE, IMAGE_SIDE))
     }
 
     pub(super) fn decode_point(&self, z: [f32; 2]) -> Result<egui::ColorImage, JobError> {
@@ -89,16 +115,17 @@ impl VaeJob {
     pub(super) fn encode_shown(&self) -> Result<Vec<LatentPoint>, JobError> {
         let encoder = self.model.valid().encoder;
         let indices: Vec<usize> = (0..self.shown.len()).collect();
+        let latent = self.slice.base.len();
         let mut points = Vec::with_capacity(indices.len());
         for chunk in indices.chunks(500) {
             let (z_mean, _) = encoder.forward(batch_tensor(&self.shown, chunk, &self.device));
             let values = read_f32(z_mean.flatten::<1>(0, 1))?;
             points.extend(
                 values
-                    .chunks_exact(2)
+                    .chunks_exact(latent)
                     .zip(chunk)
                     .map(|(z, &i)| LatentPoint {
-                        z: [z[0], z[1]],
+                        z: self.slice.project(z),
                         label: self.shown.labels[i],
                     }),
             );

@@ -18,6 +18,7 @@ impl VaeJob {
             .try_load_file(dir.join("weights.bpk"))
             .map_err(|e| anyhow::anyhow!("{}: not a saved VAE: {e}", dir.display()))?;
         let learning_rate = config.learning_rate;
+        let latent_dim = config.latent_dim;
         Ok(Self {
             config,
             device,
@@ -25,6 +26,7 @@ impl VaeJob {
             shown: Digits::default(),
             learning_rate,
             grid_range: 1.0,
+            slice: super::LatentSlice::new(latent_dim),
         })
     }
 

@@ -122,11 +122,10 @@ impl VaePanel {
     }
 
     pub(super) fn map_ui(&mut self, ui: &mut egui::Ui) {
-        if self.config.latent_dim != 2 {
-            ui.label("The latent map needs a 2-D latent space (latent = 2).");
-            return;
-        }
         ui.label("Latent map: test digits by class; click or drag to decode");
+        if self.model_latent != 2 {
+            self.slice_ui(ui);
+        }
         let (mut clicked, mut anchor): (
             Option<egui_plot::PlotPoint>,
             Option<egui_plot::PlotPoint>,
@@ -278,6 +277,29 @@ impl VaePanel {
                 ];
                 self.moved = Some(moved);
                 self.send(VaeCommand::Decode(moved));
+            }
+        });
+    }
+
+    /// For a latent of other than 2 dimensions: which two the grid and the
+    /// map show (the others held at 0); a change redraws both.
+    fn slice_ui(&mut self, ui: &mut egui::Ui) {
+        let last = self.model_latent.max(1) - 1;
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{}-D latent: showing dimensions",
+                self.model_latent
+            ));
+            let mut changed = false;
+            for dim in &mut self.slice_dims {
+                changed |= ui
+                    .add(egui::DragValue::new(dim).range(0..=last))
+                    .on_hover_text("A dimension of the latent space shown on this axis")
+                    .changed();
+            }
+            ui.weak("(the others at 0)");
+            if changed {
+                self.send(VaeCommand::Slice(self.slice_dims));
             }
         });
     }
