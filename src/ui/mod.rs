@@ -11,6 +11,68 @@ use std::sync::Arc;
 
 use crate::job::Waker;
 
+/// Shows `image` in `slot` (made on first use), shrunk to fit when it is
+/// larger than the renderer takes (`max_texture_side`, 8192 px for wgpu's
+/// defaults): a 12 000 px panorama is shown smaller, never takes the window
+/// down; what is saved is the job's full-size picture.
+pub fn set_texture(
+    ctx: &egui::Context,
+    slot: &mut Option<egui::TextureHandle>,
+    name: &str,
+    image: egui::ColorImage,
+    options: egui::TextureOptions,
+) {
+    let image = fit_side(image, ctx.input(|i| i.max_texture_side));
+    match slot {
+        Some(texture) => texture.set(image, options),
+        None => *slot = Some(ctx.load_texture(name, image, options)),
+    }
+}
+
+/// `image` scaled down (keeping its shape) so that neither side exceeds `max_side`.
+pub fn fit_side(image: egui::ColorImage, max_side: usize) -> egui::ColorImage {
+    let [w, h] = image.size;
+    if w.max(h) <= max_side || max_side == 0 {
+        return image;
+    }
+    // Sides fit u32 (the picture loader refuses anything near that).
+    let to_u32 = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    let (width, height, limit) = (to_u32(w), to_u32(h), to_u32(max_side));
+    let shrink = |v: u32| {
+        let scaled = u64::from(v) * u64::from(limit) / u64::from(width.max(height));
+        u32::try_from(scaled).unwrap_or(limit).clamp(1, limit)
+    };
+    let rgba: Vec<u8> = image
+        .pixels
+        .iter()
+        .flat_map(egui::Color32::to_array)
+        .collect();
+    let Some(full) = image::RgbaImage::from_raw(width, height, rgba) else {
+        return image;
+    };
+    let small = image::imageops::resize(
+        &full,
+        shrink(width),
+        shrink(height),
+        image::imageops::FilterType::Triangle,
+    );
+    let size = [small.width() as usize, small.height() as usize];
+    egui::ColorImage::from_rgba_unmultiplied(size, small.as_raw())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_picture_too_large_for_the_renderer_is_shown_smaller() {
+        let wide = egui::ColorImage::new([12_000, 300], vec![egui::Color32::RED; 12_000 * 300]);
+        let shown = super::fit_side(wide, 8192);
+        assert_eq!(shown.size, [8192, 204]);
+        assert_eq!(shown.pixels[0], egui::Color32::RED);
+        let small = egui::ColorImage::new([64, 48], vec![egui::Color32::BLUE; 64 * 48]);
+        assert_eq!(super::fit_side(small, 8192).size, [64, 48]);
+    }
+}
+
 /// What a panel says beside its buttons: how the last action went.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {

@@ -107,11 +107,13 @@ impl DreamPanel {
             self.notice = Some(Notice::Said("Drop a picture on the zone first.".into()));
             return;
         };
-        self.original = Some(ctx.load_texture(
+        crate::ui::set_texture(
+            ctx,
+            &mut self.original,
             "dream-original",
             crate::picture::rgb_to_color_image(&picture.rgb),
             egui::TextureOptions::LINEAR,
-        ));
+        );
         let zoom = zoom.then(|| self.zoom.clone());
         match job::start(
             picture,
@@ -182,13 +184,13 @@ impl DreamPanel {
                     (octave, step, of, secs_per_step);
             }
             DreamEvent::StoppedEarly { .. } => self.early_stops += 1,
-            DreamEvent::Image { image } => match &mut self.result {
-                Some(texture) => texture.set(image, egui::TextureOptions::LINEAR),
-                None => {
-                    self.result =
-                        Some(ctx.load_texture("dream-result", image, egui::TextureOptions::LINEAR));
-                }
-            },
+            DreamEvent::Image { image } => crate::ui::set_texture(
+                ctx,
+                &mut self.result,
+                "dream-result",
+                image,
+                egui::TextureOptions::LINEAR,
+            ),
             DreamEvent::ZoomFrame { index, of, .. } => self.zoom_frame = Some((index, of)),
             DreamEvent::Saved(path) => {
                 self.notice = Some(Notice::Said(format!("saved {}", path.display())));

@@ -283,10 +283,13 @@ impl GanPanel {
             GanEvent::Losses(points) => self.losses.extend(points),
             GanEvent::Samples { at_epoch, image } => {
                 self.samples_at = at_epoch;
-                match &mut self.samples {
-                    Some(t) => t.set(image, egui::TextureOptions::NEAREST),
-                    None => self.samples = Some(texture("gan-samples", image)),
-                }
+                crate::ui::set_texture(
+                    ctx,
+                    &mut self.samples,
+                    "gan-samples",
+                    image,
+                    egui::TextureOptions::NEAREST,
+                );
             }
             GanEvent::EpochDone {
                 epoch,

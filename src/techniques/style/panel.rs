@@ -226,16 +226,13 @@ impl StylePanel {
             }
             StyleEvent::Image { iteration, image } => {
                 self.result_iteration = iteration;
-                match &mut self.result {
-                    Some(texture) => texture.set(image, egui::TextureOptions::LINEAR),
-                    None => {
-                        self.result = Some(ctx.load_texture(
-                            "style-result",
-                            image,
-                            egui::TextureOptions::LINEAR,
-                        ));
-                    }
-                }
+                crate::ui::set_texture(
+                    ctx,
+                    &mut self.result,
+                    "style-result",
+                    image,
+                    egui::TextureOptions::LINEAR,
+                );
             }
             StyleEvent::Frame(_) => {}
             StyleEvent::Saved(path) => {

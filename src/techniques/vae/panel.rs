@@ -14,7 +14,10 @@ use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::ui::Notice;
+const NEAREST: egui::TextureOptions = egui::TextureOptions::NEAREST;
+
 use crate::ui::job_state::{JobState, Progress, fraction};
+use crate::ui::set_texture;
 
 /// Colours of the ten digit classes on the map (a categorical palette).
 pub(super) const CLASS_COLORS: [egui::Color32; 10] = [
@@ -298,13 +301,15 @@ impl VaePanel {
                 self.last_epoch_secs = Some(secs);
             }
             VaeEvent::Grid { image, .. } => {
-                set_texture(ctx, &mut self.grid, "vae-grid", image);
+                set_texture(ctx, &mut self.grid, "vae-grid", image, NEAREST);
             }
             VaeEvent::Scatter(points) => self.scatter = points,
-            VaeEvent::Strip { image, .. } => set_texture(ctx, &mut self.strip, "vae-strip", image),
+            VaeEvent::Strip { image, .. } => {
+                set_texture(ctx, &mut self.strip, "vae-strip", image, NEAREST);
+            }
             VaeEvent::Decoded { image, micros, .. } => {
                 self.decode_micros = Some(micros);
-                set_texture(ctx, &mut self.decoded, "vae-decoded", image);
+                set_texture(ctx, &mut self.decoded, "vae-decoded", image, NEAREST);
             }
             VaeEvent::Saved(path) => {
                 self.notice = Some(Notice::Said(format!("saved to {}", path.display())));
@@ -368,17 +373,5 @@ impl VaePanel {
                 .last_epoch_secs
                 .map(|secs| format!("{secs:.1} s/epoch")),
         }
-    }
-}
-
-fn set_texture(
-    ctx: &egui::Context,
-    slot: &mut Option<egui::TextureHandle>,
-    name: &str,
-    image: egui::ColorImage,
-) {
-    match slot {
-        Some(texture) => texture.set(image, egui::TextureOptions::NEAREST),
-        None => *slot = Some(ctx.load_texture(name, image, egui::TextureOptions::NEAREST)),
     }
 }
