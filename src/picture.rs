@@ -185,19 +185,28 @@ pub enum PictureSource {
     Default(String),
 }
 
-/// Loads a picture off the UI thread; the handle delivers one `Picture` or fails
+/// A picture loaded off the UI thread, with its thumbnail for the drop zone.
+#[derive(Debug)]
+pub struct Loaded {
+    pub picture: Picture,
+    pub thumbnail: egui::ColorImage,
+}
+
+/// Loads a picture off the UI thread; the handle delivers one [`Loaded`] or fails
 /// with the reason as one sentence.
 pub fn load_in_background(
     source: PictureSource,
     waker: crate::job::Waker,
-) -> std::io::Result<crate::job::JobHandle<Picture, ()>> {
+) -> std::io::Result<crate::job::JobHandle<Loaded, ()>> {
     crate::job::JobBuilder::new("picture").waker(waker).spawn(
-        move |ctx: &mut crate::job::JobContext<Picture, ()>| {
+        move |ctx: &mut crate::job::JobContext<Loaded, ()>| {
             let picture = match source {
                 PictureSource::File(path) => Picture::open(&path).map_err(anyhow::Error::from)?,
                 PictureSource::Default(label) => open_default(&label)?,
             };
-            ctx.send(picture)
+            // The thumbnail is scaled here too: no resizing on the UI thread.
+            let thumbnail = picture.thumbnail(240);
+            ctx.send(Loaded { picture, thumbnail })
         },
     )
 }

@@ -3,7 +3,7 @@
 //! refused — the previous picture stays.
 
 use crate::job::{JobHandle, JobMessage, Waker};
-use crate::picture::{self, Picture, PictureSource};
+use crate::picture::{self, Loaded, Picture, PictureSource};
 
 /// Thumbnail side in the zones.
 const THUMB: f32 = 120.0;
@@ -12,7 +12,7 @@ const THUMB: f32 = 120.0;
 pub struct PictureSlot {
     pub picture: Option<Picture>,
     thumbnail: Option<egui::TextureHandle>,
-    loading: Option<JobHandle<Picture, ()>>,
+    loading: Option<JobHandle<Loaded, ()>>,
     waker: Waker,
     pub error: Option<String>,
     /// Blend weight (style images only).
@@ -66,10 +66,12 @@ impl PictureSlot {
         };
         for message in loading.poll(4) {
             match message {
-                JobMessage::Event(picture) => {
-                    let thumb = picture.thumbnail(240);
-                    self.thumbnail =
-                        Some(ctx.load_texture("style-thumb", thumb, egui::TextureOptions::LINEAR));
+                JobMessage::Event(Loaded { picture, thumbnail }) => {
+                    self.thumbnail = Some(ctx.load_texture(
+                        "style-thumb",
+                        thumbnail,
+                        egui::TextureOptions::LINEAR,
+                    ));
                     self.picture = Some(picture);
                     self.source = self.requested.take();
                     self.error = None;
