@@ -14,11 +14,13 @@ use crate::demo::{self, DemoView};
 use crate::settings::{self, StudioSettings};
 use crate::techniques::Technique;
 use crate::ui::assets::AssetBoard;
-use crate::ui::frame_stats::{FrameStats, FrameSummary};
+use crate::ui::frame_stats::{FrameReport, FrameStats};
 use crate::ui::panel::{Panel, reset_button_ui};
 
 mod panels;
+mod recovery;
 use panels::{automated, build_panels};
+use recovery::{Choice, Recovery};
 
 /// The name eframe keeps the settings (and the window's size) under.
 pub const APP_ID: &str = "latent-studio";
@@ -31,7 +33,7 @@ pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
     crate::priority::init_compute_pool();
     let backend = crate::backend::detect(request);
     let report_stats = options.frame_stats;
-    let summary: Arc<Mutex<StatsOut>> = Arc::default();
+    let summary: Arc<Mutex<FrameReport>> = Arc::default();
     let summary_out = Arc::clone(&summary);
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -58,28 +60,13 @@ pub fn run(request: BackendRequest, options: GuiOptions) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     if report_stats {
-        let (cpu, interval) = *summary
+        summary
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match cpu {
-            Some(s) => println!(
-                "frame CPU time over {} frames: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-                s.frames, s.p50_ms, s.p99_ms, s.max_ms
-            ),
-            None => println!("no frames were recorded"),
-        }
-        if let Some(s) = interval {
-            println!(
-                "interval between busy frames ({} frames): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-                s.frames, s.p50_ms, s.p99_ms, s.max_ms
-            );
-        }
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .print();
     }
     Ok(())
 }
-
-/// Frame CPU time and busy-frame interval summaries, handed back at exit.
-type StatsOut = (Option<FrameSummary>, Option<FrameSummary>);
 
 /// A screenshot request in flight.
 enum Screenshot {
@@ -100,14 +87,18 @@ pub struct StudioApp {
     assets: AssetBoard,
     demo: Option<DemoView>,
     stats: FrameStats,
+    /// The frames drawn while a panel was writing an export.
+    export_stats: FrameStats,
     show_stats: bool,
     started: Instant,
     exit_after_secs: Option<f32>,
     screenshot: Option<Screenshot>,
-    summary_out: Arc<Mutex<StatsOut>>,
+    summary_out: Arc<Mutex<FrameReport>>,
     backend_notice_open: bool,
     last_frame: Option<Instant>,
     continuous: bool,
+    /// Interrupted training runs offered for resuming.
+    recovery: Recovery,
 }
 
 impl StudioApp {
@@ -120,7 +111,7 @@ impl StudioApp {
         settings_file: Option<&std::path::Path>,
         backend: ComputeBackend,
         options: GuiOptions,
-        summary_out: Arc<Mutex<StatsOut>>,
+        summary_out: Arc<Mutex<FrameReport>>,
     ) -> Self {
         let waker = crate::ui::repaint_waker(ctx);
         let demo = options
@@ -158,6 +149,7 @@ impl StudioApp {
             assets: AssetBoard::new(Cache::user(), Manifest::bundled(), waker),
             demo,
             stats: FrameStats::default(),
+            export_stats: FrameStats::default(),
             show_stats: options.frame_stats,
             started: Instant::now(),
             exit_after_secs: options.exit_after,
@@ -165,7 +157,15 @@ impl StudioApp {
             summary_out,
             last_frame: None,
             continuous: options.continuous,
+            recovery: Recovery::default(),
         };
+        if let Some(minutes) = app.settings.autosave_minutes {
+            crate::job::autosave::set_minutes(minutes);
+        }
+        // Only where autosave is on (the studio's own start; not tests).
+        if let Some(root) = crate::job::autosave::root() {
+            app.recovery.runs = crate::job::autosave::interrupted_in(&root);
+        }
         app.assets.window_open = options.assets_window;
         app.screenshot = options.screenshot.map(Screenshot::Pending);
         app
@@ -214,11 +214,56 @@ impl StudioApp {
             }
             ui.separator();
             self.assets.status_ui(ui);
+            if crate::job::autosave::root().is_some() {
+                ui.separator();
+                self.autosave_ui(ui);
+            }
             if self.show_stats {
                 ui.separator();
                 self.stats.ui(ui);
             }
         });
+    }
+
+    /// The minutes between two autosaves inside an epoch.
+    fn autosave_ui(&mut self, ui: &mut egui::Ui) {
+        let mut minutes = self
+            .settings
+            .autosave_minutes
+            .unwrap_or(crate::job::autosave::DEFAULT_MINUTES);
+        ui.label("Autosave every");
+        let changed = ui
+            .add(
+                egui::DragValue::new(&mut minutes)
+                    .range(0.0..=120.0)
+                    .speed(0.5)
+                    .suffix(" min"),
+            )
+            .on_hover_text(
+                "Training (VAE, GAN, text) saves itself into the cache at each epoch end and this often within an epoch; after a crash the studio offers to resume. Acts on runs started from now on.",
+            )
+            .changed();
+        if changed {
+            self.settings.autosave_minutes = Some(minutes);
+            crate::job::autosave::set_minutes(minutes);
+        }
+    }
+
+    fn recovery_ui(&mut self, ctx: &egui::Context) {
+        match self.recovery.window_ui(ctx) {
+            Some(Choice::Resume(technique, run)) => {
+                let index = self.index(technique);
+                match self.panels[index].resume(&run) {
+                    Ok(()) => self.tab = technique,
+                    Err(reason) => {
+                        self.recovery.error = Some(reason);
+                        self.recovery.runs.push(run);
+                    }
+                }
+            }
+            Some(Choice::Discard(run)) => run.discard(),
+            None => {}
+        }
     }
 
     fn technique_ui(&mut self, ui: &mut egui::Ui) {
@@ -326,8 +371,16 @@ fn save_screenshot(image: &egui::ColorImage, path: &std::path::Path) {
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let exporting = self.panels.iter().any(|p| p.exporting());
         if let Some(cpu_secs) = frame.info().cpu_usage {
             self.stats.record(cpu_secs * 1000.0);
+            if exporting {
+                self.export_stats.record(cpu_secs * 1000.0);
+            }
+        }
+        // Measuring: keep drawing while an export runs, as if the person moved the mouse.
+        if exporting && self.show_stats {
+            ui.ctx().request_repaint();
         }
         let now = Instant::now();
         // While the demo streams (or --continuous), every frame is one the user waits for.
@@ -355,6 +408,7 @@ impl eframe::App for StudioApp {
         }
         self.backend_notice_ui(&ctx);
         self.settings_notice_ui(&ctx);
+        self.recovery_ui(&ctx);
         self.automation(&ctx);
         if self.continuous {
             ctx.request_repaint();
@@ -368,7 +422,11 @@ impl eframe::App for StudioApp {
 
     fn on_exit(&mut self) {
         if let Ok(mut out) = self.summary_out.lock() {
-            *out = (self.stats.summary(), self.stats.interval_summary());
+            *out = FrameReport {
+                cpu: self.stats.summary(),
+                interval: self.stats.interval_summary(),
+                exporting: self.export_stats.summary(),
+            };
         }
     }
 }

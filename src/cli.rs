@@ -22,6 +22,16 @@ pub struct Cli {
     #[arg(long, global = true, value_enum)]
     pub backend: Option<BackendRequest>,
 
+    /// Training (VAE, GAN, text) autosaves into the user cache at each epoch
+    /// end and every this many minutes (0 = after every step); the studio
+    /// keeps its own setting. The folder: LATENT_STUDIO_AUTOSAVE, if set.
+    #[arg(long, global = true, value_name = "MINUTES", default_value_t = crate::job::autosave::DEFAULT_MINUTES)]
+    pub autosave_minutes: f32,
+
+    /// No autosave for this run.
+    #[arg(long, global = true)]
+    pub no_autosave: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -78,6 +88,15 @@ pub struct GuiOptions {
     /// --screenshot, capture once this many steps are shown.
     #[arg(long, value_name = "STEPS")]
     pub dream_run: Option<usize>,
+    /// With --style-run: the photo to paint; with --dream-run: the picture
+    /// to dream into (instead of the gallery's).
+    #[arg(long, value_name = "IMAGE")]
+    pub picture: Option<PathBuf>,
+    /// With --dream-run or --gan-train: once the run is done, export its GIF
+    /// here as the panel's button does (with --frame-stats, the frames drawn
+    /// while it is written are reported on their own).
+    #[arg(long, value_name = "GIF")]
+    pub export_gif: Option<PathBuf>,
     /// Open the assets window at start.
     #[arg(long)]
     pub assets_window: bool,
@@ -145,6 +164,10 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let benchmark = matches!(cli.command, Some(Command::Bench { .. }));
+    if !cli.no_autosave && !benchmark {
+        crate::job::autosave::enable(crate::job::autosave::user_root(), cli.autosave_minutes);
+    }
     match cli.command {
         None => match crate::app::run(request, cli.gui) {
             Ok(()) => ExitCode::SUCCESS,

@@ -322,8 +322,10 @@ pub fn save_reported<E, C>(
     }
 }
 
+pub mod autosave;
 mod builder;
 pub mod images;
+pub mod memory;
 mod readback;
 pub use builder::JobBuilder;
 pub use readback::{

@@ -26,6 +26,9 @@ pub struct StudioSettings {
     pub panels: BTreeMap<String, serde_json::Value>,
     /// Files the user opened, newest first.
     pub recent_files: Vec<PathBuf>,
+    /// Minutes between two autosaves inside an epoch (unset: the default).
+    #[serde(default)]
+    pub autosave_minutes: Option<f32>,
 }
 
 impl StudioSettings {

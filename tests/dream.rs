@@ -224,3 +224,22 @@ fn cancel_stops_within_a_step() {
         _ => None,
     });
 }
+
+#[test]
+fn a_huge_photo_is_dreamt_in_tiles_and_fits_where_the_whole_would_not() {
+    use latent_studio::techniques::dream::model::{AUTO_TILE, auto_tile, peak_bytes};
+    let photo = [9000, 9000];
+    assert_eq!(auto_tile(photo, None), Some(AUTO_TILE));
+    assert_eq!(auto_tile(photo, Some(256)), Some(256));
+    assert_eq!(auto_tile([1000, 1500], None), None);
+    // Whole: over a hundred gigabytes; in tiles: the picture's own copies and one tile.
+    let whole = peak_bytes(photo, None);
+    let tiled = peak_bytes(photo, Some(AUTO_TILE));
+    assert!(whole > 100 << 30, "{whole}");
+    assert!(tiled < 12 << 30, "{tiled}");
+    // A small picture is not made larger by a tile bigger than itself.
+    assert_eq!(
+        peak_bytes([100, 100], Some(512)),
+        peak_bytes([100, 100], None)
+    );
+}

@@ -115,6 +115,27 @@ fn vae_a_failed_save_or_export_keeps_the_model() {
         range: 1.0,
     });
     next(&mut handle, |e| failure(e.save_outcome()));
+    // A grid too large for any host's memory is refused with its estimate;
+    // the job and its model stay.
+    handle.command(VaeCommand::Grid {
+        n: 100_000,
+        range: 1.0,
+    });
+    let refused = next(&mut handle, |e| match e {
+        vae::job::VaeEvent::Refused(reason) => Some(reason),
+        _ => None,
+    });
+    assert!(
+        refused.contains("100000×100000 grid") && refused.contains("needs about"),
+        "{refused}"
+    );
+    handle.command(VaeCommand::ExportGrid {
+        path: dir.join("huge.png"),
+        n: 100_000,
+        range: 1.0,
+    });
+    let reason = next(&mut handle, |e| failure(e.save_outcome()));
+    assert!(reason.contains("needs about"), "{reason}");
     handle.command(VaeCommand::Decode([0.1, 0.2]));
     next(&mut handle, |e| {
         matches!(e, vae::job::VaeEvent::Decoded { .. }).then_some(())
@@ -181,6 +202,31 @@ fn style_a_failed_save_keeps_the_image() {
     next(&mut handle, |e| saved(e.save_outcome()));
     assert!(dir.join("result.png").is_file());
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_style_run_too_large_for_memory_is_refused_before_it_starts() {
+    // A 12 000 × 300 panorama at a height of 1024: 40 960 px wide.
+    let panorama = RgbImage::from_fn(12_000, 300, |x, _| Rgb([(x % 251) as u8, 40, 90]));
+    let inputs = style::job::StyleInputs {
+        content: Picture::from_rgb(panorama, "panorama").unwrap(),
+        styles: vec![(photo(64), 1.0)],
+    };
+    let mut settings = style::job::StyleSettings::book();
+    settings.height = 1024;
+    let mut handle = style::job::start(inputs, settings, None, Device::flex(), no_waker()).unwrap();
+    let message = loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Failed(message)) => break message,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("the run was not refused: {other:?}"),
+        }
+    };
+    assert!(
+        message.contains("40960×1024 px needs about")
+            && message.contains("Lower the output height"),
+        "{message}"
+    );
 }
 
 #[test]

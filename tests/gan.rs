@@ -9,9 +9,18 @@ use image::{Rgb, RgbImage};
 use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::gan::data::{self, ImageSource};
 use latent_studio::techniques::gan::job::{
-    self, GanCommand, GanEvent, GanSettings, GanStart, normal_latents,
+    self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss, normal_latents,
 };
 use latent_studio::techniques::gan::model::{GanConfig, bce_with_logits};
+
+/// burn-flex draws every random number from one generator per process, which
+/// `Device::seed` resets: tests in this file that train or initialise take
+/// turns, so no other test draws between a job's seed and its draws.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 fn scalar(tensor: Tensor<1>) -> f32 {
     tensor.into_data().as_slice::<f32>().unwrap()[0]
@@ -19,6 +28,7 @@ fn scalar(tensor: Tensor<1>) -> f32 {
 
 #[test]
 fn book_models_have_the_books_shapes() {
+    let _turn = serial();
     let device = Device::flex();
     let config = GanConfig::book();
     let generator = config.generator(&device);
@@ -41,6 +51,7 @@ fn book_models_have_the_books_shapes() {
 
 #[test]
 fn each_players_step_lowers_its_loss_on_a_fixed_batch() {
+    let _turn = serial();
     let device = Device::flex().autodiff();
     device.seed(11);
     let config = GanConfig::small();
@@ -102,6 +113,7 @@ fn each_players_step_lowers_its_loss_on_a_fixed_batch() {
 
 #[test]
 fn label_noise_stays_in_its_range_and_latents_repeat() {
+    let _turn = serial();
     let device = Device::flex();
     device.seed(2);
     let noise =
@@ -114,6 +126,49 @@ fn label_noise_stays_in_its_range_and_latents_repeat() {
     #[expect(clippy::cast_precision_loss, reason = "statistics")]
     let mean = a.iter().sum::<f32>() / a.len() as f32;
     assert!(mean.abs() < 0.06, "{mean}");
+}
+
+/// The first training step's losses of the small model at `label_noise`.
+fn first_step_losses(label_noise: f32) -> StepLoss {
+    let settings = GanSettings {
+        epochs: 1,
+        batch_size: 24,
+        label_noise,
+        ..GanSettings::book()
+    };
+    let start = GanStart::Train {
+        config: GanConfig::small(),
+        settings,
+        data: tiny_images(),
+    };
+    let mut handle = job::start(start, Device::flex(), no_waker()).unwrap();
+    next(&mut handle, |e| match e {
+        GanEvent::Losses(l) => l.first().copied(),
+        _ => None,
+    })
+}
+
+#[test]
+fn label_noise_acts_in_the_training_step() {
+    let _turn = serial();
+    // One step on the same images, latents and weights: only the noise differs.
+    let clean = first_step_losses(0.0);
+    assert_eq!(clean, first_step_losses(0.0));
+    let noisy = first_step_losses(0.05);
+    let louder = first_step_losses(0.5);
+    assert!(
+        (clean.d_loss - noisy.d_loss).abs() > 1e-6,
+        "{clean:?} {noisy:?}"
+    );
+    // The cross-entropy is linear in its target, and the noise is the same
+    // uniform draw scaled: ten times the noise moves the loss ten times as far.
+    let shift = |l: StepLoss| l.d_loss - clean.d_loss;
+    let ratio = shift(louder) / shift(noisy);
+    assert!(
+        (ratio - 10.0).abs() < 0.2,
+        "{ratio}: {clean:?} {noisy:?} {louder:?}"
+    );
+    assert!([noisy, louder].iter().all(|l| l.d_loss.is_finite()));
 }
 
 #[expect(clippy::cast_possible_truncation, reason = "small test pattern")]
@@ -143,6 +198,7 @@ fn next<T>(
 
 #[test]
 fn training_samples_checkpoints_and_resume() {
+    let _turn = serial();
     let mut settings = GanSettings::book();
     settings.epochs = 2;
     settings.batch_size = 8;
@@ -162,9 +218,14 @@ fn training_samples_checkpoints_and_resume() {
     assert_eq!(upscaled, (24, 24));
     let mut losses = Vec::new();
     let mut fids = Vec::new();
+    let mut trained_grid = Vec::new();
     next(&mut handle, |e| match e {
         GanEvent::Losses(l) => {
             losses.extend(l);
+            None
+        }
+        GanEvent::Samples { image, .. } => {
+            trained_grid = image.pixels;
             None
         }
         GanEvent::Fid { epoch, fid } => {
@@ -201,7 +262,7 @@ fn training_samples_checkpoints_and_resume() {
     });
     assert_eq!(walk.size, [256, 64]);
 
-    // Two loads of the checkpoint draw the same fixed-latent grid.
+    // The loaded checkpoint draws the trained models' fixed-latent grid.
     let grid = |dir: &std::path::Path| {
         let mut loaded =
             job::start(GanStart::Load(dir.to_owned()), Device::flex(), no_waker()).unwrap();
@@ -212,7 +273,7 @@ fn training_samples_checkpoints_and_resume() {
     };
     let first = grid(&dir);
     assert_eq!(first.size, [256, 256]);
-    assert_eq!(first.pixels, grid(&dir).pixels);
+    assert_eq!(first.pixels, trained_grid);
 
     // Resume continues the curve: the history comes first, then epochs 3.
     let mut resumed = job::start(
@@ -240,6 +301,7 @@ fn training_samples_checkpoints_and_resume() {
 
 #[test]
 fn bad_folders_and_checkpoints_are_reported() {
+    let _turn = serial();
     let dir = std::env::temp_dir().join(format!("ls-gan-folder-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     let err = data::load(&ImageSource::Folder(dir.clone()))
@@ -262,11 +324,24 @@ fn bad_folders_and_checkpoints_are_reported() {
     );
     assert_eq!(images.image(0)[..3], [200, 10, 10]);
 
+    let refusal = |dir: &std::path::Path| {
+        let mut handle =
+            job::start(GanStart::Load(dir.to_owned()), Device::flex(), no_waker()).unwrap();
+        match handle.recv_blocking() {
+            Some(JobMessage::Failed(reason)) => reason,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    };
+    // A folder of images is not a checkpoint; a marked one with a damaged file says which.
+    let reason = refusal(&dir);
+    assert!(reason.contains("not a GAN checkpoint"), "{reason}");
+    std::fs::write(
+        dir.join("format.json"),
+        r#"{"kind": "gan-checkpoint", "version": 1}"#,
+    )
+    .unwrap();
     std::fs::write(dir.join("config.json"), "{ damaged").unwrap();
-    let mut handle = job::start(GanStart::Load(dir.clone()), Device::flex(), no_waker()).unwrap();
-    match handle.recv_blocking() {
-        Some(JobMessage::Failed(reason)) => assert!(reason.contains("damaged"), "{reason}"),
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+    let reason = refusal(&dir);
+    assert!(reason.contains("config.json is damaged"), "{reason}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -10,6 +10,7 @@ use latent_studio::backend::{self, BackendRequest};
 use latent_studio::cli::GuiOptions;
 use latent_studio::settings::{self, KEY, StudioSettings};
 use latent_studio::techniques::Technique;
+use latent_studio::ui::frame_stats::FrameReport;
 
 /// eframe's storage, in memory.
 #[derive(Default)]
@@ -38,7 +39,7 @@ fn studio(storage: &Memory, file: Option<&std::path::Path>) -> StudioApp {
         file,
         backend::choose(BackendRequest::Cpu, Vec::new()),
         GuiOptions::default(),
-        Arc::new(Mutex::new((None, None))),
+        Arc::new(Mutex::new(FrameReport::default())),
     )
 }
 

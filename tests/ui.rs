@@ -10,6 +10,7 @@ use latent_studio::techniques::dream::panel::DreamPanel;
 use latent_studio::techniques::gan::panel::GanPanel;
 use latent_studio::techniques::style::panel::StylePanel;
 use latent_studio::techniques::text::panel::TextPanel;
+use latent_studio::ui::panel::Panel as _;
 
 fn harness<'a, P: 'a>(panel: P, ui: impl FnMut(&mut egui::Ui, &mut P) + 'a) -> Harness<'a, P> {
     Harness::builder()
@@ -86,7 +87,21 @@ fn vae_panel_opens_on_mnist_with_its_guidance() {
             .is_some()
     );
     assert!(h.query_by_label_contains("Press Train").is_some());
+    // Away from the book: 3 epochs, batch 16, a latent of 4, 500 digits.
+    let mut saved = h.state().save();
+    saved["config"]["epochs"] = 3.into();
+    saved["config"]["batch_size"] = 16.into();
+    saved["config"]["latent_dim"] = 4.into();
+    saved["limit"] = 500.into();
+    h.state_mut().restore(saved).unwrap();
+    h.run_steps(2);
+    assert_eq!(h.state().save()["config"]["epochs"], 3);
+    // "Book" puts back the book's 30 epochs, batch 128, 2-D latent, all of MNIST.
     h.get_by_label("Book").click();
     h.run_steps(2);
-    assert!(h.query_by_label("Train").is_some());
+    let book = h.state().save();
+    assert_eq!(book["config"]["epochs"], 30, "{book}");
+    assert_eq!(book["config"]["batch_size"], 128, "{book}");
+    assert_eq!(book["config"]["latent_dim"], 2, "{book}");
+    assert!(book["limit"].is_null(), "{book}");
 }

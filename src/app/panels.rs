@@ -31,11 +31,14 @@ pub(super) fn build_panels(
     }
     let mut style = StylePanel::new(device(), waker());
     if let Some(iterations) = options.style_run {
-        style.run_when_ready(options.style_height, iterations);
+        style.run_when_ready(options.style_height, iterations, options.picture.clone());
     }
     let mut dream = DreamPanel::new(device(), waker());
     if let Some(steps) = options.dream_run {
-        dream.run_when_ready(steps);
+        dream.run_when_ready(steps, options.picture.clone());
+        if let Some(path) = options.export_gif.clone() {
+            dream.export_gif_when_done(path);
+        }
     }
     let mut text = TextPanel::new(device(), waker());
     if let Some(epochs) = options.text_train {
@@ -44,6 +47,9 @@ pub(super) fn build_panels(
     let mut gan = GanPanel::new(device(), waker());
     if let Some(epochs) = options.gan_train {
         gan.train_now(epochs, options.train_limit);
+        if let Some(path) = options.export_gif.clone() {
+            gan.export_gif_when_done(path);
+        }
     }
     let panels: Vec<Box<dyn Panel>> = vec![
         Box::new(text),

@@ -93,9 +93,14 @@ pub fn fetch_asset(
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(), AssetError> {
+    in_turn(cache, asset, || fetch_locked(cache, asset, progress))
+}
+
+/// Runs `work` while no other caller in this process fetches or rebuilds `asset`.
+pub(super) fn in_turn<T>(cache: &Cache, asset: &AssetSpec, work: impl FnOnce() -> T) -> T {
     let lock = asset_lock(cache, asset);
     let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
-    fetch_locked(cache, asset, progress)
+    work()
 }
 
 /// Fetches the asset unless it is ready — also when another caller finished
@@ -105,15 +110,15 @@ pub fn fetch_if_missing(
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,
 ) -> Result<(), AssetError> {
-    let lock = asset_lock(cache, asset);
-    let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
-    if cache.is_ready(asset) {
-        return Ok(());
-    }
-    fetch_locked(cache, asset, progress)
+    in_turn(cache, asset, || {
+        if cache.is_ready(asset) {
+            return Ok(());
+        }
+        fetch_locked(cache, asset, progress)
+    })
 }
 
-fn fetch_locked(
+pub(super) fn fetch_locked(
     cache: &Cache,
     asset: &AssetSpec,
     progress: &mut ProgressFn<'_>,

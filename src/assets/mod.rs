@@ -213,5 +213,50 @@ pub fn ensure(cache: &Cache, manifest: &Manifest, id: &str) -> Result<PathBuf, A
     Ok(cache.asset_dir(id))
 }
 
+/// Reads an asset's converted file with `read` (fetching the asset first if
+/// needed). A converted file that cannot be read — damaged, truncated, deleted
+/// by hand — is rebuilt from the asset's members and read once more: the
+/// members are verified again first, and fetched again if they fail.
+pub fn read_converted<T, E: From<AssetError>>(
+    cache: &Cache,
+    manifest: &Manifest,
+    id: &str,
+    name: &str,
+    read: impl Fn(&Path) -> Result<T, E>,
+) -> Result<T, E> {
+    ensure(cache, manifest, id)?;
+    let path = cache.converted(id, name);
+    if let Ok(value) = read(&path) {
+        return Ok(value);
+    }
+    let asset = manifest
+        .get(id)
+        .ok_or_else(|| AssetError::Unknown(id.to_owned()))?;
+    fetch::in_turn(cache, asset, || rebuild(cache, asset))?;
+    read(&path)
+}
+
+/// Converts the asset's members again, or fetches it all again when one of
+/// them no longer matches its hash.
+fn rebuild(cache: &Cache, asset: &AssetSpec) -> Result<(), AssetError> {
+    let dir = cache.asset_dir(&asset.id);
+    let intact = asset.members.iter().all(|member| {
+        let path = dir.join(&member.path);
+        let hash = if member.tree {
+            verify::sha256_tree(&path)
+        } else {
+            verify::sha256_file(&path)
+        };
+        hash.is_ok_and(|h| h == member.sha256)
+    });
+    let Some(conversion) = asset.convert.filter(|_| intact) else {
+        return fetch::fetch_locked(cache, asset, &mut |_| true);
+    };
+    convert::run(conversion, asset, &dir).map_err(|source| AssetError::Unpack {
+        asset: asset.id.clone(),
+        source,
+    })
+}
+
 #[cfg(test)]
 mod tests;

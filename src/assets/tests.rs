@@ -284,3 +284,72 @@ fn a_fetch_leaves_no_scratch_and_sweeps_what_dead_processes_left() {
     };
     fetch_if_missing(&cache, &again, &mut no_progress()).unwrap();
 }
+
+#[test]
+fn a_damaged_converted_file_is_rebuilt_from_the_verified_member() {
+    let temp = TempCache::new("rebuild");
+    let cache = temp.cache();
+    let mut packed = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    packed.write_all(b"the corpus").unwrap();
+    let packed = packed.finish().unwrap();
+    write_wheel(
+        &cache.downloads().join("fake-1.0-py3-none-any.whl"),
+        &[("pkg/corpus.txt.bz2", &packed)],
+    );
+    let mut asset = spec(
+        &["false"],
+        "fake-1.0-*.whl",
+        ArchiveFormat::Zip,
+        vec![member("pkg/corpus.txt.bz2", &packed)],
+    );
+    asset.convert = Some(manifest::Conversion::Bzip2);
+    let manifest = Manifest {
+        assets: vec![asset],
+    };
+    let reads = std::cell::Cell::new(0);
+    let read = |path: &Path| {
+        reads.set(reads.get() + 1);
+        let text = std::fs::read_to_string(path).map_err(|e| AssetError::Io {
+            path: path.to_owned(),
+            source: e,
+        })?;
+        if text == "the corpus" {
+            Ok(text)
+        } else {
+            Err(AssetError::Manifest(format!("damaged: {text}")))
+        }
+    };
+    let converted = cache.converted("fake", "corpus.txt");
+    assert_eq!(
+        read_converted(&cache, &manifest, "fake", "corpus.txt", read).unwrap(),
+        "the corpus"
+    );
+    assert_eq!(reads.get(), 1);
+
+    // Damaged: converted again from the member, which still verifies.
+    std::fs::write(&converted, "garbage").unwrap();
+    assert_eq!(
+        read_converted(&cache, &manifest, "fake", "corpus.txt", read).unwrap(),
+        "the corpus"
+    );
+    assert_eq!(reads.get(), 3);
+
+    // The member damaged too: unpacked and verified again from the archive.
+    std::fs::write(cache.member("fake", "pkg/corpus.txt.bz2"), "bad").unwrap();
+    std::fs::remove_file(&converted).unwrap();
+    assert_eq!(
+        read_converted(&cache, &manifest, "fake", "corpus.txt", read).unwrap(),
+        "the corpus"
+    );
+    assert_eq!(
+        std::fs::read(cache.member("fake", "pkg/corpus.txt.bz2")).unwrap(),
+        packed
+    );
+
+    // Nothing to rebuild from: the second failure is the error.
+    std::fs::remove_file(cache.downloads().join("fake-1.0-py3-none-any.whl")).unwrap();
+    std::fs::write(cache.member("fake", "pkg/corpus.txt.bz2"), "bad").unwrap();
+    std::fs::write(&converted, "garbage").unwrap();
+    let err = read_converted(&cache, &manifest, "fake", "corpus.txt", read).unwrap_err();
+    assert!(err.to_string().contains("`false` failed"), "{err}");
+}

@@ -182,11 +182,13 @@ impl InceptionV3 {
     /// GAN's FID both start here.
     pub fn load_cached(device: &Device) -> Result<Self, NetError> {
         let cache = Cache::user();
-        assets::ensure(&cache, &Manifest::bundled(), ASSET)?;
-        Self::load(
-            &cache.converted(ASSET, INCEPTION_V3_FILE),
-            &cache.member(ASSET, TORCHSCRIPT_MEMBER),
-            device,
+        let torchscript = cache.member(ASSET, TORCHSCRIPT_MEMBER);
+        assets::read_converted(
+            &cache,
+            &Manifest::bundled(),
+            ASSET,
+            INCEPTION_V3_FILE,
+            |path| Self::load(path, &torchscript, device),
         )
     }
 

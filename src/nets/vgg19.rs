@@ -80,9 +80,13 @@ impl Vgg19 {
     /// Fetches the weights into the user cache if they are not there yet
     /// (blocking: call it on a job thread) and loads them.
     pub fn load_cached(device: &Device) -> Result<Self, NetError> {
-        let cache = Cache::user();
-        assets::ensure(&cache, &Manifest::bundled(), ASSET)?;
-        Self::load(&cache.converted(ASSET, VGG19_FILE), device)
+        assets::read_converted(
+            &Cache::user(),
+            &Manifest::bundled(),
+            ASSET,
+            VGG19_FILE,
+            |path| Self::load(path, device),
+        )
     }
 
     /// Builds the network from named tensors `<layer>.weight` and `<layer>.bias`.

@@ -69,6 +69,38 @@ impl FrameStats {
     }
 }
 
+/// What `--frame-stats` prints when the window closes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FrameReport {
+    /// CPU time per frame.
+    pub cpu: Option<FrameSummary>,
+    /// The interval between busy frames.
+    pub interval: Option<FrameSummary>,
+    /// CPU time per frame while a panel was writing an export.
+    pub exporting: Option<FrameSummary>,
+}
+
+impl FrameReport {
+    pub fn print(&self) {
+        let line = |what: &str, s: &FrameSummary| {
+            println!(
+                "{what} ({} frames): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                s.frames, s.p50_ms, s.p99_ms, s.max_ms
+            );
+        };
+        match &self.cpu {
+            Some(s) => line("frame CPU time", s),
+            None => println!("no frames were recorded"),
+        }
+        if let Some(s) = &self.interval {
+            line("interval between busy frames", s);
+        }
+        if let Some(s) = &self.exporting {
+            line("frame CPU time while an export was written", s);
+        }
+    }
+}
+
 fn push_bounded(values: &mut VecDeque<f32>, value: f32) {
     if values.len() == WINDOW {
         values.pop_front();

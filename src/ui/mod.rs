@@ -2,6 +2,7 @@
 //! run buttons, the picture drop zone, the asset board and the frame-time view.
 
 pub mod assets;
+pub mod dialog;
 pub mod frame_stats;
 pub mod job_state;
 pub mod panel;

@@ -24,9 +24,25 @@ pub trait Panel {
     /// Every setting back to the book's values.
     fn reset_to_book(&mut self);
 
+    /// Continues a training run that was interrupted (killed, crashed) from
+    /// its autosave; techniques that do not train say so.
+    fn resume(&mut self, run: &crate::job::autosave::Interrupted) -> Result<(), String> {
+        let _ = run;
+        Err(format!(
+            "{} has no training to resume",
+            self.technique().title()
+        ))
+    }
+
     /// The files and folders the tab works on now, for the recent-files list.
     fn files(&self) -> Vec<std::path::PathBuf> {
         Vec::new()
+    }
+
+    /// True while a file the person asked for is being written (a GIF, a
+    /// PNG): `--frame-stats` reports the frames drawn meanwhile on their own.
+    fn exporting(&self) -> bool {
+        false
     }
 
     /// False while a run started from the command line (`--style-run`, …)

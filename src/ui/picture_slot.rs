@@ -137,12 +137,16 @@ impl PictureSlot {
     }
 }
 
-/// The file dialog for one image.
-pub fn pick_image(title: &str) -> Option<std::path::PathBuf> {
-    rfd::FileDialog::new()
-        .set_title(title)
-        .add_filter("Images", &["png", "jpg", "jpeg"])
-        .pick_file()
+/// The file dialog for one image, to open with [`super::dialog::Dialogs::open`].
+pub fn pick_image(title: &'static str) -> impl FnOnce() -> Vec<std::path::PathBuf> + Send {
+    move || {
+        super::dialog::one(
+            rfd::FileDialog::new()
+                .set_title(title)
+                .add_filter("Images", &["png", "jpg", "jpeg"])
+                .pick_file(),
+        )
+    }
 }
 
 #[cfg(test)]

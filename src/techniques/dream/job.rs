@@ -9,7 +9,9 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
-use super::model::{DreamSettings, lost_detail, normalise, octave_shapes};
+use super::model::{
+    AUTO_TILE, DreamSettings, auto_tile, lost_detail, normalise, octave_shapes, peak_bytes,
+};
 use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images, save_reported};
 use crate::nets::inception_v3::{self, InceptionV3};
@@ -176,8 +178,27 @@ impl DreamJob {
         original: &Tensor<4>,
     ) -> Result<Tensor<4>, JobError> {
         let [_, _, h, w] = original.dims();
-        let (shapes, note) =
+        let (shapes, mut note) =
             octave_shapes([h, w], self.settings.octaves, self.settings.octave_scale);
+        let largest = shapes
+            .iter()
+            .copied()
+            .max_by_key(|[h, w]| h * w)
+            .unwrap_or([h, w]);
+        let tile = auto_tile(largest, self.settings.tile);
+        if tile != self.settings.tile {
+            self.settings.tile = tile;
+            let tiled = format!(
+                "{}×{} px: dreamt in {AUTO_TILE} px tiles to fit in memory",
+                largest[1], largest[0]
+            );
+            note = Some(note.map_or(tiled.clone(), |n| format!("{n}; {tiled}")));
+        }
+        crate::job::memory::check(
+            &format!("DeepDream at {}×{} px", largest[1], largest[0]),
+            peak_bytes(largest, tile),
+            "Use a smaller picture, or smaller tiles.",
+        )?;
         ctx.send(DreamEvent::Plan {
             shapes: shapes.clone(),
             note,

@@ -211,3 +211,30 @@ pub fn lost_detail(original: &Tensor<4>, previous: [usize; 2], shape: [usize; 2]
     let upscaled = resize(resize(original.clone(), previous), shape);
     same_size - upscaled
 }
+
+/// Floats InceptionV3 holds per input pixel while one ascent step runs: the
+/// activations up to mixed7 with their branches, kept for the backward pass,
+/// and the gradient flowing back.
+const NET_FLOATS_PER_PIXEL: u64 = 400;
+/// Floats per pixel of the whole picture held beside the net: the original,
+/// the octave image, its roll, the gradient, the lost detail and previews.
+const IMAGE_FLOATS_PER_PIXEL: u64 = 30;
+/// Above this many pixels DeepDream works in tiles of [`AUTO_TILE`] by itself.
+pub const AUTO_TILE_PIXELS: usize = 2048 * 2048;
+/// The tile side chosen by itself for large pictures.
+pub const AUTO_TILE: usize = 512;
+
+/// The peak memory of dreaming on an `[h, w]` octave, whole or in tiles.
+pub fn peak_bytes([h, w]: [usize; 2], tile: Option<usize>) -> u64 {
+    let pixels = u64::try_from(h * w).unwrap_or(u64::MAX);
+    let net_pixels = tile.map_or(pixels, |t| {
+        pixels.min(u64::try_from(t * t).unwrap_or(u64::MAX))
+    });
+    (net_pixels * NET_FLOATS_PER_PIXEL + pixels * IMAGE_FLOATS_PER_PIXEL) * 4
+}
+
+/// The tile side for a picture of `[h, w]` when none was asked for: tiles
+/// above [`AUTO_TILE_PIXELS`].
+pub fn auto_tile([h, w]: [usize; 2], asked: Option<usize>) -> Option<usize> {
+    asked.or((h * w > AUTO_TILE_PIXELS).then_some(AUTO_TILE))
+}

@@ -4,6 +4,7 @@
 //! job as commands.
 
 mod controls;
+use controls::PanelAction;
 mod saved;
 mod views;
 
@@ -13,6 +14,7 @@ use crate::backend::ComputeDevice;
 use crate::job::Waker;
 use crate::picture::PictureSource;
 use crate::ui::Notice;
+use crate::ui::dialog::Dialogs;
 use crate::ui::job_state::{JobState, Progress, fraction};
 use crate::ui::picture_slot::PictureSlot;
 
@@ -47,6 +49,12 @@ pub struct DreamPanel {
     automation: Option<usize>,
     /// With `--dream-run`: start as soon as the picture is loaded.
     start_when_loaded: bool,
+    /// The open file dialog, and what its answer is for.
+    dialogs: Dialogs<PanelAction>,
+    /// A save or export under way (the job writes it).
+    exporting: bool,
+    /// With `--export-gif`: export the GIF here once the dream is done.
+    export_when_done: Option<std::path::PathBuf>,
 }
 
 impl DreamPanel {
@@ -58,6 +66,7 @@ impl DreamPanel {
         Self {
             image: PictureSlot::empty(&waker),
             device,
+            dialogs: Dialogs::new(waker.clone()),
             waker,
             sent: (settings.layers, settings.step),
             settings,
@@ -80,6 +89,8 @@ impl DreamPanel {
             notice: None,
             automation: None,
             start_when_loaded: false,
+            exporting: false,
+            export_when_done: None,
         }
     }
 
@@ -91,10 +102,13 @@ impl DreamPanel {
 
     /// Starts the Book preset at once on the default photo; with a screenshot,
     /// the window settles once `steps` steps are shown (automation: `--dream-run`).
-    pub fn run_when_ready(&mut self, steps: usize) {
+    pub fn run_when_ready(&mut self, steps: usize, picture: Option<std::path::PathBuf>) {
         self.automation = Some(steps);
         self.start_when_loaded = true;
-        self.request_default();
+        match picture {
+            Some(path) => self.image.load(PictureSource::File(path)),
+            None => self.request_default(),
+        }
     }
 
     /// True once `steps` ascent steps are shown (or the run failed).
@@ -139,6 +153,7 @@ impl DreamPanel {
 
     /// Drains the jobs' events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_dialogs();
         self.image.poll(ctx);
         if self.start_when_loaded && self.image.picture.is_some() {
             self.start_when_loaded = false;
@@ -193,9 +208,11 @@ impl DreamPanel {
             ),
             DreamEvent::ZoomFrame { index, of, .. } => self.zoom_frame = Some((index, of)),
             DreamEvent::Saved(path) => {
+                self.exporting = false;
                 self.notice = Some(Notice::Said(format!("saved {}", path.display())));
             }
             DreamEvent::SaveFailed { path, reason } => {
+                self.exporting = false;
                 self.notice = Some(Notice::Failed(format!(
                     "could not save {}: {reason}",
                     path.display()
@@ -204,6 +221,9 @@ impl DreamPanel {
             DreamEvent::Done { secs } => {
                 self.job.finish();
                 self.status = format!("done in {secs:.1} s");
+                if let Some(path) = self.export_when_done.take() {
+                    self.export(DreamCommand::SaveGif(path));
+                }
             }
         }
     }
@@ -238,6 +258,18 @@ impl DreamPanel {
 
     fn send(&self, command: DreamCommand) {
         self.job.command(command);
+    }
+
+    /// Asks the job to write a file; the panel counts as exporting until it says how it went.
+    fn export(&mut self, command: DreamCommand) {
+        self.exporting = true;
+        self.notice = Some(Notice::Said("writing…".into()));
+        self.send(command);
+    }
+
+    /// Exports the GIF to `path` once the dream is done (automation: `--export-gif`).
+    pub fn export_gif_when_done(&mut self, path: std::path::PathBuf) {
+        self.export_when_done = Some(path);
     }
 
     /// The tab.

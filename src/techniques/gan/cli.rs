@@ -44,8 +44,12 @@ pub struct TrainArgs {
     #[arg(long)]
     pub small: bool,
     /// Continue this checkpoint for --epochs more epochs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume_last")]
     pub resume: Option<PathBuf>,
+    /// Continue the run that was interrupted (killed, crashed) from its
+    /// autosave, to the epochs it was asked for.
+    #[arg(long)]
+    pub resume_last: bool,
     /// Checkpoint folder written at the end.
     #[arg(long)]
     pub out: PathBuf,
@@ -100,6 +104,14 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.fid_samples = args.fid;
     let start = match &args.resume {
+        _ if args.resume_last => {
+            let (run, data) = crate::job::autosave::resume_last("gan")?;
+            GanStart::Resume {
+                more_epochs: run.record.epochs.saturating_sub(run.record.epochs_done),
+                checkpoint: run.model,
+                data,
+            }
+        }
         Some(checkpoint) => GanStart::Resume {
             checkpoint: checkpoint.clone(),
             data: args.source(),

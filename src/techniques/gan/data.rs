@@ -18,8 +18,8 @@ pub const MAX_IMAGES: usize = 30_000;
 /// The book's face-like default: these two emoji categories.
 pub const FACE_CATEGORIES: [&str; 2] = ["Smileys & Emotion", "People & Body"];
 
-/// Where the images come from.
-#[derive(Clone, Debug, PartialEq)]
+/// Where the images come from (kept with an autosave, except images in memory).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ImageSource {
     /// The fetched emoji of these categories (empty = all).
     Emoji {
@@ -28,6 +28,7 @@ pub enum ImageSource {
     },
     Folder(PathBuf),
     /// Images in memory (tests).
+    #[serde(skip)]
     Images(Vec<RgbImage>),
 }
 

@@ -5,11 +5,13 @@
 
 use std::path::PathBuf;
 
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::data::{self, ImageSource, Images, SIDE};
 use super::model::{Discriminator, GanConfig, Generator};
 use crate::documented::documented;
+use crate::job::autosave::Autosaver;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, save_reported};
 
 /// Samples in the fixed grid (4×4).
@@ -186,12 +188,17 @@ pub fn start(
                 } => {
                     let mut session = GanJob::load(&checkpoint, device)?;
                     session.settings.epochs = session.epochs_done + more_epochs;
+                    // A save inside an epoch resumes at that epoch's start.
+                    #[expect(clippy::cast_precision_loss, reason = "epoch counts")]
+                    let done = session.epochs_done as f32;
+                    session.history.retain(|loss| loss.at_epoch <= done);
                     ctx.send(GanEvent::History(session.history.clone()))?;
                     (session, Some(data))
                 }
                 GanStart::Load(checkpoint) => (GanJob::load(&checkpoint, device)?, None),
             };
             if let Some(source) = data {
+                let autosave = Autosaver::start("gan", &source);
                 let images = data::load(&source)?;
                 ctx.send(GanEvent::Loaded {
                     images: images.count,
@@ -200,7 +207,7 @@ pub fn start(
                     notices: images.notices.clone(),
                     preview: grid_of(&images),
                 })?;
-                session.train(ctx, &images)?;
+                session.train(ctx, &images, autosave)?;
             }
             #[expect(clippy::cast_precision_loss, reason = "epoch counts")]
             let at_epoch = session.epochs_done as f32;
@@ -220,6 +227,9 @@ pub(super) struct GanJob {
     pub(super) device: Device,
     pub(super) generator: Generator,
     pub(super) discriminator: Discriminator,
+    /// Both Adam states, kept (and checkpointed) across training runs.
+    pub(super) d_optimizer: ModuleOptimizer,
+    pub(super) g_optimizer: ModuleOptimizer,
     /// The grid's latent points, the same for the whole run.
     pub(super) fixed: Vec<f32>,
     pub(super) epochs_done: usize,
@@ -239,6 +249,8 @@ impl GanJob {
             device,
             generator,
             discriminator,
+            d_optimizer: adam(),
+            g_optimizer: adam(),
             fixed,
             epochs_done: 0,
             history: Vec::new(),
@@ -309,6 +321,11 @@ pub fn collapse(history: &[StepLoss]) -> Option<String> {
     })
 }
 
+/// The book's optimiser for both models (Keras' epsilon).
+pub(super) fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-7).init()
+}
+
 /// Latent points from N(0, 1) by a seeded Box–Muller, the same on every device.
 pub fn normal_latents(count: usize, seed: u64) -> Vec<f32> {
     let mut rng = crate::rng::Rng(seed);
@@ -350,3 +367,4 @@ mod readback;
 mod store;
 mod train;
 pub use readback::tile_rgb;
+pub use store::KIND as CHECKPOINT;

@@ -12,8 +12,10 @@ use super::data::{FACE_CATEGORIES, ImageSource};
 use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss};
 use super::model::GanConfig;
 use crate::backend::ComputeDevice;
-use crate::job::{JobHandle, JobMessage, Waker};
+use crate::job::autosave::Interrupted;
+use crate::job::{JobHandle, Waker};
 use crate::ui::Notice;
+use crate::ui::dialog::Dialogs;
 use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// Which images to learn.
@@ -94,6 +96,10 @@ pub struct GanPanel {
     wait_epochs: Option<usize>,
     /// A timeline GIF being written; its one event is the sentence to show.
     gif: Option<JobHandle<Notice, ()>>,
+    /// The open file dialog, and what its answer is for.
+    dialogs: Dialogs<GanAction>,
+    /// With `--export-gif`: export the timeline here once training is done.
+    export_when_done: Option<PathBuf>,
 }
 
 impl GanPanel {
@@ -103,7 +109,7 @@ impl GanPanel {
         let settings = book_settings();
         Self {
             device,
-            waker,
+            waker: waker.clone(),
             sent: rates(&config, &settings),
             config,
             settings,
@@ -131,21 +137,8 @@ impl GanPanel {
             notice: None,
             wait_epochs: None,
             gif: None,
-        }
-    }
-
-    /// The timeline GIF's outcome, once written.
-    fn poll_gif(&mut self) {
-        let Some(writing) = &mut self.gif else { return };
-        for message in writing.poll(4) {
-            match message {
-                JobMessage::Event(said) => self.notice = Some(said),
-                JobMessage::Failed(said) => self.notice = Some(Notice::Failed(said)),
-                JobMessage::Cancelled | JobMessage::Finished => {}
-            }
-        }
-        if writing.is_finished() {
-            self.gif = None;
+            export_when_done: None,
+            dialogs: Dialogs::new(waker),
         }
     }
 
@@ -196,6 +189,23 @@ impl GanPanel {
                 data: self.source(),
             },
         };
+        self.launch(start);
+    }
+
+    /// Continues an interrupted run from its autosave.
+    pub fn resume(&mut self, run: &Interrupted) -> Result<(), String> {
+        let data = run
+            .source()
+            .ok_or("the interrupted run's data source cannot be read")?;
+        self.launch(GanStart::Resume {
+            checkpoint: run.model.clone(),
+            data,
+            more_epochs: run.record.epochs.saturating_sub(run.record.epochs_done),
+        });
+        Ok(())
+    }
+
+    fn launch(&mut self, start: GanStart) {
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.job = JobState::started(handle);
@@ -216,6 +226,7 @@ impl GanPanel {
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
         self.poll_gif();
+        self.poll_dialogs();
         for event in self.job.poll(256, str::to_owned) {
             self.apply(ctx, event);
         }
@@ -322,8 +333,18 @@ impl GanPanel {
                     path.display()
                 )));
             }
-            GanEvent::TrainingDone => self.job.finish(),
+            GanEvent::TrainingDone => {
+                self.job.finish();
+                if let Some(path) = self.export_when_done.take() {
+                    self.export_gif(path);
+                }
+            }
         }
+    }
+
+    /// Exports the timeline GIF to `path` once training is done (automation: `--export-gif`).
+    pub fn export_gif_when_done(&mut self, path: PathBuf) {
+        self.export_when_done = Some(path);
     }
 
     /// The status row: epoch and step while training.

@@ -232,6 +232,14 @@ type Ctx = JobContext<StyleEvent, StyleCommand>;
 impl StyleJob {
     fn run(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
         let started = Instant::now();
+        let height = self.settings.height;
+        let (w, h) = (self.inputs.content.width(), self.inputs.content.height());
+        let width = scaled_width(w, h, height);
+        crate::job::memory::check(
+            &format!("Style transfer at {width}×{height} px"),
+            super::model::peak_bytes(width, height),
+            "Lower the output height.",
+        )?;
         ctx.send(StyleEvent::Status("loading VGG19".into()))?;
         let mut net = Vgg19::load_cached(&self.device).map_err(anyhow::Error::from)?;
         net.pooling = self.settings.pooling;

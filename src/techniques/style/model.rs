@@ -211,3 +211,13 @@ pub fn objective(
         total_variation,
     }
 }
+
+/// Floats held per output pixel while one step runs: VGG19's activations up
+/// to block 5 (64·2 + 128·2/4 + 256·4/16 + 512·4/64 + 512·2/256 channels), each
+/// kept for the backward pass beside its ReLU, and the gradient flowing back.
+const FLOATS_PER_PIXEL: u64 = 900;
+
+/// The peak memory of a run at `width`×`height`, for the memory guard.
+pub fn peak_bytes(width: u32, height: u32) -> u64 {
+    u64::from(width) * u64::from(height) * FLOATS_PER_PIXEL * 4
+}

@@ -13,6 +13,7 @@ use crate::backend::ComputeDevice;
 use crate::job::Waker;
 use crate::picture::PictureSource;
 use crate::ui::Notice;
+use crate::ui::dialog::Dialogs;
 use crate::ui::job_state::{JobState, Progress};
 use crate::ui::picture_slot::PictureSlot;
 
@@ -54,6 +55,8 @@ pub struct StylePanel {
     /// With `--style-run`: settled once this many iterations are shown.
     wait_iterations: Option<usize>,
     defaults_requested: bool,
+    /// The open file dialog, and what its answer is for.
+    dialogs: Dialogs<controls::Asked>,
 }
 
 impl StylePanel {
@@ -66,6 +69,7 @@ impl StylePanel {
         let settings = StyleSettings::book();
         Self {
             device,
+            dialogs: Dialogs::new(waker.clone()),
             waker,
             sent: (settings.weights.clone(), settings.preserve_colors),
             settings,
@@ -107,7 +111,15 @@ impl StylePanel {
 
     /// Starts a run with the book's settings at `height` px as soon as the
     /// pictures are loaded (automation: `--style-run`).
-    pub fn run_when_ready(&mut self, height: u32, iterations: usize) {
+    pub fn run_when_ready(
+        &mut self,
+        height: u32,
+        iterations: usize,
+        photo: Option<std::path::PathBuf>,
+    ) {
+        if let Some(path) = photo {
+            self.content.load(PictureSource::File(path));
+        }
         self.settings.height = height;
         self.wait_iterations = Some(iterations);
         self.start_when_ready = true;
@@ -164,6 +176,7 @@ impl StylePanel {
 
     /// Drains the jobs' events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_dialogs();
         self.content.poll(ctx);
         for slot in &mut self.styles {
             slot.poll(ctx);

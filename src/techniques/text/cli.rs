@@ -70,6 +70,10 @@ pub struct TrainArgs {
     pub sample_length: Option<usize>,
     #[arg(long)]
     pub out: PathBuf,
+    /// Continue the run that was interrupted (killed, crashed) from its
+    /// autosave, to the epochs it was asked for.
+    #[arg(long)]
+    pub resume_last: bool,
 }
 
 impl TrainArgs {
@@ -167,19 +171,24 @@ fn generate(
 }
 
 fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
-    let config = args.config();
-    println!(
-        "{:?}: batch {}, {} epochs, RMSprop lr {}",
-        config.kind, config.batch_size, config.epochs, config.learning_rate
-    );
-    let mut handle = job::start(
+    let start = if args.resume_last {
+        let (run, corpus) = crate::job::autosave::resume_last("text")?;
+        TextStart::Resume {
+            model: run.model,
+            corpus,
+        }
+    } else {
+        let config = args.config();
+        println!(
+            "{:?}: batch {}, {} epochs, RMSprop lr {}",
+            config.kind, config.batch_size, config.epochs, config.learning_rate
+        );
         TextStart::Train {
             config,
             corpus: args.corpus(),
-        },
-        device,
-        no_waker(),
-    )?;
+        }
+    };
+    let mut handle = job::start(start, device, no_waker())?;
     wait_for(&mut handle, |event| match event {
         TextEvent::Loaded {
             stats,

@@ -63,11 +63,16 @@ pub fn load(source: &CorpusSource) -> anyhow::Result<Corpus> {
     let mut corpus = Corpus::default();
     match source {
         CorpusSource::Reviews { plots, limit } => {
-            let cache = Cache::user();
-            assets::ensure(&cache, &Manifest::bundled(), "reviews")?;
-            let path = cache.converted("reviews", REVIEWS_FILE);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let text = assets::read_converted(
+                &Cache::user(),
+                &Manifest::bundled(),
+                "reviews",
+                REVIEWS_FILE,
+                |path| {
+                    std::fs::read_to_string(path)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+                },
+            )?;
             let rows = parse_csv(&text);
             let header = rows
                 .first()

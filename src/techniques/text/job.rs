@@ -5,12 +5,14 @@
 
 use std::path::PathBuf;
 
+use burn::optim::{ModuleOptimizer, RmsPropConfig};
 use burn::tensor::Device;
 
 use super::corpus::{self, CorpusSource, CorpusStats};
 use super::model::{CharLstm, LstmConfig, TransformerConfig, TransformerLm};
 use super::vectorize::{CharVocab, WordVocab};
 use crate::documented::documented;
+use crate::job::autosave::Autosaver;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, save_reported};
 
 /// Which language model.
@@ -167,6 +169,11 @@ pub enum TextStart {
         config: TextSettings,
         corpus: CorpusSource,
     },
+    /// A saved (or autosaved) model trained on for the rest of its epochs.
+    Resume {
+        model: PathBuf,
+        corpus: CorpusSource,
+    },
     Load(PathBuf),
 }
 
@@ -185,29 +192,21 @@ pub fn start(
     JobBuilder::new("text").waker(waker).spawn(
         move |ctx: &mut JobContext<TextEvent, TextCommand>| {
             let mut session = match start {
-                TextStart::Train { config, corpus } => {
-                    let corpus = corpus::load(&corpus)?;
-                    let mut session = TextJob::new(config, &corpus.documents, device);
-                    let examples = session.examples(&corpus.documents);
-                    if examples.is_empty() {
-                        return Err(anyhow::anyhow!(
-                            "the corpus is smaller than one training sequence; give it more text"
-                        )
-                        .into());
-                    }
-                    ctx.send(TextEvent::Loaded {
-                        stats: corpus.stats(),
-                        vocabulary: session.vocabulary(),
-                        examples: examples.len(),
-                        notices: corpus.notices.clone(),
-                    })?;
-                    session.sample_seed = session.pick_seed(&corpus.documents);
-                    if session.config.kind == ModelKind::Lstm {
-                        crate::priority::on_one_core(|| session.train(ctx, &examples))?;
-                    } else {
-                        session.train(ctx, &examples)?;
-                    }
-                    session
+                TextStart::Train {
+                    config,
+                    corpus: source,
+                } => {
+                    let corpus = corpus::load(&source)?;
+                    let session = TextJob::new(config, &corpus.documents, device);
+                    session.train_on(ctx, &corpus, Autosaver::start("text", &source))?
+                }
+                TextStart::Resume {
+                    model,
+                    corpus: source,
+                } => {
+                    let corpus = corpus::load(&source)?;
+                    let session = TextJob::load(&model, device)?;
+                    session.train_on(ctx, &corpus, Autosaver::start("text", &source))?
                 }
                 TextStart::Load(dir) => {
                     let session = TextJob::load(&dir, device)?;
@@ -234,6 +233,18 @@ pub(super) struct TextJob {
     pub(super) learning_rate: f64,
     /// The prompt of the per-epoch samples.
     pub(super) sample_seed: String,
+    /// The RMSprop state, kept (and saved) so training can resume.
+    pub(super) optimizer: ModuleOptimizer,
+    pub(super) epochs_done: usize,
+}
+
+/// The book's optimiser (Keras' RMSprop defaults).
+pub(super) fn rmsprop() -> ModuleOptimizer {
+    RmsPropConfig::new()
+        .with_alpha(0.9)
+        .with_momentum(0.0)
+        .with_epsilon(1e-7)
+        .init()
 }
 
 impl TextJob {
@@ -266,7 +277,38 @@ impl TextJob {
             config,
             device,
             net,
+            optimizer: rmsprop(),
+            epochs_done: 0,
         }
+    }
+
+    /// Builds the examples with this model's vocabulary and trains on them.
+    fn train_on(
+        mut self,
+        ctx: &mut JobContext<TextEvent, TextCommand>,
+        corpus: &corpus::Corpus,
+        autosave: Option<Autosaver>,
+    ) -> Result<Self, JobError> {
+        let examples = self.examples(&corpus.documents);
+        if examples.is_empty() {
+            return Err(anyhow::anyhow!(
+                "the corpus is smaller than one training sequence; give it more text"
+            )
+            .into());
+        }
+        ctx.send(TextEvent::Loaded {
+            stats: corpus.stats(),
+            vocabulary: self.vocabulary(),
+            examples: examples.len(),
+            notices: corpus.notices.clone(),
+        })?;
+        self.sample_seed = self.pick_seed(&corpus.documents);
+        if self.config.kind == ModelKind::Lstm {
+            crate::priority::on_one_core(|| self.train(ctx, &examples, autosave))?;
+        } else {
+            self.train(ctx, &examples, autosave)?;
+        }
+        Ok(self)
     }
 
     fn vocabulary(&self) -> usize {
@@ -347,3 +389,4 @@ mod store;
 mod train;
 pub use data::{Examples, char_examples, word_examples};
 pub use settings::TextSettings;
+pub use store::KIND as SAVED_MODEL;

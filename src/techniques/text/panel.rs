@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 mod controls;
+use controls::PanelAction;
 mod saved;
 mod views;
 
@@ -16,7 +17,9 @@ use super::job::{
 };
 use crate::backend::ComputeDevice;
 use crate::job::Waker;
+use crate::job::autosave::Interrupted;
 use crate::ui::Notice;
+use crate::ui::dialog::Dialogs;
 use crate::ui::job_state::{JobState, Progress, fraction};
 
 /// The samples the book's callback printed after one epoch.
@@ -73,6 +76,8 @@ pub struct TextPanel {
     notice: Option<Notice>,
     /// Started by `--text-train`: settled once sampled.
     automation: bool,
+    /// The open file dialog, and what its answer is for.
+    dialogs: Dialogs<PanelAction>,
 }
 
 impl TextPanel {
@@ -80,6 +85,7 @@ impl TextPanel {
         let device = device.into();
         Self {
             device,
+            dialogs: Dialogs::new(waker.clone()),
             waker,
             config: TextSettings::book(ModelKind::Transformer),
             corpus: CorpusSource::Reviews {
@@ -154,6 +160,22 @@ impl TextPanel {
                 corpus: self.corpus.clone(),
             },
         };
+        self.launch(start);
+    }
+
+    /// Continues an interrupted run from its autosave.
+    pub fn resume(&mut self, run: &Interrupted) -> Result<(), String> {
+        let corpus = run
+            .source()
+            .ok_or("the interrupted run's corpus cannot be read")?;
+        self.launch(TextStart::Resume {
+            model: run.model.clone(),
+            corpus,
+        });
+        Ok(())
+    }
+
+    fn launch(&mut self, start: TextStart) {
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.job = JobState::started(handle);
@@ -175,6 +197,7 @@ impl TextPanel {
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self) {
+        self.poll_dialogs();
         for event in self.job.poll(512, str::to_owned) {
             self.apply(event);
         }
@@ -350,6 +373,6 @@ impl TextPanel {
         if let Some(asked) = asked {
             action = asked;
         }
-        self.apply_action(&action);
+        self.apply_action(action);
     }
 }

@@ -70,6 +70,10 @@ pub struct TrainArgs {
     /// Folder to save the trained model in.
     #[arg(long)]
     pub out: PathBuf,
+    /// Continue the run that was interrupted (killed, crashed) from its
+    /// autosave, to the epochs it was asked for.
+    #[arg(long)]
+    pub resume_last: bool,
     /// Also write the final 30×30 grid here.
     #[arg(long)]
     pub grid: Option<PathBuf>,
@@ -153,24 +157,33 @@ fn image_from_saved(
                 n: want_n,
                 range: want_range,
             },
-        ) if n == *want_n && (range - want_range).abs() < f32::EPSILON => Some(image),
+        ) if n == *want_n && (range - want_range).abs() < f32::EPSILON => Some(Ok(image)),
         (VaeEvent::Decoded { image, .. }, VaeCommand::Decode(_) | VaeCommand::DecodeFull(_)) => {
-            Some(image)
+            Some(Ok(image))
         }
+        (VaeEvent::Refused(reason), _) => Some(Err(reason)),
         _ => None,
     })?;
-    save_png(&image, out)
+    save_png(&image.map_err(anyhow::Error::msg)?, out)
 }
 
 fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
-    let config = args.config();
-    println!(
-        "VAE: latent {}, batch {}, {} epochs, Adam lr {}",
-        config.latent_dim, config.batch_size, config.epochs, config.learning_rate
-    );
-    let start = VaeStart::Train {
-        config,
-        data: args.source()?,
+    let start = if args.resume_last {
+        let (run, data) = crate::job::autosave::resume_last("vae")?;
+        VaeStart::Resume {
+            model: run.model,
+            data,
+        }
+    } else {
+        let config = args.config();
+        println!(
+            "VAE: latent {}, batch {}, {} epochs, Adam lr {}",
+            config.latent_dim, config.batch_size, config.epochs, config.learning_rate
+        );
+        VaeStart::Train {
+            config,
+            data: args.source()?,
+        }
     };
     let mut handle = job::start(start, device, no_waker())?;
     wait_for(&mut handle, |event| match event {

@@ -3,22 +3,22 @@
 //! model; it is the only VAE code that spawns a thread or reads tensors back.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, Tensor};
+use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::tensor::Device;
 
 use super::data::Digits;
-use super::model::{Vae, VaeSettings, vae_loss};
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
+use super::model::{Vae, VaeSettings};
+use crate::job::autosave::Autosaver;
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
 
 /// Test digits encoded for the latent map's scatter.
 const SCATTER_POINTS: usize = 2000;
 /// Batches between two live refreshes of the grid and the map during training.
 const SNAPSHOT_EVERY: usize = 60;
 
-/// Where the digits come from.
-#[derive(Clone, Debug)]
+/// Where the digits come from (kept with an autosave, except digits in memory).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub enum DataSource {
     /// The fetched MNIST (all 70 000, as the book), from the `mnist` asset folder.
     Mnist {
@@ -30,6 +30,7 @@ pub enum DataSource {
     /// A folder of images.
     Folder(PathBuf),
     /// Digits already in memory (tests).
+    #[serde(skip)]
     Digits(Digits),
 }
 
@@ -90,6 +91,9 @@ pub enum VaeEvent {
         image: egui::ColorImage,
         micros: u64,
     },
+    /// A request that cannot be met (too large for the free memory); the job
+    /// and its model stay.
+    Refused(String),
     Saved(PathBuf),
     /// A save or export failed; the job and its model stay.
     SaveFailed {
@@ -151,6 +155,8 @@ pub enum VaeStart {
         config: VaeSettings,
         data: DataSource,
     },
+    /// A saved (or autosaved) model trained on for the rest of its epochs.
+    Resume { model: PathBuf, data: DataSource },
     /// A saved model folder, and optionally the digits to show on its map.
     Load {
         model: PathBuf,
@@ -169,6 +175,7 @@ pub fn start(
         .spawn(move |ctx: &mut JobContext<VaeEvent, VaeCommand>| {
             let mut session = match start {
                 VaeStart::Train { config, data } => {
+                    let autosave = Autosaver::start("vae", &data);
                     let (train, test) = load(data)?;
                     ctx.send(VaeEvent::Loaded {
                         images: train.len(),
@@ -176,7 +183,20 @@ pub fn start(
                         latent_dim: config.latent_dim,
                     })?;
                     let mut session = VaeJob::new(config, device, test);
-                    session.train(ctx, &train)?;
+                    session.train(ctx, &train, autosave)?;
+                    session
+                }
+                VaeStart::Resume { model, data } => {
+                    let mut session = VaeJob::load(&model, device)?;
+                    let autosave = Autosaver::start("vae", &data);
+                    let (train, test) = load(data)?;
+                    session.shown = test;
+                    ctx.send(VaeEvent::Loaded {
+                        images: train.len(),
+                        skipped: train.skipped.clone(),
+                        latent_dim: session.config.latent_dim,
+                    })?;
+                    session.train(ctx, &train, autosave)?;
                     session
                 }
                 VaeStart::Load { model, shown } => {
@@ -202,6 +222,9 @@ struct VaeJob {
     config: VaeSettings,
     device: Device,
     model: Vae,
+    /// The Adam state, kept (and saved) so training can resume.
+    optimizer: ModuleOptimizer,
+    epochs_done: usize,
     shown: Digits,
     learning_rate: f64,
     /// Half-width of the grid's square, as the panel last asked.
@@ -220,95 +243,13 @@ impl VaeJob {
             config,
             device,
             model,
+            optimizer: adam(),
+            epochs_done: 0,
             shown,
             learning_rate,
             grid_range: 1.0,
             slice: LatentSlice::new(latent_dim),
         }
-    }
-
-    /// The book's training loop, with live commands and snapshots.
-    fn train(
-        &mut self,
-        ctx: &mut JobContext<VaeEvent, VaeCommand>,
-        train: &Digits,
-    ) -> Result<(), JobError> {
-        let autodiff = self.device.clone().autodiff();
-        let batch = self.config.batch_size.max(1);
-        let batches = train.len().div_ceil(batch);
-        ctx.send(VaeEvent::Started {
-            epochs: self.config.epochs,
-            batches_per_epoch: batches,
-        })?;
-        let mut optimizer = AdamConfig::new().init();
-        let mut order: Vec<usize> = (0..train.len()).collect();
-        let mut shuffler = Rng(self.config.seed);
-        let mut pending = Vec::new();
-        for epoch in 0..self.config.epochs {
-            let started = Instant::now();
-            shuffler.shuffle(&mut order);
-            let mut sums = [0.0f64; 3];
-            for (index, chunk) in order.chunks(batch).enumerate() {
-                ctx.checkpoint()?;
-                if self.apply_commands(ctx)? {
-                    return Ok(());
-                }
-                let images = batch_tensor(train, chunk, &autodiff);
-                let (logits, z_mean, z_log_var) = self.model.forward(images.clone());
-                let loss = vae_loss(images, logits, z_mean, z_log_var);
-                let values = read_f32(Tensor::cat(
-                    vec![
-                        loss.total.clone().detach(),
-                        loss.reconstruction.detach(),
-                        loss.kl.detach(),
-                    ],
-                    0,
-                ))?;
-                let grads = GradientsParams::from_grads(loss.total.backward(), &self.model);
-                self.model = optimizer.step(self.learning_rate, self.model.clone(), grads);
-                for (sum, v) in sums.iter_mut().zip(&values) {
-                    *sum += f64::from(*v);
-                }
-                #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
-                let at_epoch = epoch as f32 + (index + 1) as f32 / batches as f32;
-                pending.push(BatchLoss {
-                    at_epoch,
-                    total: values[0],
-                    reconstruction: values[1],
-                    kl: values[2],
-                });
-                if ctx.progress(|| VaeEvent::Progress {
-                    epoch,
-                    batch: index + 1,
-                }) {
-                    ctx.send(VaeEvent::Losses(std::mem::take(&mut pending)))?;
-                }
-                if (index + 1) % SNAPSHOT_EVERY == 0 {
-                    self.snapshot(ctx)?;
-                }
-            }
-            ctx.send(VaeEvent::Losses(std::mem::take(&mut pending)))?;
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_precision_loss,
-                reason = "means for display"
-            )]
-            let mean = |sum: f64| (sum / batches as f64) as f32;
-            #[expect(clippy::cast_precision_loss, reason = "epoch count")]
-            let mean = BatchLoss {
-                at_epoch: (epoch + 1) as f32,
-                total: mean(sums[0]),
-                reconstruction: mean(sums[1]),
-                kl: mean(sums[2]),
-            };
-            ctx.send(VaeEvent::EpochDone {
-                epoch: epoch + 1,
-                mean,
-                secs: started.elapsed().as_secs_f32(),
-            })?;
-            self.snapshot(ctx)?;
-        }
-        Ok(())
     }
 
     /// Applies waiting commands; returns true when training should stop.
@@ -352,10 +293,16 @@ mod dataset;
 mod readback;
 mod slice;
 mod store;
-use crate::rng::Rng;
+mod train;
 use dataset::load;
-pub use readback::{batch_tensor, grey_image, write_png};
+pub use readback::{batch_tensor, grey_image, grid_fits, write_png};
 pub use slice::LatentSlice;
+pub use store::KIND as SAVED_MODEL;
+
+/// The book's optimiser (Keras' defaults).
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().init()
+}
 
 fn save_failed(path: PathBuf, reason: String) -> VaeEvent {
     VaeEvent::SaveFailed { path, reason }

@@ -12,8 +12,10 @@ use super::job::{self, BatchLoss, DataSource, LatentPoint, VaeCommand, VaeEvent,
 use super::model::VaeSettings;
 use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
+use crate::job::autosave::Interrupted;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::ui::Notice;
+use crate::ui::dialog::Dialogs;
 const NEAREST: egui::TextureOptions = egui::TextureOptions::NEAREST;
 
 use crate::ui::job_state::{JobState, Progress, fraction};
@@ -118,6 +120,8 @@ pub struct VaePanel {
     /// the grid and the map show (the others at 0).
     model_latent: usize,
     slice_dims: [usize; 2],
+    /// The open file dialog, and what its answer is for.
+    dialogs: Dialogs<PanelAction>,
 }
 
 impl VaePanel {
@@ -126,6 +130,7 @@ impl VaePanel {
         let device = device.into();
         Self {
             device,
+            dialogs: Dialogs::new(waker.clone()),
             waker,
             config: VaeSettings::new(),
             limit: None,
@@ -216,6 +221,22 @@ impl VaePanel {
                 data,
             }
         };
+        self.launch(start);
+    }
+
+    /// Continues an interrupted run from its autosave.
+    pub fn resume(&mut self, run: &Interrupted) -> Result<(), String> {
+        let data = run
+            .source()
+            .ok_or("the interrupted run's data source cannot be read")?;
+        self.launch(VaeStart::Resume {
+            model: run.model.clone(),
+            data,
+        });
+        Ok(())
+    }
+
+    fn launch(&mut self, start: VaeStart) {
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.pending = Some(handle);
@@ -259,6 +280,7 @@ impl VaePanel {
 
     /// Drains the job's events; call once per frame.
     pub fn poll(&mut self, ctx: &egui::Context) {
+        self.poll_dialogs();
         self.poll_pending(ctx);
         for event in self.job.poll(256, str::to_owned) {
             self.apply(ctx, event);
@@ -314,6 +336,7 @@ impl VaePanel {
             VaeEvent::Saved(path) => {
                 self.notice = Some(Notice::Said(format!("saved to {}", path.display())));
             }
+            VaeEvent::Refused(reason) => self.notice = Some(Notice::Failed(reason)),
             VaeEvent::SaveFailed { path, reason } => {
                 self.notice = Some(Notice::Failed(format!(
                     "could not save {}: {reason}",

@@ -7,10 +7,12 @@ use crate::picture::{GALLERY, PictureSource};
 use crate::techniques::dream::job::{DreamCommand, Zoom};
 use crate::techniques::dream::model::{DreamSettings, Preset};
 use crate::ui::Notice;
+use crate::ui::dialog::one;
 use crate::ui::picture_slot::pick_image;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
+#[derive(Clone, Copy)]
 pub(super) enum PanelAction {
     None,
     Start,
@@ -192,36 +194,49 @@ impl DreamPanel {
             PanelAction::Gallery(label) => {
                 self.image.load(PictureSource::Default((*label).to_owned()));
             }
-            PanelAction::Open => {
-                if let Some(path) = pick_image("A picture to dream into") {
-                    self.image.load(PictureSource::File(path));
-                }
-            }
-            PanelAction::Save => {
-                if let Some(path) = save_dialog("PNG", "png", "deepdream.png") {
-                    self.send(DreamCommand::Save(path));
-                }
-            }
+            PanelAction::Open => self
+                .dialogs
+                .open(*action, pick_image("A picture to dream into")),
+            PanelAction::Save => self
+                .dialogs
+                .open(*action, save_dialog("PNG", "png", "deepdream.png")),
             PanelAction::SaveGif => {
-                if let Some(path) = save_dialog("GIF", "gif", "deepdream.gif") {
-                    self.send(DreamCommand::SaveGif(path));
-                }
+                self.dialogs
+                    .open(*action, save_dialog("GIF", "gif", "deepdream.gif"));
             }
-            PanelAction::SaveFrames => {
-                if let Some(dir) = rfd::FileDialog::new()
+            PanelAction::SaveFrames => self.dialogs.open(*action, || {
+                one(rfd::FileDialog::new()
                     .set_title("Folder for the frames")
-                    .pick_folder()
-                {
-                    self.send(DreamCommand::SaveFrames(dir));
-                }
-            }
+                    .pick_folder())
+            }),
+        }
+    }
+
+    /// Acts on a file dialog's answer, once the person gave it.
+    pub(super) fn poll_dialogs(&mut self) {
+        let Some((asked, mut paths)) = self.dialogs.answer() else {
+            return;
+        };
+        let path = paths.swap_remove(0);
+        match asked {
+            PanelAction::Open => self.image.load(PictureSource::File(path)),
+            PanelAction::Save => self.export(DreamCommand::Save(path)),
+            PanelAction::SaveGif => self.export(DreamCommand::SaveGif(path)),
+            PanelAction::SaveFrames => self.export(DreamCommand::SaveFrames(path)),
+            _ => {}
         }
     }
 }
 
-fn save_dialog(kind: &str, extension: &str, name: &str) -> Option<std::path::PathBuf> {
-    rfd::FileDialog::new()
-        .add_filter(kind, &[extension])
-        .set_file_name(name)
-        .save_file()
+fn save_dialog(
+    kind: &'static str,
+    extension: &'static str,
+    name: &'static str,
+) -> impl FnOnce() -> Vec<std::path::PathBuf> + Send {
+    move || {
+        one(rfd::FileDialog::new()
+            .add_filter(kind, &[extension])
+            .set_file_name(name)
+            .save_file())
+    }
 }

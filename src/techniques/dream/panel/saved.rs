@@ -68,5 +68,11 @@ impl Panel for DreamPanel {
 
     fn settled(&self) -> bool {
         self.automation.is_none_or(|steps| self.has_reached(steps))
+            && self.export_when_done.is_none()
+            && !self.exporting
+    }
+
+    fn exporting(&self) -> bool {
+        self.exporting
     }
 }

@@ -1,13 +1,24 @@
-//! Checkpoints: `config.json`, `generator.bpk`, `discriminator.bpk` and
-//! `history.json` (epochs done and every step's losses) in a folder.
+//! Checkpoints, written as a unit (see [`crate::checkpoint`]): `config.json`,
+//! `generator.bpk`, `discriminator.bpk`, both Adam states (`d_adam.bpk`,
+//! `g_adam.bpk`) and `history.json` (epochs done and every step's losses), so
+//! a resumed run continues exactly where the saved one was.
 
 use std::path::Path;
 
+use anyhow::Context;
 use burn::module::Module;
 use burn::tensor::Device;
 
 use super::super::model::GanConfig;
-use super::{GanJob, GanSettings, JobError, StepLoss, normal_latents};
+use super::{GanJob, GanSettings, JobError, StepLoss, adam, normal_latents};
+use crate::checkpoint::{self, Kind};
+
+/// A GAN checkpoint folder.
+pub const KIND: Kind = Kind {
+    id: "gan-checkpoint",
+    version: 1,
+    name: "GAN checkpoint",
+};
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
@@ -21,13 +32,8 @@ struct History {
     losses: Vec<StepLoss>,
 }
 
-fn fail(path: &Path, what: impl std::fmt::Display) -> JobError {
-    anyhow::anyhow!("{}: {what}", path.display()).into()
-}
-
 impl GanJob {
     pub(super) fn save(&self, dir: &Path) -> Result<(), JobError> {
-        std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
         let stored = Stored {
             config: self.config.clone(),
             settings: self.settings.clone(),
@@ -36,49 +42,59 @@ impl GanJob {
             epochs_done: self.epochs_done,
             losses: self.history.clone(),
         };
-        let write = |name: &str, text: String| {
-            std::fs::write(dir.join(name), text).map_err(|e| fail(dir, e))
-        };
-        write(
-            "config.json",
-            serde_json::to_string_pretty(&stored).map_err(|e| fail(dir, e))?,
-        )?;
-        write(
-            "history.json",
-            serde_json::to_string(&history).map_err(|e| fail(dir, e))?,
-        )?;
-        self.generator
-            .clone()
-            .save_file(dir.join("generator.bpk"))
-            .map_err(|e| fail(dir, e))?;
-        self.discriminator
-            .clone()
-            .save_file(dir.join("discriminator.bpk"))
-            .map_err(|e| fail(dir, e))?;
-        Ok(())
+        checkpoint::write_folder(dir, KIND, |tmp| {
+            std::fs::write(
+                tmp.join("config.json"),
+                serde_json::to_string_pretty(&stored)?,
+            )?;
+            std::fs::write(tmp.join("history.json"), serde_json::to_string(&history)?)?;
+            self.generator
+                .clone()
+                .save_file(tmp.join("generator.bpk"))
+                .context("generator.bpk")?;
+            self.discriminator
+                .clone()
+                .save_file(tmp.join("discriminator.bpk"))
+                .context("discriminator.bpk")?;
+            self.g_optimizer
+                .save(tmp.join("g_adam.bpk"))
+                .context("g_adam.bpk")?;
+            self.d_optimizer
+                .save(tmp.join("d_adam.bpk"))
+                .context("d_adam.bpk")?;
+            Ok(())
+        })
+        .map_err(|e| anyhow::Error::from(e).into())
     }
 
     pub(super) fn load(dir: &Path, device: Device) -> Result<Self, JobError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read_to_string(&path)
-                .map_err(|e| fail(&path, format!("not a GAN checkpoint ({e})")))
+        let dir = checkpoint::open_folder(dir, KIND).map_err(anyhow::Error::from)?;
+        let damaged = |name: &str, e: &dyn std::fmt::Display| -> JobError {
+            anyhow::anyhow!("{}: {name} is damaged: {e}", dir.display()).into()
         };
-        let stored: Stored = serde_json::from_str(&read("config.json")?)
-            .map_err(|e| fail(dir, format!("config.json is damaged: {e}")))?;
+        let read =
+            |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| damaged(name, &e));
+        let stored: Stored =
+            serde_json::from_str(&read("config.json")?).map_err(|e| damaged("config.json", &e))?;
         let history: History = serde_json::from_str(&read("history.json")?)
-            .map_err(|e| fail(dir, format!("history.json is damaged: {e}")))?;
+            .map_err(|e| damaged("history.json", &e))?;
         let autodiff = device.clone().autodiff();
         let generator = stored
             .config
             .generator(&autodiff)
             .try_load_file(dir.join("generator.bpk"))
-            .map_err(|e| fail(dir, format!("generator.bpk is damaged: {e}")))?;
+            .map_err(|e| damaged("generator.bpk", &e))?;
         let discriminator = stored
             .config
             .discriminator(&autodiff)
             .try_load_file(dir.join("discriminator.bpk"))
-            .map_err(|e| fail(dir, format!("discriminator.bpk is damaged: {e}")))?;
+            .map_err(|e| damaged("discriminator.bpk", &e))?;
+        let g_optimizer = adam()
+            .load(dir.join("g_adam.bpk"))
+            .map_err(|e| damaged("g_adam.bpk", &e))?;
+        let d_optimizer = adam()
+            .load(dir.join("d_adam.bpk"))
+            .map_err(|e| damaged("d_adam.bpk", &e))?;
         let fixed = normal_latents(super::GRID * stored.config.latent_dim, stored.settings.seed);
         Ok(Self {
             config: stored.config,
@@ -86,6 +102,8 @@ impl GanJob {
             device,
             generator,
             discriminator,
+            d_optimizer,
+            g_optimizer,
             fixed,
             epochs_done: history.epochs_done,
             history: history.losses,

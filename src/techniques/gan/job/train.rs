@@ -3,12 +3,13 @@
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Distribution, Tensor};
 
 use super::super::data::Images;
 use super::super::model::bce_with_logits;
 use super::{GanCommand, GanEvent, GanJob, JobError, StepLoss, batch_tensor, collapse, fid_probe};
+use crate::job::autosave::{self, Autosaver};
 use crate::job::{JobContext, read_f32};
 
 impl GanJob {
@@ -17,6 +18,7 @@ impl GanJob {
         &mut self,
         ctx: &mut JobContext<GanEvent, GanCommand>,
         images: &Images,
+        mut autosave: Option<Autosaver>,
     ) -> Result<(), JobError> {
         let batch = self.settings.batch_size.clamp(1, images.count);
         let steps = images.count / batch;
@@ -27,10 +29,12 @@ impl GanJob {
             steps_per_epoch: steps,
         })?;
         let autodiff = self.device.clone().autodiff();
-        let mut d_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
-        let mut g_optimizer = AdamConfig::new().with_epsilon(1e-7).init();
         let mut order: Vec<usize> = (0..images.count).collect();
         let mut rng = crate::rng::Rng(self.settings.seed);
+        // A resumed run shuffles as the straight run did in its later epochs.
+        for _ in 0..first {
+            rng.shuffle(&mut order);
+        }
         let mut pending = Vec::new();
         let mut warned = false;
         let mut fid = if self.settings.fid_samples > 0 {
@@ -54,7 +58,11 @@ impl GanJob {
                 }
                 let real =
                     batch_tensor(images, &order[step * batch..(step + 1) * batch], &autodiff);
-                let (d_value, g_value) = self.step(real, &mut d_optimizer, &mut g_optimizer)?;
+                // Every random draw of a step (latents, label noise, dropout)
+                // follows from the seed, the epoch and the step, so a resumed
+                // run draws what the straight run drew.
+                self.device.seed(step_seed(self.settings.seed, epoch, step));
+                let (d_value, g_value) = self.step(real)?;
                 d_sum += f64::from(d_value);
                 g_sum += f64::from(g_value);
                 #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
@@ -82,9 +90,15 @@ impl GanJob {
                     warned = true;
                     ctx.send(GanEvent::Collapse(warning))?;
                 }
+                if let Some(saver) = autosave.as_mut().filter(|s| s.due()) {
+                    self.autosave(ctx, saver)?;
+                }
             }
             ctx.send(GanEvent::Losses(std::mem::take(&mut pending)))?;
             self.epochs_done = epoch + 1;
+            if let Some(saver) = &mut autosave {
+                self.autosave(ctx, saver)?;
+            }
             #[expect(
                 clippy::cast_possible_truncation,
                 clippy::cast_precision_loss,
@@ -109,13 +123,23 @@ impl GanJob {
         Ok(())
     }
 
+    /// Writes the autosave; a failure is shown, training goes on.
+    fn autosave(
+        &self,
+        ctx: &JobContext<GanEvent, GanCommand>,
+        saver: &mut Autosaver,
+    ) -> Result<(), JobError> {
+        autosave::save_reported(
+            ctx,
+            saver,
+            (self.epochs_done, self.settings.epochs),
+            |dir| self.save(dir),
+            |path, reason| GanEvent::SaveFailed { path, reason },
+        )
+    }
+
     /// The book's `train_step` on one batch of real images; returns (d_loss, g_loss).
-    fn step(
-        &mut self,
-        real: Tensor<4>,
-        d_optimizer: &mut burn::optim::ModuleOptimizer,
-        g_optimizer: &mut burn::optim::ModuleOptimizer,
-    ) -> Result<(f32, f32), JobError> {
+    fn step(&mut self, real: Tensor<4>) -> Result<(f32, f32), JobError> {
         let device = real.device();
         let [batch, ..] = real.dims();
         let normal = |n: usize| {
@@ -147,7 +171,7 @@ impl GanJob {
         );
         let d_value = read_f32(d_loss.clone().detach())?[0];
         let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator = d_optimizer.step(
+        self.discriminator = self.d_optimizer.step(
             self.settings.d_learning_rate,
             self.discriminator.clone(),
             grads,
@@ -160,7 +184,14 @@ impl GanJob {
         let g_value = read_f32(g_loss.clone().detach())?[0];
         let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator =
-            g_optimizer.step(self.settings.g_learning_rate, self.generator.clone(), grads);
+            self.g_optimizer
+                .step(self.settings.g_learning_rate, self.generator.clone(), grads);
         Ok((d_value, g_value))
     }
+}
+
+/// The device seed of one training step.
+fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
+    let mut rng = crate::rng::Rng(seed ^ ((epoch as u64) << 32) ^ step as u64);
+    rng.next_u64()
 }

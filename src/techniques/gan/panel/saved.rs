@@ -46,6 +46,10 @@ impl Panel for GanPanel {
         Ok(())
     }
 
+    fn resume(&mut self, run: &crate::job::autosave::Interrupted) -> Result<(), String> {
+        Self::resume(self, run)
+    }
+
     fn reset_to_book(&mut self) {
         self.config = GanConfig::book();
         self.settings = super::book_settings();
@@ -59,6 +63,10 @@ impl Panel for GanPanel {
     }
 
     fn settled(&self) -> bool {
-        self.is_settled_or_idle()
+        self.is_settled_or_idle() && self.export_when_done.is_none() && self.gif.is_none()
+    }
+
+    fn exporting(&self) -> bool {
+        self.gif.is_some()
     }
 }

@@ -3,10 +3,11 @@
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::{DataChoice, GanAction, GanPanel};
-use crate::job::JobBuilder;
+use crate::job::{JobBuilder, JobMessage};
 use crate::techniques::gan::job::{GanCommand, GanSettings, StepLoss};
 use crate::techniques::gan::model::GanConfig;
 use crate::ui::Notice;
+use crate::ui::dialog::one;
 use crate::ui::job_state::progress_bar_ui;
 use crate::ui::{RunButton, run_buttons_ui};
 
@@ -87,36 +88,47 @@ impl GanPanel {
                 self.settings = GanSettings::book();
             }
             GanAction::SmallModel => self.config = GanConfig::small(),
-            GanAction::Save => {
-                if let Some(dir) = rfd::FileDialog::new()
+            GanAction::Save => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("Folder for the checkpoint")
-                    .pick_folder()
-                {
-                    self.send(GanCommand::Save(dir));
-                }
-            }
-            GanAction::Resume => {
-                if let Some(dir) = rfd::FileDialog::new()
+                    .pick_folder())
+            }),
+            GanAction::Resume => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A GAN checkpoint folder")
-                    .pick_folder()
-                {
-                    self.start(Some(dir));
-                }
-            }
-            GanAction::ExportGif => self.export_gif(),
+                    .pick_folder())
+            }),
+            GanAction::ExportGif => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
+                    .add_filter("GIF", &["gif"])
+                    .set_file_name("gan-timeline.gif")
+                    .save_file())
+            }),
             GanAction::Walk => self.send(GanCommand::Walk {
                 from: self.walk_ends.0,
                 to: self.walk_ends.1,
                 steps: 8,
             }),
-            GanAction::PickFolder => {
-                if let Some(dir) = rfd::FileDialog::new()
+            GanAction::PickFolder => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A folder of images (CelebA works)")
-                    .pick_folder()
-                {
-                    self.data = DataChoice::Folder(dir);
-                }
-            }
+                    .pick_folder())
+            }),
+        }
+    }
+
+    /// Acts on a file dialog's answer, once the person gave it.
+    pub(super) fn poll_dialogs(&mut self) {
+        let Some((asked, mut paths)) = self.dialogs.answer() else {
+            return;
+        };
+        let path = paths.swap_remove(0);
+        match asked {
+            GanAction::Save => self.send(GanCommand::Save(path)),
+            GanAction::Resume => self.start(Some(path)),
+            GanAction::ExportGif => self.export_gif(path),
+            GanAction::PickFolder => self.data = DataChoice::Folder(path),
+            _ => {}
         }
     }
 
@@ -330,16 +342,24 @@ impl GanPanel {
         ui.add(egui::Image::new(&self.timeline[index].1).fit_to_exact_size(egui::vec2(side, side)));
     }
 
-    /// Asks where, then writes the GIF on a background thread (never file
-    /// I/O on the UI thread); its outcome arrives in [`GanPanel::poll`].
-    fn export_gif(&mut self) {
-        let Some(path) = rfd::FileDialog::new()
-            .add_filter("GIF", &["gif"])
-            .set_file_name("gan-timeline.gif")
-            .save_file()
-        else {
-            return;
-        };
+    /// The timeline GIF's outcome, once written.
+    pub(super) fn poll_gif(&mut self) {
+        let Some(writing) = &mut self.gif else { return };
+        for message in writing.poll(4) {
+            match message {
+                JobMessage::Event(said) => self.notice = Some(said),
+                JobMessage::Failed(said) => self.notice = Some(Notice::Failed(said)),
+                JobMessage::Cancelled | JobMessage::Finished => {}
+            }
+        }
+        if writing.is_finished() {
+            self.gif = None;
+        }
+    }
+
+    /// Writes the GIF to `path` on a background thread (never file I/O on
+    /// the UI thread); its outcome arrives in [`GanPanel::poll`].
+    pub(super) fn export_gif(&mut self, path: std::path::PathBuf) {
         let frames: Vec<egui::ColorImage> = self
             .timeline
             .iter()

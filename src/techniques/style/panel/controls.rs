@@ -3,9 +3,12 @@
 
 use super::StylePanel;
 use crate::nets::vgg19::{self, Pooling};
+use crate::picture::PictureSource;
 use crate::techniques::style::job::{Init, OptimizerKind, StyleCommand, StyleSettings};
 use crate::techniques::style::model::{LossWeights, STYLE_LAYERS};
 use crate::ui::Notice;
+use crate::ui::dialog::one;
+use crate::ui::picture_slot::PictureSlot;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
@@ -183,35 +186,23 @@ impl StylePanel {
                     job.cancel();
                 }
             }
-            PanelAction::Save => {
-                if let Some(path) = rfd::FileDialog::new()
+            PanelAction::Save => self.dialogs.open(Asked::Save, || {
+                one(rfd::FileDialog::new()
                     .add_filter("PNG", &["png"])
                     .set_file_name("style-transfer.png")
-                    .save_file()
-                    && let Some(job) = self.job.handle()
-                {
-                    job.command(StyleCommand::Save(path));
-                }
-            }
-            PanelAction::SaveGif => {
-                if let Some(path) = rfd::FileDialog::new()
+                    .save_file())
+            }),
+            PanelAction::SaveGif => self.dialogs.open(Asked::SaveGif, || {
+                one(rfd::FileDialog::new()
                     .add_filter("GIF", &["gif"])
                     .set_file_name("style-transfer.gif")
-                    .save_file()
-                    && let Some(job) = self.job.handle()
-                {
-                    job.command(StyleCommand::SaveGif(path));
-                }
-            }
-            PanelAction::SaveFrames => {
-                if let Some(dir) = rfd::FileDialog::new()
+                    .save_file())
+            }),
+            PanelAction::SaveFrames => self.dialogs.open(Asked::SaveFrames, || {
+                one(rfd::FileDialog::new()
                     .set_title("Folder for the frames")
-                    .pick_folder()
-                    && let Some(job) = self.job.handle()
-                {
-                    job.command(StyleCommand::SaveFrames(dir));
-                }
-            }
+                    .pick_folder())
+            }),
             PanelAction::Book => {
                 self.settings = StyleSettings::book();
                 let book = &self.settings;
@@ -248,4 +239,44 @@ fn log_slider_ui(
             .custom_formatter(|v, _| format!("{v:.1e}"))
             .text(text),
     )
+}
+
+/// What an open file dialog's answer is for.
+pub(super) enum Asked {
+    Save,
+    SaveGif,
+    SaveFrames,
+    Content,
+    Style(usize),
+    AddStyle,
+}
+
+impl StylePanel {
+    /// Acts on a file dialog's answer, once the person gave it.
+    pub(super) fn poll_dialogs(&mut self) {
+        let Some((asked, mut paths)) = self.dialogs.answer() else {
+            return;
+        };
+        let path = paths.swap_remove(0);
+        let command = match asked {
+            Asked::Save => StyleCommand::Save(path),
+            Asked::SaveGif => StyleCommand::SaveGif(path),
+            Asked::SaveFrames => StyleCommand::SaveFrames(path),
+            Asked::Content => return self.content.load(PictureSource::File(path)),
+            Asked::Style(index) => {
+                if let Some(slot) = self.styles.get_mut(index) {
+                    slot.load(PictureSource::File(path));
+                }
+                return;
+            }
+            Asked::AddStyle => {
+                let mut slot = PictureSlot::empty(&self.waker);
+                slot.load(PictureSource::File(path));
+                return self.styles.push(slot);
+            }
+        };
+        if let Some(job) = self.job.handle() {
+            job.command(command);
+        }
+    }
 }

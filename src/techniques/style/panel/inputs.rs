@@ -3,8 +3,9 @@
 //! stays).
 
 use super::StylePanel;
+use super::controls::Asked;
 use crate::picture::{GALLERY, PictureSource};
-use crate::ui::picture_slot::{PictureSlot, pick_image};
+use crate::ui::picture_slot::pick_image;
 
 /// What the inputs column asked for.
 enum InputAction {
@@ -60,21 +61,16 @@ impl StylePanel {
                 self.content.load(PictureSource::Default(label.to_owned()));
             }
             Some(InputAction::OpenContent) => {
-                if let Some(path) = pick_image("A photo (content)") {
-                    self.content.load(PictureSource::File(path));
-                }
+                self.dialogs
+                    .open(Asked::Content, pick_image("A photo (content)"));
             }
             Some(InputAction::OpenStyle(index)) => {
-                if let Some(path) = pick_image("A painting (style)") {
-                    self.styles[index].load(PictureSource::File(path));
-                }
+                self.dialogs
+                    .open(Asked::Style(index), pick_image("A painting (style)"));
             }
             Some(InputAction::AddStyle) => {
-                if let Some(path) = pick_image("Another painting (style)") {
-                    let mut slot = PictureSlot::empty(&self.waker);
-                    slot.load(PictureSource::File(path));
-                    self.styles.push(slot);
-                }
+                self.dialogs
+                    .open(Asked::AddStyle, pick_image("Another painting (style)"));
             }
             Some(InputAction::RemoveStyle(index)) => {
                 self.styles.remove(index);

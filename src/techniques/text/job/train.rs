@@ -3,11 +3,12 @@
 
 use std::time::Instant;
 
-use burn::optim::{GradientsParams, RmsPropConfig};
+use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 
 use super::super::model::masked_cross_entropy;
 use super::{BatchLoss, JobError, Net, TextCommand, TextEvent, TextJob, data};
+use crate::job::autosave::{self, Autosaver};
 use crate::job::{JobContext, read_f32};
 use crate::rng::Rng;
 
@@ -16,6 +17,7 @@ impl TextJob {
         &mut self,
         ctx: &mut JobContext<TextEvent, TextCommand>,
         examples: &data::Examples,
+        mut autosave: Option<Autosaver>,
     ) -> Result<(), JobError> {
         let batch = self.config.batch_size.max(1);
         let batches = examples.len().div_ceil(batch);
@@ -23,16 +25,15 @@ impl TextJob {
             epochs: self.config.epochs,
             batches_per_epoch: batches,
         })?;
-        let mut optimizer = RmsPropConfig::new()
-            .with_alpha(0.9)
-            .with_momentum(0.0)
-            .with_epsilon(1e-7)
-            .init();
         let autodiff = self.device.clone().autodiff();
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut rng = Rng(self.config.seed);
+        // A resumed run shuffles as the straight run did in its later epochs.
+        for _ in 0..self.epochs_done {
+            rng.shuffle(&mut order);
+        }
         let mut pending = Vec::new();
-        for epoch in 0..self.config.epochs {
+        for epoch in self.epochs_done..self.config.epochs {
             let started = Instant::now();
             rng.shuffle(&mut order);
             let mut sum = 0.0f64;
@@ -54,7 +55,7 @@ impl TextJob {
                         let loss = model.loss_rows(inputs, rows, targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
                         let grads = GradientsParams::from_grads(loss.backward(), &**model);
-                        **model = optimizer.step(lr, (**model).clone(), grads);
+                        **model = self.optimizer.step(lr, (**model).clone(), grads);
                         value
                     }
                     Net::Chars(model, _) => {
@@ -62,7 +63,7 @@ impl TextJob {
                         let loss = masked_cross_entropy(model.forward(&inputs), targets, mask);
                         let value = read_f32(loss.clone().detach())?[0];
                         let grads = GradientsParams::from_grads(loss.backward(), &**model);
-                        **model = optimizer.step(lr, (**model).clone(), grads);
+                        **model = self.optimizer.step(lr, (**model).clone(), grads);
                         value
                     }
                 };
@@ -76,8 +77,15 @@ impl TextJob {
                 }) {
                     ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
                 }
+                if let Some(saver) = autosave.as_mut().filter(|s| s.due()) {
+                    self.autosave(ctx, saver)?;
+                }
             }
             ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
+            self.epochs_done = epoch + 1;
+            if let Some(saver) = &mut autosave {
+                self.autosave(ctx, saver)?;
+            }
             let secs = started.elapsed().as_secs_f32();
             let samples = self.epoch_samples()?;
             #[expect(
@@ -94,5 +102,20 @@ impl TextJob {
             })?;
         }
         Ok(())
+    }
+
+    /// Writes the autosave; a failure is shown, training goes on.
+    fn autosave(
+        &self,
+        ctx: &JobContext<TextEvent, TextCommand>,
+        saver: &mut Autosaver,
+    ) -> Result<(), JobError> {
+        autosave::save_reported(
+            ctx,
+            saver,
+            (self.epochs_done, self.config.epochs),
+            |dir| self.save(dir),
+            |path, reason| TextEvent::SaveFailed { path, reason },
+        )
     }
 }

@@ -6,9 +6,11 @@ use crate::techniques::text::corpus::CorpusSource;
 use crate::techniques::text::job::{ModelKind, TextCommand, TextSettings};
 use crate::techniques::text::model::TransformerConfig;
 use crate::ui::Notice;
+use crate::ui::dialog::one;
 use crate::ui::{RunButton, run_buttons_ui};
 
 /// What a button asked for; applied after the frame's layout.
+#[derive(Clone, Copy)]
 pub(super) enum PanelAction {
     None,
     Train,
@@ -191,7 +193,7 @@ impl TextPanel {
         });
     }
 
-    pub(super) fn apply_action(&mut self, action: &PanelAction) {
+    pub(super) fn apply_action(&mut self, action: PanelAction) {
         match action {
             PanelAction::None => {}
             PanelAction::Train => self.start(None),
@@ -205,39 +207,26 @@ impl TextPanel {
                     job.cancel();
                 }
             }
-            PanelAction::Save => {
-                if let Some(dir) = rfd::FileDialog::new()
+            PanelAction::Save => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("Folder to save the model in")
-                    .pick_folder()
-                    && let Some(job) = self.job.handle()
-                {
-                    job.command(TextCommand::Save(dir));
-                }
-            }
-            PanelAction::Load => {
-                if let Some(dir) = rfd::FileDialog::new()
+                    .pick_folder())
+            }),
+            PanelAction::Load => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A saved text model folder")
-                    .pick_folder()
-                {
-                    self.start(Some(dir));
-                }
-            }
-            PanelAction::PickFile => {
-                if let Some(path) = rfd::FileDialog::new()
+                    .pick_folder())
+            }),
+            PanelAction::PickFile => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .add_filter("Text", &["txt"])
-                    .pick_file()
-                {
-                    self.corpus = CorpusSource::File(path);
-                }
-            }
-            PanelAction::PickFolder => {
-                if let Some(dir) = rfd::FileDialog::new()
+                    .pick_file())
+            }),
+            PanelAction::PickFolder => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A folder of .txt files")
-                    .pick_folder()
-                {
-                    self.corpus = CorpusSource::Folder(dir);
-                }
-            }
+                    .pick_folder())
+            }),
             PanelAction::Generate => self.generate(),
             PanelAction::StopGenerating => {
                 if let Some(job) = self.job.handle() {
@@ -245,6 +234,27 @@ impl TextPanel {
                 }
                 self.playground.generating = None;
             }
+        }
+    }
+}
+
+impl TextPanel {
+    /// Acts on a file dialog's answer, once the person gave it.
+    pub(super) fn poll_dialogs(&mut self) {
+        let Some((asked, mut paths)) = self.dialogs.answer() else {
+            return;
+        };
+        let path = paths.swap_remove(0);
+        match asked {
+            PanelAction::Save => {
+                if let Some(job) = self.job.handle() {
+                    job.command(TextCommand::Save(path));
+                }
+            }
+            PanelAction::Load => self.start(Some(path)),
+            PanelAction::PickFile => self.corpus = CorpusSource::File(path),
+            PanelAction::PickFolder => self.corpus = CorpusSource::Folder(path),
+            _ => {}
         }
     }
 }

@@ -54,6 +54,10 @@ impl Panel for TextPanel {
         Ok(())
     }
 
+    fn resume(&mut self, run: &crate::job::autosave::Interrupted) -> Result<(), String> {
+        Self::resume(self, run)
+    }
+
     fn reset_to_book(&mut self) {
         self.config = TextSettings::book(self.config.kind);
         self.playground.sampling = super::BOOK_SAMPLING;

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use super::readback::write_png;
+use super::readback::{grid_fits, write_png};
 use super::{VaeCommand, VaeEvent, VaeJob, save_failed};
 use crate::job::{JobContext, JobError, save_reported};
 
@@ -32,6 +32,9 @@ impl VaeJob {
                 self.snapshot(ctx)
             }
             VaeCommand::Grid { n, range } => {
+                if let Err(reason) = grid_fits(n) {
+                    return ctx.send(VaeEvent::Refused(reason));
+                }
                 self.grid_range = range;
                 let image = self.decode_grid(n, range)?;
                 ctx.send(VaeEvent::Grid { image, n, range })
@@ -44,6 +47,9 @@ impl VaeJob {
                 ctx.send(VaeEvent::Strip { image, from, to })
             }
             VaeCommand::ExportGrid { path, n, range } => {
+                if let Err(reason) = grid_fits(n) {
+                    return ctx.send(save_failed(path, reason));
+                }
                 let image = self.decode_grid(n, range)?;
                 let save = |p: &std::path::Path| write_png(&image, p);
                 save_reported(ctx, path, save, VaeEvent::Saved, save_failed)

@@ -21,6 +21,29 @@ pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tens
     )
 }
 
+/// Grid cells decoded in one batch.
+const GRID_CHUNK: usize = 1024;
+
+/// Floats the decoder holds per point (its widest activations, 64×14×14 and
+/// 32×28×28 twice, and the output), for the memory estimate.
+const DECODER_FLOATS: usize = 64 * 7 * 7 + 2 * 64 * 14 * 14 + 2 * 32 * 28 * 28 + PIXELS;
+
+/// Whether an `n`×`n` grid fits in the free memory: its figure (grey bytes),
+/// the colour image, and one chunk's decoding; the reason when it does not.
+pub fn grid_fits(n: usize) -> Result<(), String> {
+    let side = n.max(2) * IMAGE_SIDE;
+    let estimate = u64::try_from(side * side)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(1 + 4)
+        .saturating_add(crate::job::memory::f32_bytes(GRID_CHUNK * DECODER_FLOATS));
+    crate::job::memory::check(
+        &format!("A {n}×{n} grid ({side}×{side} px)"),
+        estimate,
+        "Choose fewer digits per side.",
+    )
+    .map_err(|err| err.to_string())
+}
+
 impl VaeJob {
     /// Decodes points of the shown plane in one batch; returns their pixels,
     /// image after image.
@@ -95,21 +118,34 @@ impl VaeJob {
     /// The book's figure: n×n digits, x from −range to range left to right, y top to bottom from +range.
     pub(super) fn decode_grid(&self, n: usize, range: f32) -> Result<egui::ColorImage, JobError> {
         let n = n.max(2);
+        let side = n * IMAGE_SIDE;
+        let pixels = side * side;
         #[expect(clippy::cast_precision_loss, reason = "grid coordinates")]
         let coord = |i: usize| -range + 2.0 * range * i as f32 / (n - 1) as f32;
-        let points: Vec<[f32; 2]> = (0..n * n).map(|k| [coord(k % n), -coord(k / n)]).collect();
-        let digits = self.decode_points(&points)?;
-        let side = n * IMAGE_SIDE;
-        let mut figure = vec![0.0; side * side];
-        for (k, digit) in digits.chunks_exact(PIXELS).enumerate() {
-            let (row, col) = (k / n, k % n);
-            for y in 0..IMAGE_SIDE {
-                let start = (row * IMAGE_SIDE + y) * side + col * IMAGE_SIDE;
-                figure[start..start + IMAGE_SIDE]
-                    .copy_from_slice(&digit[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE]);
+        let mut figure = vec![0u8; pixels];
+        let cells: Vec<usize> = (0..n * n).collect();
+        // In chunks, so a large grid never holds every digit's activations at once.
+        for chunk in cells.chunks(GRID_CHUNK) {
+            let points: Vec<[f32; 2]> = chunk
+                .iter()
+                .map(|&k| [coord(k % n), -coord(k / n)])
+                .collect();
+            let digits = self.decode_points(&points)?;
+            for (&k, digit) in chunk.iter().zip(digits.chunks_exact(PIXELS)) {
+                let (row, col) = (k / n, k % n);
+                for y in 0..IMAGE_SIDE {
+                    let start = (row * IMAGE_SIDE + y) * side + col * IMAGE_SIDE;
+                    for (out, &v) in figure[start..start + IMAGE_SIDE]
+                        .iter_mut()
+                        .zip(&digit[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE])
+                    {
+                        *out = to_byte(v);
+                    }
+                }
             }
         }
-        Ok(grey_image(&figure, side, side))
+        let colors = figure.into_iter().map(egui::Color32::from_gray).collect();
+        Ok(egui::ColorImage::new([side, side], colors))
     }
 
     pub(super) fn encode_shown(&self) -> Result<Vec<LatentPoint>, JobError> {
@@ -136,17 +172,22 @@ impl VaeJob {
 
 /// Pixels in 0..1 → a grey egui image.
 pub fn grey_image(pixels: &[f32], width: usize, height: usize) -> egui::ColorImage {
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "clamped to 0..=255"
-    )]
-    let to_byte = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
     let colors = pixels
         .iter()
         .map(|&v| egui::Color32::from_gray(to_byte(v)))
         .collect();
     egui::ColorImage::new([width, height], colors)
+}
+
+/// A pixel in 0..=1 as a grey level.
+fn to_byte(v: f32) -> u8 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 0..=255"
+    )]
+    let byte = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    byte
 }
 
 /// Writes an egui image as PNG (job thread only).

@@ -4,6 +4,7 @@
 use super::super::job::VaeCommand;
 use super::super::model::VaeSettings;
 use super::{DataChoice, PanelAction, VaePanel};
+use crate::ui::dialog::one;
 use crate::ui::job_state::JobState;
 use crate::ui::{RunButton, run_buttons_ui};
 
@@ -90,42 +91,30 @@ impl VaePanel {
         action
     }
 
-    #[expect(
-        clippy::needless_pass_by_value,
-        reason = "actions are used up once, after layout"
-    )]
     pub(super) fn apply_action(&mut self, action: PanelAction) {
         match action {
             PanelAction::None => {}
             PanelAction::Train => self.start(None),
             PanelAction::Stop => self.send(VaeCommand::StopTraining),
             PanelAction::Cancel => self.job = JobState::Idle,
-            PanelAction::Save => {
-                if let Some(dir) = rfd::FileDialog::new()
+            PanelAction::Save => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("Folder to save the VAE in")
-                    .pick_folder()
-                {
-                    self.send(VaeCommand::Save(dir));
-                }
-            }
-            PanelAction::Load => {
-                if let Some(dir) = rfd::FileDialog::new()
+                    .pick_folder())
+            }),
+            PanelAction::Load => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A saved VAE folder")
-                    .pick_folder()
-                {
-                    self.start(Some(dir));
-                }
-            }
+                    .pick_folder())
+            }),
             PanelAction::UseMnist => self.data = DataChoice::Mnist,
-            PanelAction::PickFolder => {
-                if let Some(dir) = rfd::FileDialog::new()
+            PanelAction::PickFolder => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .set_title("A folder of digit images")
-                    .pick_folder()
-                {
-                    self.data = DataChoice::Folder(dir);
-                }
-            }
-            PanelAction::PickIdx => {
+                    .pick_folder())
+            }),
+            // Two dialogs in turn: the images, then their labels.
+            PanelAction::PickIdx => self.dialogs.open(action, || {
                 let images = rfd::FileDialog::new()
                     .set_title("IDX image file (…-images-idx3-ubyte)")
                     .pick_file();
@@ -134,23 +123,39 @@ impl VaePanel {
                         .set_title("IDX label file (…-labels-idx1-ubyte)")
                         .pick_file()
                 });
-                if let (Some(images), Some(labels)) = (images, labels) {
-                    self.data = DataChoice::Idx { images, labels };
-                }
-            }
-            PanelAction::ExportGrid => {
-                let picked = rfd::FileDialog::new()
+                images.into_iter().chain(labels).collect::<Vec<_>>()
+            }),
+            PanelAction::ExportGrid => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
                     .add_filter("PNG", &["png"])
                     .set_file_name("vae-grid.png")
-                    .save_file();
-                if let Some(path) = picked {
-                    self.send(VaeCommand::ExportGrid {
-                        path,
-                        n: 30,
-                        range: self.grid_range,
-                    });
-                }
+                    .save_file())
+            }),
+        }
+    }
+}
+
+impl VaePanel {
+    /// Acts on a file dialog's answer, once the person gave it.
+    pub(super) fn poll_dialogs(&mut self) {
+        let Some((asked, mut paths)) = self.dialogs.answer() else {
+            return;
+        };
+        match (asked, paths.len()) {
+            (PanelAction::Save, _) => self.send(VaeCommand::Save(paths.swap_remove(0))),
+            (PanelAction::Load, _) => self.start(Some(paths.swap_remove(0))),
+            (PanelAction::PickFolder, _) => self.data = DataChoice::Folder(paths.swap_remove(0)),
+            (PanelAction::PickIdx, 2) => {
+                let labels = paths.swap_remove(1);
+                let images = paths.swap_remove(0);
+                self.data = DataChoice::Idx { images, labels };
             }
+            (PanelAction::ExportGrid, _) => self.send(VaeCommand::ExportGrid {
+                path: paths.swap_remove(0),
+                n: 30,
+                range: self.grid_range,
+            }),
+            _ => {}
         }
     }
 }

@@ -44,6 +44,10 @@ impl Panel for VaePanel {
         Ok(())
     }
 
+    fn resume(&mut self, run: &crate::job::autosave::Interrupted) -> Result<(), String> {
+        Self::resume(self, run)
+    }
+
     fn reset_to_book(&mut self) {
         self.config = VaeSettings::new();
         self.grid_range = super::BOOK_GRID_RANGE;
