@@ -11,7 +11,10 @@ bin="$CARGO_TARGET_DIR/release/latent-studio"
 # (eframe keeps them under $XDG_DATA_HOME/latent-studio).
 XDG_DATA_HOME="$(mktemp -d)"
 export XDG_DATA_HOME
-trap 'rm -rf "$XDG_DATA_HOME"' EXIT
+# Nor from this user's autosaves (an interrupted run would be offered in every capture).
+LATENT_STUDIO_AUTOSAVE="$(mktemp -d)"
+export LATENT_STUDIO_AUTOSAVE
+trap 'rm -rf "$XDG_DATA_HOME" "$LATENT_STUDIO_AUTOSAVE"' EXIT
 mkdir -p screenshots
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --assets-window --tab style --screenshot screenshots/studio.png --exit-after 120 "$@"
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --demo --frame-stats --screenshot screenshots/runtime-demo.png --exit-after 120 "$@"
@@ -26,7 +29,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-trai
 # The VAE tab on a trained model: $VAE_MODEL if given, else a quick one
 # (2 epochs on 20 000 digits, about a minute here).
 model="${VAE_MODEL:-$HOME/.cache/latent-studio/screenshot-vae}"
-if [ ! -f "$model/weights.bpk" ]; then
+if [ ! -f "$model/format.json" ]; then
   "$bin" vae train --epochs 2 --limit 20000 --out "$model"
 fi
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab vae --load-vae "$model" --screenshot screenshots/vae.png --exit-after 180 "$@"

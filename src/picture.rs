@@ -8,8 +8,9 @@ use image::{DynamicImage, ImageReader, RgbImage};
 
 /// Longest side accepted, in pixels.
 pub const MAX_SIDE: u32 = 12_000;
-/// Most pixels accepted (a 64 MP photo is fine; 20000×20000 is not).
-pub const MAX_PIXELS: u64 = 64_000_000;
+/// Most pixels accepted (a 9000×9000 photo is fine — DeepDream works on it in
+/// tiles — 20000×20000 is not). Decoded, it is 3 bytes a pixel.
+pub const MAX_PIXELS: u64 = 100_000_000;
 /// Shortest side accepted, in pixels.
 pub const MIN_SIDE: u32 = 16;
 
@@ -71,7 +72,8 @@ pub enum PictureError {
         height: u32,
     },
     #[error(
-        "{name}: {width}×{height} is too large; at most {MAX_SIDE} px per side and 64 megapixels"
+        "{name}: {width}×{height} is too large; at most {MAX_SIDE} px per side and {} megapixels",
+        MAX_PIXELS / 1_000_000
     )]
     TooLarge {
         name: String,

@@ -98,12 +98,14 @@ impl StylePanel {
         if std::mem::replace(&mut self.defaults_requested, true) {
             return;
         }
-        if self.content.picture.is_none() {
+        // A picture already on its way (from the settings, `--picture`) stays.
+        if self.content.picture.is_none() && !self.content.is_loading() {
             self.content
                 .load(PictureSource::Default("astronaut".into()));
         }
         if let Some(first) = self.styles.first_mut()
             && first.picture.is_none()
+            && !first.is_loading()
         {
             first.load(PictureSource::Default("starry night".into()));
         }

@@ -314,6 +314,8 @@ impl VaePanel {
                 batches_per_epoch,
             } => {
                 (self.epochs, self.batches) = (epochs, batches_per_epoch);
+                // A resumed run's own length shows in the epochs field.
+                self.config.epochs = epochs;
             }
             VaeEvent::Progress { epoch, batch } => (self.epoch, self.batch) = (epoch, batch),
             VaeEvent::Losses(points) => self.losses.extend(points),
