@@ -218,8 +218,8 @@ pub fn lost_detail(original: &Tensor<4>, previous: [usize; 2], shape: [usize; 2]
 const NET_FLOATS_PER_PIXEL: u64 = 180;
 /// Floats per pixel of the whole picture held beside the net: the original,
 /// the octave image, its roll, the gradient, the lost detail and previews.
-/// Together about 800 bytes a pixel, as measured: peak RSS 0.69 GB at 750²
-/// and 2.02 GB at 1500² (`dream --octaves 1 --iterations 1`).
+/// Together about 800 bytes a pixel, as measured: peak RSS 0.65 GiB at 750²
+/// and 1.93 GiB at 1500² (`dream --octaves 1 --iterations 1`).
 const IMAGE_FLOATS_PER_PIXEL: u64 = 20;
 /// The weights and the process itself.
 const BASE_BYTES: u64 = 256 << 20;

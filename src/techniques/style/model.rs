@@ -214,8 +214,8 @@ pub fn objective(
 
 /// Bytes held per output pixel while one step runs: VGG19's activations up to
 /// block 5, kept for the backward pass, and the gradient flowing back —
-/// measured: peak RSS 0.77 GB at 400×400 and 1.94 GB at 800×800, about
-/// 2.4 KB per pixel beyond a base of 0.4 GB (`style --iterations 3`).
+/// measured: peak RSS 0.73 GiB at 400×400 and 1.85 GiB at 800×800, about
+/// 2.4 KB per pixel beyond a base of 0.4 GiB (`style --iterations 3`).
 const BYTES_PER_PIXEL: u64 = 2600;
 /// The weights, the pictures and the process itself.
 const BASE_BYTES: u64 = 512 << 20;

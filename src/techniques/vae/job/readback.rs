@@ -31,7 +31,7 @@ const DECODER_FLOATS: usize = 64 * 7 * 7 + 2 * 64 * 14 * 14 + 2 * 32 * 28 * 28 +
 /// Whether an `n`×`n` grid fits in the free memory: its figure (grey bytes),
 /// the colour image and the copies made to show or encode it, and one
 /// chunk's decoding; the reason when it does not. Measured: `vae grid --n
-/// 1000` (28 000² px) peaks at 9.6 GB resident, about 12 bytes a pixel.
+/// 1000` (28 000² px) peaks at 9.1 GiB resident, about 12 bytes a pixel.
 pub fn grid_fits(n: usize) -> Result<(), String> {
     let side = n.max(2) * IMAGE_SIDE;
     let estimate = u64::try_from(side * side)
