@@ -10,29 +10,16 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use image::{Rgb, RgbImage};
 use latent_studio::assets::{self, Cache, Manifest};
-use latent_studio::job::{JobHandle, JobMessage, no_waker};
+use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::picture::Picture;
 use latent_studio::techniques::text::corpus::CorpusSource;
 use latent_studio::techniques::text::model::TransformerConfig;
 use latent_studio::techniques::vae::job::VaeCommand;
 use latent_studio::techniques::{dream, gan, style, text, vae};
 
-/// Waits for the next event `pick` accepts; the job ending first fails the test.
-fn next<E: std::fmt::Debug, C, T>(
-    handle: &mut JobHandle<E, C>,
-    mut pick: impl FnMut(E) -> Option<T>,
-) -> T {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-            other => panic!("the job ended: {other:?}"),
-        }
-    }
-}
+#[path = "common/events.rs"]
+mod events;
+use events::next;
 
 /// A scratch folder of this test, and inside it a plain file: no folder can
 /// be made under it (not even by root), so any save there fails.

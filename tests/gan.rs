@@ -6,12 +6,16 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};
 use image::{Rgb, RgbImage};
-use latent_studio::job::{JobHandle, JobMessage, no_waker};
+use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::techniques::gan::data::{self, ImageSource};
 use latent_studio::techniques::gan::job::{
     self, GanCommand, GanEvent, GanSettings, GanStart, StepLoss, normal_latents,
 };
 use latent_studio::techniques::gan::model::{GanConfig, bce_with_logits};
+
+#[path = "common/events.rs"]
+mod events;
+use events::next;
 
 /// burn-flex draws every random number from one generator per process, which
 /// `Device::seed` resets: tests in this file that train or initialise take
@@ -178,22 +182,6 @@ fn tiny_images() -> ImageSource {
             .map(|i| RgbImage::from_fn(48, 40, |x, y| Rgb([i * 10, (x * 5) as u8, (y * 6) as u8])))
             .collect(),
     )
-}
-
-fn next<T>(
-    handle: &mut JobHandle<GanEvent, GanCommand>,
-    mut pick: impl FnMut(GanEvent) -> Option<T>,
-) -> T {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-            other => panic!("job ended early: {other:?}"),
-        }
-    }
 }
 
 #[test]

@@ -20,6 +20,10 @@ use latent_studio::techniques::gan::job::{
 };
 use latent_studio::techniques::gan::model::GanConfig;
 
+#[path = "common/events.rs"]
+mod events;
+use events::next;
+
 /// burn-flex draws every random number from one generator per process, which
 /// `Device::seed` resets: tests in this file that train or initialise take
 /// turns, so no other test draws between a job's seed and its draws.
@@ -40,22 +44,6 @@ fn pattern(i: u8) -> RgbImage {
     RgbImage::from_fn(64, 64, |x, y| {
         Rgb([i.wrapping_mul(11), (x * 4) as u8, (y as u8) ^ i])
     })
-}
-
-fn next<T>(
-    handle: &mut JobHandle<GanEvent, GanCommand>,
-    mut pick: impl FnMut(GanEvent) -> Option<T>,
-) -> T {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-            other => panic!("the job ended early: {other:?}"),
-        }
-    }
 }
 
 /// A run's step losses and its last epoch's sample grid, once training is done.

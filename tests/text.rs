@@ -12,6 +12,10 @@ use latent_studio::techniques::text::job::{
 use latent_studio::techniques::text::model::TransformerConfig;
 use latent_studio::techniques::text::sampling::{Rng, draw, repetition, reweight, top_k, top_p};
 
+#[path = "common/events.rs"]
+mod events;
+use events::next as expect;
+
 #[test]
 fn temperature_known_answers() {
     let p = [0.1f32, 0.2, 0.7];
@@ -130,23 +134,6 @@ fn tiny_config(kind: ModelKind) -> TextSettings {
         config.learning_rate = 0.01;
     }
     config
-}
-
-/// Waits for the next event `pick` accepts; any terminal message fails the test.
-fn expect<T>(
-    handle: &mut JobHandle<TextEvent, TextCommand>,
-    mut pick: impl FnMut(TextEvent) -> Option<T>,
-) -> T {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-            other => panic!("job ended early: {other:?}"),
-        }
-    }
 }
 
 fn epoch_losses(handle: &mut JobHandle<TextEvent, TextCommand>) -> Vec<f32> {

@@ -9,6 +9,10 @@ use latent_studio::job::{JobHandle, JobMessage, no_waker};
 use latent_studio::techniques::vae::job::{self, DataSource, VaeCommand, VaeEvent, VaeStart};
 use latent_studio::techniques::vae::model::{VaeSettings, sample, vae_loss};
 
+#[path = "common/events.rs"]
+mod events;
+use events::next;
+
 fn scalar(tensor: Tensor<1>) -> f32 {
     tensor.into_data().as_slice::<f32>().unwrap()[0]
 }
@@ -68,22 +72,6 @@ fn mnist_slice(limit: usize) -> DataSource {
     DataSource::Mnist {
         asset_dir,
         limit: Some(limit),
-    }
-}
-
-fn next<T>(
-    handle: &mut JobHandle<VaeEvent, VaeCommand>,
-    mut pick: impl FnMut(VaeEvent) -> Option<T>,
-) -> T {
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(event)) => {
-                if let Some(found) = pick(event) {
-                    return found;
-                }
-            }
-            other => panic!("the job ended: {:?}", other.map(|m| m.is_terminal())),
-        }
     }
 }
 
