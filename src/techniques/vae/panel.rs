@@ -12,7 +12,6 @@ use super::job::{self, BatchLoss, DataSource, LatentPoint, VaeCommand, VaeEvent,
 use super::model::VaeSettings;
 use crate::assets::{Cache, Manifest};
 use crate::backend::ComputeDevice;
-use crate::job::autosave::Interrupted;
 use crate::job::{JobHandle, JobMessage, Waker};
 use crate::ui::Notice;
 use crate::ui::dialog::Dialogs;
@@ -224,19 +223,7 @@ impl VaePanel {
         self.launch(start);
     }
 
-    /// Continues an interrupted run from its autosave.
-    pub fn resume(&mut self, run: &Interrupted) -> Result<(), String> {
-        let data = run
-            .source()
-            .ok_or("the interrupted run's data source cannot be read")?;
-        self.launch(VaeStart::Resume {
-            model: run.model.clone(),
-            data,
-        });
-        Ok(())
-    }
-
-    fn launch(&mut self, start: VaeStart) {
+    pub(super) fn launch(&mut self, start: VaeStart) {
         match job::start(start, self.device.clone().into(), self.waker.clone()) {
             Ok(handle) => {
                 self.pending = Some(handle);

@@ -3,6 +3,7 @@
 
 use super::{DataChoice, VaePanel};
 use crate::techniques::Technique;
+use crate::techniques::vae::job::VaeStart;
 use crate::techniques::vae::model::VaeSettings;
 use crate::ui::panel::Panel;
 
@@ -45,7 +46,14 @@ impl Panel for VaePanel {
     }
 
     fn resume(&mut self, run: &crate::job::autosave::Interrupted) -> Result<(), String> {
-        Self::resume(self, run)
+        let data = run
+            .source()
+            .ok_or("the interrupted run's data source cannot be read")?;
+        self.launch(VaeStart::Resume {
+            model: run.model.clone(),
+            data,
+        });
+        Ok(())
     }
 
     fn reset_to_book(&mut self) {
