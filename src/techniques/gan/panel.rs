@@ -98,7 +98,8 @@ pub struct GanPanel {
     gif: Option<JobHandle<Notice, ()>>,
     /// The open file dialog, and what its answer is for.
     dialogs: Dialogs<GanAction>,
-    /// With `--export-gif`: export the timeline here once training is done.
+    /// With `--export-gif`: export the timeline here once training is done
+    /// (or, with `--gan-train`, once its epochs are shown).
     export_when_done: Option<PathBuf>,
 }
 
@@ -229,6 +230,15 @@ impl GanPanel {
         self.poll_dialogs();
         for event in self.job.poll(256, str::to_owned) {
             self.apply(ctx, event);
+        }
+        // `--gan-train N --export-gif`: the timeline so far, once N epochs are
+        // in it, written while training goes on.
+        if self.wait_epochs.is_some()
+            && self.job.failure().is_none()
+            && self.is_settled_or_idle()
+            && let Some(path) = self.export_when_done.take()
+        {
+            self.export_gif(path);
         }
         let progress = self.progress();
         if let Some(shown) = self.job.progress_mut() {
