@@ -50,21 +50,12 @@ pub fn to_color_image(tensor: Tensor<3>) -> Result<egui::ColorImage, JobError> {
         .as_slice::<f32>()
         .map_err(|e| anyhow::anyhow!("preview read-back: {e:?}"))?;
     let plane = h * w;
-    let to_byte = |v: f32| {
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "clamped to 0..=255"
-        )]
-        let byte = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-        byte
-    };
     let pixels = (0..plane)
         .map(|i| {
             egui::Color32::from_rgb(
-                to_byte(values[i]),
-                to_byte(values[plane + i]),
-                to_byte(values[2 * plane + i]),
+                crate::ui::unit_byte(values[i]),
+                crate::ui::unit_byte(values[plane + i]),
+                crate::ui::unit_byte(values[2 * plane + i]),
             )
         })
         .collect();

@@ -62,6 +62,14 @@ impl<P> Dialogs<P> {
     }
 }
 
+impl<P> Dialogs<P> {
+    /// [`Dialogs::answer`] for dialogs that pick one path: the first.
+    pub fn answer_one(&mut self) -> Option<(P, PathBuf)> {
+        let (purpose, mut paths) = self.answer()?;
+        Some((purpose, paths.swap_remove(0)))
+    }
+}
+
 /// A single pick as the list [`Dialogs::open`] wants.
 pub fn one(path: Option<PathBuf>) -> Vec<PathBuf> {
     path.into_iter().collect()

@@ -162,3 +162,14 @@ pub fn with_memory_hint(text: &str, hint: &str) -> String {
         text.to_owned()
     }
 }
+
+/// A value in 0..=1 (clamped) as a byte: a grey level or a colour channel.
+pub fn unit_byte(v: f32) -> u8 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "clamped to 0..=255"
+    )]
+    let byte = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    byte
+}

@@ -352,11 +352,6 @@ impl GanPanel {
         }
     }
 
-    /// Exports the timeline GIF to `path` once training is done (automation: `--export-gif`).
-    pub fn export_gif_when_done(&mut self, path: PathBuf) {
-        self.export_when_done = Some(path);
-    }
-
     /// The status row: epoch and step while training.
     fn progress(&self) -> Progress {
         let total = self.settings.epochs.max(self.epoch + 1);

@@ -119,10 +119,9 @@ impl GanPanel {
 
     /// Acts on a file dialog's answer, once the person gave it.
     pub(super) fn poll_dialogs(&mut self) {
-        let Some((asked, mut paths)) = self.dialogs.answer() else {
+        let Some((asked, path)) = self.dialogs.answer_one() else {
             return;
         };
-        let path = paths.swap_remove(0);
         match asked {
             GanAction::Save => self.send(GanCommand::Save(path)),
             GanAction::Resume => self.start(Some(path)),
@@ -340,6 +339,11 @@ impl GanPanel {
         }
         let side = ui.available_width().min(360.0);
         ui.add(egui::Image::new(&self.timeline[index].1).fit_to_exact_size(egui::vec2(side, side)));
+    }
+
+    /// Exports the timeline GIF to `path` once training is done (automation: `--export-gif`).
+    pub fn export_gif_when_done(&mut self, path: std::path::PathBuf) {
+        self.export_when_done = Some(path);
     }
 
     /// The timeline GIF's outcome, once written.

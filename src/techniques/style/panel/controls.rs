@@ -254,10 +254,9 @@ pub(super) enum Asked {
 impl StylePanel {
     /// Acts on a file dialog's answer, once the person gave it.
     pub(super) fn poll_dialogs(&mut self) {
-        let Some((asked, mut paths)) = self.dialogs.answer() else {
+        let Some((asked, path)) = self.dialogs.answer_one() else {
             return;
         };
-        let path = paths.swap_remove(0);
         let command = match asked {
             Asked::Save => StyleCommand::Save(path),
             Asked::SaveGif => StyleCommand::SaveGif(path),

@@ -241,10 +241,9 @@ impl TextPanel {
 impl TextPanel {
     /// Acts on a file dialog's answer, once the person gave it.
     pub(super) fn poll_dialogs(&mut self) {
-        let Some((asked, mut paths)) = self.dialogs.answer() else {
+        let Some((asked, path)) = self.dialogs.answer_one() else {
             return;
         };
-        let path = paths.swap_remove(0);
         match asked {
             PanelAction::Save => {
                 if let Some(job) = self.job.handle() {

@@ -8,6 +8,7 @@ use super::super::data::{Digits, PIXELS};
 use super::super::model::IMAGE_SIDE;
 use super::{LatentPoint, VaeJob};
 use crate::job::{JobError, read_f32};
+use crate::ui::unit_byte;
 
 /// The digits at `indices` as a [batch, 1, 28, 28] tensor.
 pub fn batch_tensor(digits: &Digits, indices: &[usize], device: &Device) -> Tensor<4> {
@@ -141,7 +142,7 @@ impl VaeJob {
                         .iter_mut()
                         .zip(&digit[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE])
                     {
-                        *out = to_byte(v);
+                        *out = unit_byte(v);
                     }
                 }
             }
@@ -176,20 +177,9 @@ impl VaeJob {
 pub fn grey_image(pixels: &[f32], width: usize, height: usize) -> egui::ColorImage {
     let colors = pixels
         .iter()
-        .map(|&v| egui::Color32::from_gray(to_byte(v)))
+        .map(|&v| egui::Color32::from_gray(unit_byte(v)))
         .collect();
     egui::ColorImage::new([width, height], colors)
-}
-
-/// A pixel in 0..=1 as a grey level.
-fn to_byte(v: f32) -> u8 {
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        reason = "clamped to 0..=255"
-    )]
-    let byte = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
-    byte
 }
 
 /// Writes an egui image as PNG (job thread only).
