@@ -1,15 +1,16 @@
 //! The command line: `latent-studio` opens the studio; subcommands run the same
 //! code headless and print progress to the terminal.
 
-use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::assets::{Cache, FetchProgress, FetchStage, Manifest, fetch_asset};
 use crate::backend::{self, BackendRequest};
 use crate::techniques::Technique;
+
+mod assets;
+use assets::{fetch, info};
 
 /// A studio for the generative techniques of Deep Learning with Python, chapter 12:
 /// text generation, DeepDream, neural style transfer, VAE and DCGAN, live on burn.
@@ -133,6 +134,9 @@ pub enum Command {
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
     #[command(subcommand)]
     Vae(crate::techniques::vae::cli::VaeCommandLine),
+    /// The five techniques in turn, again and again, in one process, with its
+    /// resident memory printed each minute (scripts/soak.sh).
+    Soak(crate::soak::SoakArgs),
     /// Measure per-step times of a technique, or each CPU kernel against
     /// burn's composed operations (`bench kernels`).
     Bench {
@@ -176,56 +180,70 @@ pub fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some(Command::Info) => {
+        Some(command) => run_command(command, request),
+    }
+}
+
+/// Whether this command line opens the studio, or runs the soak that stands
+/// in for it: a long session whose finished jobs must give their memory back.
+pub fn is_desktop_session() -> bool {
+    Cli::try_parse().is_ok_and(|cli| matches!(cli.command, None | Some(Command::Soak(_))))
+}
+
+/// Runs one headless command.
+pub fn run_command(command: Command, request: BackendRequest) -> ExitCode {
+    match command {
+        Command::Soak(args) => report(crate::soak::run(&args, request)),
+        Command::Info => {
             info(request);
             ExitCode::SUCCESS
         }
-        Some(Command::Fetch { ids, force }) => fetch(&ids, force),
-        Some(Command::Dream(args)) => report(crate::techniques::dream::cli::run(
+        Command::Fetch { ids, force } => fetch(&ids, force),
+        Command::Dream(args) => report(crate::techniques::dream::cli::run(
             &args,
             compute_device(request),
         )),
-        Some(Command::Style(args)) => report(crate::techniques::style::cli::run(
+        Command::Style(args) => report(crate::techniques::style::cli::run(
             &args,
             compute_device(request),
         )),
-        Some(Command::Gan(command)) => report(crate::techniques::gan::cli::run(
+        Command::Gan(command) => report(crate::techniques::gan::cli::run(
             &command,
             compute_device(request),
         )),
-        Some(Command::Text(command)) => report(crate::techniques::text::cli::run(
+        Command::Text(command) => report(crate::techniques::text::cli::run(
             &command,
             compute_device(request),
         )),
-        Some(Command::Vae(command)) => report(crate::techniques::vae::cli::run(
+        Command::Vae(command) => report(crate::techniques::vae::cli::run(
             &command,
             compute_device(request),
         )),
-        Some(Command::Bench {
+        Command::Bench {
             technique: BenchTarget::Vae,
             batches,
-        }) => report(crate::techniques::vae::cli::bench(
+        } => report(crate::techniques::vae::cli::bench(
             compute_device(request),
             batches,
         )),
-        Some(Command::Bench {
+        Command::Bench {
             technique: BenchTarget::Gan,
             batches,
-        }) => report(crate::techniques::gan::cli::bench(
+        } => report(crate::techniques::gan::cli::bench(
             compute_device(request),
             batches,
         )),
-        Some(Command::Bench {
+        Command::Bench {
             technique: BenchTarget::Kernels,
             batches,
-        }) => {
+        } => {
             bench_kernels(batches.unwrap_or(5));
             ExitCode::SUCCESS
         }
-        Some(Command::Bench {
+        Command::Bench {
             technique: BenchTarget::Text,
             batches,
-        }) => report(crate::techniques::text::cli::bench(
+        } => report(crate::techniques::text::cli::bench(
             &compute_device(request),
             batches,
         )),
@@ -266,120 +284,5 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn info(request: BackendRequest) {
-    let chosen = backend::detect(request);
-    println!("compute backend: {}", chosen.label());
-    println!("why:             {}", chosen.reason);
-    if chosen.adapters.is_empty() {
-        println!("wgpu adapters:   none");
-    }
-    for adapter in &chosen.adapters {
-        println!("wgpu adapter:    {adapter}");
-        println!(
-            "  limits:        buffer {} MiB, storage binding {} MiB, texture side {} px",
-            adapter.max_buffer_bytes >> 20,
-            adapter.max_storage_binding_bytes >> 20,
-            adapter.max_texture_side
-        );
-    }
-    if let Some(adapter) = &chosen.adapter {
-        println!("graphics API:    {}", adapter.api);
-        println!(
-            "compute kernels: {} (burn's wgpu backend)",
-            backend::COMPUTE_COMPILER
-        );
-    }
-    let cache = Cache::user();
-    let manifest = Manifest::bundled();
-    println!("asset cache:     {}", cache.root().display());
-    for asset in &manifest.assets {
-        let state = if cache.is_ready(asset) {
-            "ready"
-        } else {
-            "not fetched"
-        };
-        println!("  {:<13} {:<12} {}", asset.id, state, asset.title);
-    }
-}
-
-fn fetch(ids: &[String], force: bool) -> ExitCode {
-    let cache = Cache::user();
-    let manifest = Manifest::bundled();
-    for id in ids {
-        if manifest.get(id).is_none() {
-            eprintln!("error: unknown asset `{id}`");
-            return ExitCode::FAILURE;
-        }
-    }
-    let selected: Vec<_> = manifest
-        .assets
-        .iter()
-        .filter(|a| ids.is_empty() || ids.contains(&a.id))
-        .collect();
-    println!("asset cache: {}", cache.root().display());
-    let mut failed = 0;
-    // A terminal gets one redrawn bar; a log or a pipe a plain line per stage.
-    let terminal = std::io::stdout().is_terminal();
-    let mut shown = None;
-    for asset in &selected {
-        if !force && cache.is_ready(asset) {
-            println!("{:<13} ready (verified)", asset.id);
-            continue;
-        }
-        let result = fetch_asset(&cache, asset, &mut |p| {
-            if terminal {
-                print_progress(&p);
-            } else if p.stage != FetchStage::Ready
-                && shown.as_ref() != Some(&(p.asset.clone(), p.stage))
-            {
-                println!("{:<13} {} {}", p.asset, p.stage.label(), p.detail);
-                shown = Some((p.asset.clone(), p.stage));
-            }
-            true
-        });
-        match result {
-            Ok(()) if terminal => println!("\r{:<13} ready (verified){:40}", asset.id, ""),
-            Ok(()) => println!("{:<13} ready (verified)", asset.id),
-            Err(err) => {
-                failed += 1;
-                println!();
-                eprintln!("{:<13} FAILED: {err}", asset.id);
-            }
-        }
-    }
-    println!(
-        "{}/{} assets verified in {}",
-        selected.len() - failed,
-        selected.len(),
-        cache.root().display()
-    );
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-fn print_progress(progress: &FetchProgress) {
-    const WIDTH: usize = 30;
-    #[expect(
-        clippy::cast_possible_truncation,
-        clippy::cast_precision_loss,
-        clippy::cast_sign_loss,
-        reason = "a 0..=30 bar"
-    )]
-    let filled = ((progress.fraction.clamp(0.0, 1.0) * WIDTH as f32) as usize).min(WIDTH);
-    let bar = format!("{}{}", "#".repeat(filled), "-".repeat(WIDTH - filled));
-    let detail: String = progress.detail.chars().take(48).collect();
-    if progress.stage != FetchStage::Ready {
-        print!(
-            "\r{:<13} {:<11} [{bar}] {detail:<48}",
-            progress.asset,
-            progress.stage.label()
-        );
-        let _ = std::io::stdout().flush();
     }
 }

@@ -25,6 +25,9 @@ const EVENT_CAPACITY: usize = 64;
 const COMMAND_CAPACITY: usize = 64;
 /// Longest a paused job sleeps before looking at its flags again.
 const PAUSE_POLL: Duration = Duration::from_millis(50);
+/// How long a serving job waits for a request before it hands freed memory
+/// back (and how often it looks at its cancel flag).
+const IDLE_BEFORE_GIVING_BACK: Duration = Duration::from_millis(100);
 
 /// Wakes whoever shows the job's events (the GUI's `request_repaint`, nothing for the CLI).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -142,17 +145,23 @@ impl<E, C> JobContext<E, C> {
     }
 
     /// Answers commands with `handle` until the job is cancelled (for jobs that
-    /// keep serving requests after their run).
+    /// keep serving requests after their run). Once no request has come for
+    /// a moment, the memory the run freed goes back to the OS.
     pub fn serve(
         &mut self,
         mut handle: impl FnMut(&mut Self, C) -> Result<(), JobError>,
     ) -> Result<(), JobError> {
+        let mut given_back = false;
         loop {
             if self.is_cancelled() {
                 return Err(JobError::Cancelled);
             }
-            if let Some(command) = self.wait_command(Duration::from_millis(100)) {
+            if let Some(command) = self.wait_command(IDLE_BEFORE_GIVING_BACK) {
                 handle(self, command)?;
+                given_back = false;
+            } else if !given_back {
+                memory::give_back();
+                given_back = true;
             }
         }
     }

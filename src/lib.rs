@@ -18,6 +18,7 @@ pub mod picture;
 pub mod priority;
 pub mod rng;
 pub mod settings;
+pub mod soak;
 pub mod techniques;
 pub mod torch;
 pub mod ui;

@@ -7,22 +7,32 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Training allocates and frees the same few hundred megabytes every step:
-/// never hand them back to the kernel, commit arenas at once and back them
-/// with 2 MiB pages (`latent-studio bench gan`: 6.9 → 5.4 s per step, most of
-/// it the kernel's page zeroing). mimalloc reads these when the process
-/// starts, before `main`, so the first start replaces itself with a copy that
-/// has them set (the user's own settings win).
-const ALLOCATOR_SETTINGS: [(&str, &str); 3] = [
-    ("MIMALLOC_PURGE_DELAY", "-1"),
+/// commit arenas at once and back them with 2 MiB pages (`latent-studio bench
+/// gan`: 6.9 → 5.4 s per step, most of it the kernel's page zeroing).
+/// mimalloc reads these when the process starts, before `main`, so the first
+/// start replaces itself with a copy that has them set (the user's own
+/// settings win).
+const ALLOCATOR_SETTINGS: [(&str, &str); 2] = [
     ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
     ("MIMALLOC_ALLOW_LARGE_OS_PAGES", "1"),
 ];
+
+/// How long freed memory waits before it goes back to the OS. A headless
+/// command (`bench`, `gan train` …) never hands it back: it ends soon and
+/// wants every step's memory again. The studio (and `soak`, which stands in
+/// for it) runs for hours and must not keep a finished job's gigabytes; its
+/// jobs also hand back at once when they end (`job::memory::give_back`), so
+/// the delay only bounds what a running job keeps in reserve.
+const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
+const PURGE_DELAY_HEADLESS: &str = "-1";
+const PURGE_DELAY_DESKTOP: &str = "10000";
 
 #[cfg(unix)]
 fn restart_with_allocator_settings() {
     use std::os::unix::process::CommandExt as _;
     if ALLOCATOR_SETTINGS
         .iter()
+        .chain(&[(PURGE_DELAY, "")])
         .all(|(name, _)| std::env::var_os(name).is_some())
     {
         return;
@@ -36,6 +46,14 @@ fn restart_with_allocator_settings() {
         if std::env::var_os(name).is_none() {
             command.env(name, value);
         }
+    }
+    if std::env::var_os(PURGE_DELAY).is_none() {
+        let delay = if latent_studio::cli::is_desktop_session() {
+            PURGE_DELAY_DESKTOP
+        } else {
+            PURGE_DELAY_HEADLESS
+        };
+        command.env(PURGE_DELAY, delay);
     }
     // Only returns if the exec failed; then run on with the defaults.
     let _ = command.exec();

@@ -106,12 +106,44 @@ where
         Ok(Ok(())) => JobMessage::Finished,
         Ok(Err(JobError::Cancelled)) => JobMessage::Cancelled,
         Ok(Err(JobError::Failed(err))) => JobMessage::Failed(format!("{err:#}")),
-        Err(panic) => JobMessage::Failed(format!("the job crashed: {}", panic_text(&*panic))),
+        Err(panic) => JobMessage::Failed(crash_in_words(&panic_text(&*panic))),
     };
     // Blocking send: the terminal message must not be dropped. It fails only when
     // the handle is gone, and then nobody is listening anyway.
     if context.events.send(terminal).is_ok() {
         (context.waker)();
+    }
+    super::memory::give_back();
+}
+
+/// A crash as the panel shows it. The GPU's refusal to allocate reaches a
+/// job as a panic of the read-back that needed the memory (cubecl reports it
+/// through the failed read, wgpu as an out-of-memory error): it is said as
+/// such, with what to do, before the technical text.
+pub(super) fn crash_in_words(text: &str) -> String {
+    const ALLOCATION: &str = "can't allocate buffer of size: ";
+    let lower = text.to_ascii_lowercase();
+    let out_of_memory = lower.contains("out of memory") || lower.contains("outofmemory");
+    if let Some(at) = text.find(ALLOCATION) {
+        let digits: String = text[at + ALLOCATION.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let size = digits
+            .parse()
+            .map(|bytes| format!(" (one buffer of {})", super::memory::gigabytes(bytes)))
+            .unwrap_or_default();
+        format!(
+            "the GPU could not hold this run: it has no room for its memory{size}. Lower the \
+             size (height, batch, tiles), or run on the CPU (--backend cpu). Details: {text}"
+        )
+    } else if out_of_memory {
+        format!(
+            "the GPU ran out of memory. Lower the size (height, batch, tiles), or run on the \
+             CPU (--backend cpu). Details: {text}"
+        )
+    } else {
+        format!("the job crashed: {text}")
     }
 }
 

@@ -17,12 +17,6 @@ pub fn available() -> Option<u64> {
     parse_available(&text)
 }
 
-fn parse_available(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
 /// "3.2 GB" (binary gigabytes, as the system monitor shows them).
 #[expect(clippy::cast_precision_loss, reason = "a figure for people")]
 pub fn gigabytes(bytes: u64) -> String {
@@ -66,6 +60,38 @@ pub fn check_against(
     )
 }
 
+/// Hands the memory a finished run freed back to the OS now: every compute
+/// worker's free pages and the allocator's arenas. Does nothing in processes
+/// that never purge (`bench` and the headless training commands keep freed
+/// memory for the next step; see `main.rs`). Called when a job ends and when
+/// a serving job falls idle.
+pub fn give_back() {
+    if flex_kernels::allocator::purge_delay() < 0 {
+        return;
+    }
+    // The pool is built with its low priority if this is its first use.
+    crate::priority::init_compute_pool();
+    rayon::broadcast(|_| flex_kernels::allocator::collect());
+    flex_kernels::allocator::collect();
+}
+
+/// This process's resident memory now (Linux: `VmRSS`); `None` elsewhere.
+pub fn resident() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_kib_field(&text, "VmRSS:")
+}
+
+fn parse_available(meminfo: &str) -> Option<u64> {
+    parse_kib_field(meminfo, "MemAvailable:")
+}
+
+/// A `Name:   123 kB` line of a /proc file, in bytes.
+fn parse_kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with(name))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Bytes of `floats` 32-bit numbers.
 pub fn f32_bytes(floats: usize) -> u64 {
     u64::try_from(floats).unwrap_or(u64::MAX).saturating_mul(4)
@@ -101,5 +127,7 @@ mod tests {
         assert_eq!(gigabytes(5 << 20), "5 MB");
         #[cfg(target_os = "linux")]
         assert!(available().is_some_and(|b| b > 0));
+        #[cfg(target_os = "linux")]
+        assert!(resident().is_some_and(|b| b > 1 << 20));
     }
 }

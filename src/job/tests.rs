@@ -286,3 +286,23 @@ fn waker_is_called_for_every_event_sent() {
     // Two events and the terminal message each woke the UI once.
     assert_eq!(wakes.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_gpu_allocation_failure_is_said_as_such() {
+    let text = "Error while reading data\nCaused by:\n  can't allocate buffer of size: 2415919104";
+    let said = super::builder::crash_in_words(text);
+    assert!(
+        said.starts_with(
+            "the GPU could not hold this run: it has no room for its memory (one buffer of 2.2 GB)"
+        ),
+        "{said}"
+    );
+    assert!(
+        super::builder::crash_in_words("wgpu error: Out of Memory")
+            .starts_with("the GPU ran out of memory")
+    );
+    assert_eq!(
+        super::builder::crash_in_words("index out of bounds"),
+        "the job crashed: index out of bounds"
+    );
+}

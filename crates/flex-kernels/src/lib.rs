@@ -10,9 +10,11 @@
 //! one place per layer.
 //!
 //! This crate holds every `unsafe` block of the project (gemm's call in
-//! [`gemm`], the AVX2 paths in [`fast_math`]); the application forbids them.
+//! [`gemm`], the AVX2 paths in [`fast_math`], the allocator's C calls in
+//! [`allocator`]); the application forbids them.
 //! [`bench`] times each kernel against its composed form.
 
+pub mod allocator;
 pub mod bce_logits;
 pub mod bench;
 pub mod buffers;

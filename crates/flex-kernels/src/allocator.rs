@@ -1,0 +1,55 @@
+//! The allocator's two knobs the application needs at run time: whether it
+//! hands freed memory back to the OS at all, and "hand it back now".
+//!
+//! latent-studio's binary allocates through mimalloc (v3). Freed memory goes
+//! back to the OS only when `MIMALLOC_PURGE_DELAY` is not negative (the
+//! binary chooses per command, see its `main.rs`), and then only after the
+//! delay, on some later allocation. [`collect`] forces it for the calling
+//! thread's free pages and every arena. Processes that allocate through
+//! another allocator (the test harnesses) call it harmlessly: mimalloc then
+//! holds nothing.
+
+use std::ffi::{c_int, c_long};
+
+// Links mimalloc's C library here too (the test harnesses do not use it as
+// their allocator, so nothing else would pull it in).
+use libmimalloc_sys as _;
+
+/// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (libmimalloc-sys
+/// exports no constant for it).
+const OPTION_PURGE_DELAY: c_int = 15;
+
+#[allow(unsafe_code)]
+// SAFETY: both are plain C functions of the linked mimalloc with these
+// signatures (mimalloc.h: `void mi_collect(bool force)`,
+// `long mi_option_get(mi_option_t option)`); neither takes pointers.
+unsafe extern "C" {
+    safe fn mi_collect(force: bool);
+    safe fn mi_option_get(option: c_int) -> c_long;
+}
+
+/// The purge delay in milliseconds; negative when freed memory is never
+/// handed back (the setting for benchmarks and headless training).
+pub fn purge_delay() -> i64 {
+    i64::from(mi_option_get(OPTION_PURGE_DELAY))
+}
+
+/// Hands the calling thread's free pages and every arena's free memory back
+/// to the OS now (when purging is allowed at all).
+pub fn collect() {
+    mi_collect(true);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_purge_delay_option_is_the_one_the_environment_sets() {
+        // mimalloc v3's default is 1000 ms; the variable overrides it.
+        let expected = std::env::var("MIMALLOC_PURGE_DELAY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        assert_eq!(super::purge_delay(), expected);
+        super::collect();
+    }
+}
