@@ -11,7 +11,7 @@ minutes="${1:-30}"
 cargo build --release --locked --quiet
 out="$(mktemp -d)"
 log="$out/techniques.log"
-echo "soak: $minutes min; CPU: $(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo || echo unknown); log: $log"
+echo "soak: $minutes min; CPU: $(grep -m1 -o -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '); log: $log"
 set +e
 "$CARGO_TARGET_DIR/release/latent-studio" soak --minutes "$minutes" --out "$out" 2>&1 >"$log" | grep --line-buffered '^soak'
 codes=("${PIPESTATUS[@]}")

@@ -42,6 +42,9 @@ pub struct SoakArgs {
     /// percent above the first cycle's.
     #[arg(long, default_value_t = 5.0)]
     pub max_growth: f64,
+    /// Also print the resident memory a moment after each technique.
+    #[arg(long)]
+    pub each_step: bool,
     /// Smaller runs (a cycle in ~20 s on 2 cores instead of ~90 s), for tests.
     #[arg(long)]
     pub quick: bool,
@@ -110,20 +113,33 @@ pub fn run(args: &SoakArgs, request: BackendRequest) -> anyhow::Result<()> {
 
     let watch = Arc::new(Watch::default());
     let start = Instant::now();
-    let sampler = spawn_sampler(Arc::clone(&watch), start, args.every);
+    let sampler = spawn_sampler(Arc::clone(&watch), start, args.every)?;
     let mut idle = Vec::new();
     let mut result = Ok(());
     'cycles: for number in 1.. {
         watch.cycle.store(number, Ordering::Relaxed);
         let began = Instant::now();
         for (name, argv) in &steps {
-            *watch.technique.lock().unwrap_or_else(|e| e.into_inner()) = name;
+            *watch
+                .technique
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = name;
             if let Err(err) = run_step(argv, device.clone()) {
                 result = Err(err.context(format!("{name} in cycle {number}")));
                 break 'cycles;
             }
+            if args.each_step {
+                std::thread::sleep(SETTLE);
+                eprintln!(
+                    "soak        after {name:<14} rss {:>8}",
+                    mib(resident().unwrap_or(0))
+                );
+            }
         }
-        *watch.technique.lock().unwrap_or_else(|e| e.into_inner()) = "idle";
+        *watch
+            .technique
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = "idle";
         std::thread::sleep(SETTLE);
         let now = resident().unwrap_or(0);
         let peak = watch.peak.swap(now, Ordering::Relaxed);
@@ -147,6 +163,7 @@ pub fn run(args: &SoakArgs, request: BackendRequest) -> anyhow::Result<()> {
 
 /// One cycle: the five techniques (and the follow-up commands their panels
 /// also offer: a VAE grid, text generation), small and real.
+#[expect(clippy::too_many_lines, reason = "one table of command lines")]
 fn cycle(out: &Path, dream_picture: &Path, sizes: &Sizes) -> Vec<(&'static str, Vec<String>)> {
     let at = |name: &str| out.join(name).display().to_string();
     let steps: [(&'static str, &[&str]); 7] = [
@@ -255,15 +272,15 @@ fn cycle(out: &Path, dream_picture: &Path, sizes: &Sizes) -> Vec<(&'static str, 
 }
 
 /// Runs one technique's command line on `device`.
-fn run_step(argv: &[String], device: burn::tensor::Device) -> anyhow::Result<()> {
-    let cli = Cli::try_parse_from(argv).map_err(|e| anyhow::anyhow!("{e}"))?;
+fn run_step(line: &[String], device: burn::tensor::Device) -> anyhow::Result<()> {
+    let cli = Cli::try_parse_from(line).map_err(|e| anyhow::anyhow!("{e}"))?;
     match cli.command {
         Some(Command::Style(args)) => crate::techniques::style::cli::run(&args, device),
         Some(Command::Dream(args)) => crate::techniques::dream::cli::run(&args, device),
         Some(Command::Vae(command)) => crate::techniques::vae::cli::run(&command, device),
         Some(Command::Gan(command)) => crate::techniques::gan::cli::run(&command, device),
         Some(Command::Text(command)) => crate::techniques::text::cli::run(&command, device),
-        _ => anyhow::bail!("the soak runs techniques only: {argv:?}"),
+        _ => anyhow::bail!("the soak runs techniques only: {line:?}"),
     }
 }
 
@@ -279,26 +296,35 @@ fn small_dream_picture(out: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Prints the resident memory every `every` seconds and keeps the peak.
-fn spawn_sampler(watch: Arc<Watch>, start: Instant, every: f32) -> std::thread::JoinHandle<()> {
+fn spawn_sampler(
+    watch: Arc<Watch>,
+    start: Instant,
+    every: f32,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
     let every = Duration::from_secs_f32(every.max(0.5));
-    std::thread::spawn(move || {
-        let mut next = start + every;
-        while !watch.done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(200));
-            let now = resident().unwrap_or(0);
-            watch.peak.fetch_max(now, Ordering::Relaxed);
-            if Instant::now() >= next {
-                next += every;
-                let technique = *watch.technique.lock().unwrap_or_else(|e| e.into_inner());
-                eprintln!(
-                    "soak  {:>5.1} min  rss {:>8}  cycle {:>3}  {technique}",
-                    start.elapsed().as_secs_f32() / 60.0,
-                    mib(now),
-                    watch.cycle.load(Ordering::Relaxed)
-                );
+    std::thread::Builder::new()
+        .name("soak-sampler".into())
+        .spawn(move || {
+            let mut next = start + every;
+            while !watch.done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                let now = resident().unwrap_or(0);
+                watch.peak.fetch_max(now, Ordering::Relaxed);
+                if Instant::now() >= next {
+                    next += every;
+                    let technique = *watch
+                        .technique
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    eprintln!(
+                        "soak  {:>5.1} min  rss {:>8}  cycle {:>3}  {technique}",
+                        start.elapsed().as_secs_f32() / 60.0,
+                        mib(now),
+                        watch.cycle.load(Ordering::Relaxed)
+                    );
+                }
             }
-        }
-    })
+        })
 }
 
 /// The verdict: idle memory after the first full cycle against the last.

@@ -30,6 +30,10 @@ unsafe extern "C" {
 
 /// The purge delay in milliseconds; negative when freed memory is never
 /// handed back (the setting for benchmarks and headless training).
+#[allow(
+    clippy::useless_conversion,
+    reason = "c_long is 32 bits on some platforms"
+)]
 pub fn purge_delay() -> i64 {
     i64::from(mi_option_get(OPTION_PURGE_DELAY))
 }
