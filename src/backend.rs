@@ -156,6 +156,11 @@ impl ComputeDevice {
     pub fn cpu() -> Self {
         Self(Device::flex())
     }
+
+    /// Whether jobs compute on the CPU (the panels open on lighter presets).
+    pub fn is_cpu(&self) -> bool {
+        self.0 == Device::flex()
+    }
 }
 
 impl From<Device> for ComputeDevice {

@@ -78,13 +78,14 @@ pub struct GuiOptions {
     /// Load a saved VAE folder into the VAE tab at start.
     #[arg(long, value_name = "DIR")]
     pub load_vae: Option<PathBuf>,
-    /// Start a style transfer (book settings) at once; with --screenshot, capture
-    /// once this many iterations are shown.
+    /// Start a style transfer at once, with the tab's settings (Quick on the
+    /// CPU, Book on a GPU); with --screenshot, capture once this many
+    /// iterations are shown.
     #[arg(long, value_name = "ITERATIONS")]
     pub style_run: Option<usize>,
-    /// With --style-run: the output height in px.
-    #[arg(long, value_name = "PX", default_value_t = 128)]
-    pub style_height: u32,
+    /// With --style-run: the output height in px (default: the preset's).
+    #[arg(long, value_name = "PX")]
+    pub style_height: Option<u32>,
     /// Start DeepDream (book settings, default photo) at once; with
     /// --screenshot, capture once this many steps are shown.
     #[arg(long, value_name = "STEPS")]
@@ -137,25 +138,47 @@ pub enum Command {
     /// The five techniques in turn, again and again, in one process, with its
     /// resident memory printed each minute (scripts/soak.sh).
     Soak(crate::soak::SoakArgs),
-    /// Measure per-step times of a technique, or each CPU kernel against
-    /// burn's composed operations (`bench kernels`).
-    Bench {
-        #[arg(value_enum)]
-        technique: BenchTarget,
-        /// Only this many training batches (default: a full epoch); for
-        /// `kernels`, the timed runs per kernel (default 5, median reported).
-        #[arg(long)]
-        batches: Option<usize>,
-    },
+    /// Measure per-step times of a technique, each CPU kernel against
+    /// burn's composed operations (`bench kernels`), everything (`bench all
+    /// --json FILE`), or compare two such files (`bench compare OLD NEW`).
+    Bench(BenchArgs),
 }
 
-/// Techniques `bench` can measure.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+/// Options of `bench`.
+#[derive(clap::Args, Debug)]
+pub struct BenchArgs {
+    #[arg(value_enum)]
+    pub target: BenchTarget,
+    /// With `compare`: the two `bench all --json` files, older first.
+    #[arg(value_name = "OLD NEW")]
+    pub files: Vec<PathBuf>,
+    /// Only this many training batches or steps (default: each benchmark's
+    /// own; a full epoch for the VAE); for `kernels`, the timed runs per
+    /// kernel (default 5, median reported).
+    #[arg(long)]
+    pub batches: Option<usize>,
+    /// With `all` (or any one benchmark): write every figure, with the CPU it
+    /// ran on, to this JSON file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// With `compare`: a change smaller than this many percent is noise.
+    #[arg(long, value_name = "PERCENT", default_value_t = 10.0)]
+    pub threshold: f64,
+}
+
+/// What `bench` can measure.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BenchTarget {
     Vae,
     Text,
     Gan,
+    Style,
+    Dream,
     Kernels,
+    /// Every benchmark in turn.
+    All,
+    /// Two `bench all --json` files side by side.
+    Compare,
 }
 
 /// Parses the command line and runs it.
@@ -168,7 +191,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let benchmark = matches!(cli.command, Some(Command::Bench { .. }));
+    let benchmark = matches!(cli.command, Some(Command::Bench(_)));
     if !cli.no_autosave && !benchmark {
         crate::job::autosave::enable(crate::job::autosave::user_root(), cli.autosave_minutes);
     }
@@ -219,55 +242,46 @@ pub fn run_command(command: Command, request: BackendRequest) -> ExitCode {
             &command,
             compute_device(request),
         )),
-        Command::Bench {
-            technique: BenchTarget::Vae,
-            batches,
-        } => report(crate::techniques::vae::cli::bench(
-            compute_device(request),
-            batches,
-        )),
-        Command::Bench {
-            technique: BenchTarget::Gan,
-            batches,
-        } => report(crate::techniques::gan::cli::bench(
-            compute_device(request),
-            batches,
-        )),
-        Command::Bench {
-            technique: BenchTarget::Kernels,
-            batches,
-        } => {
-            bench_kernels(batches.unwrap_or(5));
-            ExitCode::SUCCESS
-        }
-        Command::Bench {
-            technique: BenchTarget::Text,
-            batches,
-        } => report(crate::techniques::text::cli::bench(
-            &compute_device(request),
-            batches,
-        )),
+        Command::Bench(args) => bench(&args, request),
     }
 }
 
-/// Each CPU kernel against its composed form, forward and backward on
-/// burn-flex, as a table.
-fn bench_kernels(reps: usize) {
-    crate::priority::init_compute_pool();
-    println!(
-        "{:<26} {:<46} {:>10} {:>12} {:>8}",
-        "kernel", "size", "fused ms", "composed ms", "speedup"
-    );
-    flex_kernels::bench::run_all(reps, |t| {
-        println!(
-            "{:<26} {:<46} {:>10.2} {:>12.2} {:>7.1}×",
-            t.name,
-            t.size,
-            t.fused_ms,
-            t.composed_ms,
-            t.speedup()
-        );
-    });
+/// Runs `bench …`.
+fn bench(args: &BenchArgs, request: BackendRequest) -> ExitCode {
+    use crate::techniques::{dream, gan, style, text, vae};
+    if !args.files.is_empty() && args.target != BenchTarget::Compare {
+        eprintln!("error: only bench compare takes files");
+        return ExitCode::FAILURE;
+    }
+    let batches = args.batches;
+    let figures = match args.target {
+        BenchTarget::Compare => {
+            let [old, new] = args.files.as_slice() else {
+                eprintln!("error: bench compare takes two files: OLD.json NEW.json");
+                return ExitCode::FAILURE;
+            };
+            return crate::bench::print_comparison(old, new, args.threshold);
+        }
+        BenchTarget::Kernels => Ok(crate::bench::kernels(batches.unwrap_or(5))),
+        BenchTarget::All => {
+            return report(crate::bench::all(
+                &compute_device(request),
+                args.json.as_ref(),
+            ));
+        }
+        BenchTarget::Vae => vae::cli::bench(compute_device(request), batches),
+        BenchTarget::Gan => gan::cli::bench(compute_device(request), batches),
+        BenchTarget::Text => text::cli::bench(&compute_device(request), batches),
+        BenchTarget::Style => style::cli::bench(&compute_device(request), batches),
+        BenchTarget::Dream => dream::cli::bench(&compute_device(request), batches),
+    };
+    match figures {
+        Ok(figures) => match &args.json {
+            Some(path) => report(crate::bench::Report::new(figures).write(path)),
+            None => ExitCode::SUCCESS,
+        },
+        Err(err) => report(Err(err)),
+    }
 }
 
 /// The compute device for a headless command, saying which it is.

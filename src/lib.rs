@@ -6,6 +6,7 @@ pub mod animation;
 pub mod app;
 pub mod assets;
 pub mod backend;
+pub mod bench;
 pub mod checkpoint;
 pub mod cli;
 pub mod demo;

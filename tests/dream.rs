@@ -243,3 +243,52 @@ fn a_huge_photo_is_dreamt_in_tiles_and_fits_where_the_whole_would_not() {
         peak_bytes([100, 100], None)
     );
 }
+
+#[test]
+fn previews_keep_to_the_throttle() {
+    use latent_studio::job::Throttle;
+    use std::time::{Duration, Instant};
+    let mut settings = DreamSettings::preset(Preset::Book);
+    settings.octaves = 1;
+    settings.iterations = 12;
+    settings.max_loss = None;
+    let picture = Picture::from_rgb(pattern(96, 96), "test").unwrap();
+    let interval = Duration::from_millis(400);
+    let throttle = Throttle {
+        preview_interval: interval,
+        progress_interval: Duration::from_millis(100),
+    };
+    let mut handle = job::start_throttled(
+        picture,
+        settings,
+        None,
+        None,
+        Device::flex(),
+        no_waker(),
+        throttle,
+    )
+    .unwrap();
+    let (mut images, mut steps, mut first_step) = (0u128, 0, None);
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(DreamEvent::Image { .. })) => images += 1,
+            Some(JobMessage::Event(DreamEvent::Losses(l))) => {
+                first_step.get_or_insert_with(Instant::now);
+                steps += l.len();
+            }
+            Some(JobMessage::Event(DreamEvent::Done { .. })) => break,
+            Some(JobMessage::Event(_)) => {}
+            other => panic!("job ended early: {other:?}"),
+        }
+    }
+    let ascent = first_step.unwrap().elapsed();
+    assert_eq!(steps, 12);
+    // One reliable image at the octave's end, and at most one preview per
+    // interval of the ascent (plus the first, which is due at once).
+    let allowed = 2 + ascent.as_millis().div_ceil(interval.as_millis());
+    assert!(
+        images <= allowed,
+        "{images} images in {ascent:?} of 12 steps: the throttle allows {allowed}"
+    );
+    assert!(images >= 2, "a preview and the octave's result");
+}

@@ -105,6 +105,50 @@ fn a_later_token_never_changes_an_earlier_output() {
     assert_ne!(a[earlier..], b[earlier..], "position 5 itself does change");
 }
 
+#[test]
+fn cached_generation_gives_the_uncached_probabilities() {
+    use burn::tensor::activation::softmax;
+    use latent_studio::techniques::text::model::KvCache;
+    let device = Device::flex();
+    device.seed(11);
+    let model = TransformerConfig {
+        vocab_size: 60,
+        sequence_length: 12,
+        embed_dim: 16,
+        dense_dim: 32,
+        num_heads: 2,
+    }
+    .init(&device);
+    let ids: Vec<u32> = vec![5, 9, 17, 3, 22, 40, 1, 59, 8, 8, 30, 2];
+    let probabilities = |logits: Tensor<1>| -> Vec<f32> {
+        softmax(logits, 0)
+            .into_data()
+            .as_slice::<f32>()
+            .unwrap()
+            .to_vec()
+    };
+    let mut cache = KvCache::default();
+    // A prompt of three, then one token at a time up to the window.
+    for &id in &ids[..2] {
+        assert!(model.step(id, &mut cache, false).is_none());
+    }
+    for end in 3..=ids.len() {
+        let cached = probabilities(model.step(ids[end - 1], &mut cache, true).unwrap());
+        let window: Vec<i64> = ids[..end].iter().map(|&i| i64::from(i)).collect();
+        let uncached = probabilities(model.next_logits(Tensor::from_data(
+            TensorData::new(window, [1, end]),
+            &device,
+        )));
+        let worst = cached
+            .iter()
+            .zip(&uncached)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-6, "after {end} tokens: off by {worst}");
+        assert_eq!(cache.len(), end);
+    }
+}
+
 fn tiny_corpus() -> CorpusSource {
     let lines = [
         "this movie is a delight from start to finish",

@@ -51,18 +51,28 @@ fn dream_panel_presets_set_the_layers_and_step() {
 }
 
 #[test]
-fn style_panel_book_preset_says_what_it_set() {
+fn style_panel_opens_quick_on_the_cpu_and_book_is_one_click_away() {
     let mut h = harness(StylePanel::new(Device::flex(), no_waker()), |ui, p| {
         p.ui(ui);
     });
     h.run_steps(2);
     assert!(h.query_by_label_contains("Press Start").is_some());
+    let optimizer = |p: &StylePanel| p.save()["settings"]["optimizer"].clone();
+    let height = |p: &StylePanel| p.save()["settings"]["height"].clone();
+    assert_eq!(optimizer(h.state()), "Lbfgs", "the CPU opens on Quick");
+    assert_eq!(height(h.state()), 200);
     h.get_by_label("Book").click();
     h.run_steps(2);
     assert!(
         h.query_by_label_contains("400 px, SGD, 4000 iterations")
             .is_some()
     );
+    assert_eq!(optimizer(h.state()), "Sgd");
+    assert_eq!(height(h.state()), 400);
+    h.get_by_label("Quick").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Quick settings").is_some());
+    assert_eq!(optimizer(h.state()), "Lbfgs");
 }
 
 #[test]

@@ -81,6 +81,19 @@ pub fn resident() -> Option<u64> {
     parse_kib_field(&text, "VmRSS:")
 }
 
+/// This process's peak resident memory since it started or since the last
+/// [`reset_peak`] (Linux: `VmHWM`); `None` elsewhere.
+pub fn peak() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_kib_field(&text, "VmHWM:")
+}
+
+/// Starts [`peak`] again from the resident memory now (Linux: writing 5 to
+/// `/proc/self/clear_refs`); false where it cannot.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 fn parse_available(meminfo: &str) -> Option<u64> {
     parse_kib_field(meminfo, "MemAvailable:")
 }
@@ -129,5 +142,17 @@ mod tests {
         assert!(available().is_some_and(|b| b > 0));
         #[cfg(target_os = "linux")]
         assert!(resident().is_some_and(|b| b > 1 << 20));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_peak_counts_from_its_reset() {
+        assert!(reset_peak());
+        let start = resident().unwrap();
+        let held = vec![1u8; 64 << 20];
+        std::hint::black_box(&held);
+        let peak = peak().unwrap();
+        drop(held);
+        assert!(peak >= start + (48 << 20), "{peak} vs {start}");
     }
 }

@@ -2,12 +2,15 @@
 //! shape and the loss at each step like the book.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use burn::tensor::Device;
+use image::imageops::FilterType;
 
 use super::job::{self, DreamCommand, DreamEvent, Zoom};
 use super::model::{DreamSettings, Preset};
-use crate::job::{no_waker, wait_for, wait_saved};
+use crate::bench::{Measurement, mib};
+use crate::job::{StepClock, memory, no_waker, wait_for, wait_saved};
 use crate::nets::inception_v3;
 use crate::picture::{self, Picture};
 
@@ -180,4 +183,53 @@ pub fn run(args: &DreamArgs, device: Device) -> anyhow::Result<()> {
         println!("wrote {}", gif.display());
     }
     Ok(())
+}
+
+/// `latent-studio bench dream`: steady ms per ascent step of the book's layers
+/// on the cat at 200×300 and 400×600 — one octave, no max-loss stop — with
+/// loading InceptionV3 and the peak memory reported apart.
+pub fn bench(device: &Device, steps: Option<usize>) -> anyhow::Result<Vec<Measurement>> {
+    let cat = picture::open_default("cat")?;
+    let mut figures = Vec::new();
+    for (height, width, default_steps) in [(200, 300, 10), (400, 600, 6)] {
+        let rgb = image::imageops::resize(&cat.rgb, width, height, FilterType::Triangle);
+        let mut settings = DreamSettings::preset(Preset::Book);
+        settings.octaves = 1;
+        settings.iterations = steps.unwrap_or(default_steps).max(2);
+        settings.max_loss = None;
+        memory::reset_peak();
+        let started = Instant::now();
+        let picture = Picture::from_rgb(rgb, "cat")?;
+        let mut handle = job::start(picture, settings, None, None, device.clone(), no_waker())?;
+        let (mut loaded, mut clock) = (None, StepClock::default());
+        wait_for(&mut handle, |event| match event {
+            DreamEvent::Plan { .. } => {
+                loaded = Some(started.elapsed().as_secs_f64());
+                None
+            }
+            DreamEvent::Progress { step, .. } => {
+                clock.step_done(step);
+                None
+            }
+            DreamEvent::Done { .. } => Some(()),
+            _ => None,
+        })?;
+        let peak = memory::peak().map_or(0.0, mib);
+        drop(handle);
+        let workload = format!("dream {height}×{width}");
+        let (Some(steady), Some(load)) = (clock.steady_secs(), loaded) else {
+            anyhow::bail!("{workload}: too few steps reported to time");
+        };
+        println!(
+            "{workload}: {:.0} ms per step (steady, after the first); loading InceptionV3 {load:.1} s, \
+             peak memory {peak:.0} MiB",
+            steady * 1000.0
+        );
+        figures.extend([
+            Measurement::cost(format!("{workload} step (steady)"), steady * 1000.0, "ms"),
+            Measurement::cost(format!("{workload} loading InceptionV3"), load, "s"),
+            Measurement::cost(format!("{workload} peak memory"), peak, "MiB"),
+        ]);
+    }
+    Ok(figures)
 }

@@ -13,7 +13,9 @@ use super::model::{
     AUTO_TILE, DreamSettings, auto_tile, lost_detail, normalise, octave_shapes, peak_bytes,
 };
 use crate::documented::documented;
-use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, images, save_reported};
+use crate::job::{
+    JobBuilder, JobContext, JobError, JobHandle, Throttle, Waker, images, save_reported,
+};
 use crate::nets::inception_v3::{self, InceptionV3};
 use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
@@ -122,17 +124,41 @@ pub fn start(
     device: Device,
     waker: Waker,
 ) -> std::io::Result<JobHandle<DreamEvent, DreamCommand>> {
-    JobBuilder::new("dream").waker(waker).spawn(move |ctx| {
-        let mut dream = DreamJob {
-            settings,
-            device,
-            current: picture.rgb.clone(),
-            animation: Vec::new(),
-            steps: 0,
-            rng: Rng(picture.rgb.width().into()),
-        };
-        dream.run(ctx, &picture, zoom, frames.as_deref())
-    })
+    start_throttled(
+        picture,
+        settings,
+        zoom,
+        frames,
+        device,
+        waker,
+        Throttle::default(),
+    )
+}
+
+/// [`start`] with its previews and progress let through at `throttle`'s pace.
+pub fn start_throttled(
+    picture: Picture,
+    settings: DreamSettings,
+    zoom: Option<Zoom>,
+    frames: Option<PathBuf>,
+    device: Device,
+    waker: Waker,
+    throttle: Throttle,
+) -> std::io::Result<JobHandle<DreamEvent, DreamCommand>> {
+    JobBuilder::new("dream")
+        .waker(waker)
+        .throttle(throttle)
+        .spawn(move |ctx| {
+            let mut dream = DreamJob {
+                settings,
+                device,
+                current: picture.rgb.clone(),
+                animation: Vec::new(),
+                steps: 0,
+                rng: Rng(picture.rgb.width().into()),
+            };
+            dream.run(ctx, &picture, zoom, frames.as_deref())
+        })
 }
 
 type Ctx = JobContext<DreamEvent, DreamCommand>;
@@ -251,9 +277,7 @@ impl DreamJob {
             }) {
                 ctx.send(DreamEvent::Losses(std::mem::take(&mut pending)))?;
             }
-            if ctx.preview_due() {
-                self.show(ctx, image.clone(), false)?;
-            }
+            self.show(ctx, image.clone(), false)?;
             if self.settings.max_loss.is_some_and(|max| loss > max) {
                 ctx.send(DreamEvent::Losses(std::mem::take(&mut pending)))?;
                 ctx.send(DreamEvent::StoppedEarly {
@@ -305,9 +329,7 @@ impl DreamJob {
                 [h, w],
             );
             image = self.ascend(ctx, net, image, 0, zoom.iterations)?;
-            self.show(ctx, image.clone(), false)?;
-            self.current = to_rgb(image.clone())?;
-            self.animation.push(self.current.clone());
+            self.show(ctx, image.clone(), true)?;
             let path = match frames {
                 Some(dir) => {
                     let path = dir.join(format!("frame_{:04}.png", index + 1));
@@ -325,15 +347,26 @@ impl DreamJob {
         Ok(())
     }
 
-    /// Reads the image back and sends it; `keep` adds it to the animation.
+    /// Reads the image back and sends it: always when `keep` (an octave's
+    /// result or a zoom frame, which joins the animation), otherwise only as a
+    /// preview the throttle lets through — a step no preview is due at reads
+    /// nothing back.
     fn show(&mut self, ctx: &mut Ctx, image: Tensor<4>, keep: bool) -> Result<(), JobError> {
+        if !keep && !ctx.preview_due() {
+            return Ok(());
+        }
         self.current = to_rgb(image)?;
         if keep {
             self.animation.push(self.current.clone());
+            return ctx.send(DreamEvent::Image {
+                image: rgb_to_color_image(&self.current),
+            });
         }
-        ctx.send(DreamEvent::Image {
-            image: rgb_to_color_image(&self.current),
-        })
+        let current = &self.current;
+        ctx.preview(|| DreamEvent::Image {
+            image: rgb_to_color_image(current),
+        });
+        Ok(())
     }
 
     fn drain(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {

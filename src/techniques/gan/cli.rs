@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use super::data::{FACE_CATEGORIES, ImageSource};
 use super::job::{self, GanCommand, GanEvent, GanSettings, GanStart};
 use super::model::GanConfig;
+use crate::bench::Measurement;
 use crate::job::{EpochTiming, no_waker, time_first_epoch, wait_for, wait_saved};
 
 /// The GAN subcommands.
@@ -200,7 +201,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
 
 /// `latent-studio bench gan`: ms per training step at batch 32 (the book's
 /// model) and images per second.
-pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
+pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<Vec<Measurement>> {
     let steps = steps.unwrap_or(4).max(1);
     let mut settings = GanSettings::book();
     settings.epochs = 1;
@@ -226,5 +227,15 @@ pub fn bench(device: Device, steps: Option<usize>) -> anyhow::Result<()> {
         per_step * 1000.0,
         clock.describe("step"),
     );
-    Ok(())
+    let steady_ms = clock
+        .steady_secs()
+        .map_or(f64::from(per_step) * 1000.0, |s| s * 1000.0);
+    Ok(vec![
+        Measurement::cost("gan step batch 32, book size (steady)", steady_ms, "ms"),
+        Measurement::cost(
+            "gan step batch 32, book size (whole run)",
+            f64::from(per_step) * 1000.0,
+            "ms",
+        ),
+    ])
 }

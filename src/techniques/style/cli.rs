@@ -2,12 +2,15 @@
 //! 100 iterations like the book.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use burn::tensor::Device;
 use image::RgbImage;
+use image::imageops::FilterType;
 
 use super::job::{self, Init, OptimizerKind, StyleEvent, StyleInputs, StyleSettings};
-use crate::job::{no_waker, wait_for, wait_saved};
+use crate::bench::{Measurement, mib};
+use crate::job::{StepClock, memory, no_waker, wait_for, wait_saved};
 use crate::nets::vgg19::{self, Pooling};
 use crate::picture::{self, Picture, color_image_to_rgb};
 
@@ -209,4 +212,68 @@ pub fn run(args: &StyleArgs, device: Device) -> anyhow::Result<()> {
         println!("wrote {} ({} frames)", gif.display(), frames.len());
     }
     Ok(())
+}
+
+/// `latent-studio bench style`: steady ms per iteration of the book's SGD run
+/// (the cat painted as Starry Night) at 128×192 and 400×600, with loading
+/// VGG19, computing the targets and the peak memory reported apart.
+pub fn bench(device: &Device, iterations: Option<usize>) -> anyhow::Result<Vec<Measurement>> {
+    let cat = picture::open_default("cat")?;
+    let painting = picture::open_default("starry night")?;
+    let mut figures = Vec::new();
+    for (height, width, default_iterations) in [(128, 192, 12), (400, 600, 5)] {
+        let rgb = image::imageops::resize(&cat.rgb, width, height, FilterType::Triangle);
+        let inputs = StyleInputs {
+            content: Picture::from_rgb(rgb, "cat")?,
+            styles: vec![(painting.clone(), 1.0)],
+        };
+        let mut settings = StyleSettings::book();
+        settings.height = height;
+        settings.iterations = iterations.unwrap_or(default_iterations).max(2);
+        settings.frame_every = usize::MAX;
+        memory::reset_peak();
+        let started = Instant::now();
+        let mut handle = job::start(inputs, settings, None, device.clone(), no_waker())?;
+        let (mut targets_from, mut first, mut clock) = (None, None, StepClock::default());
+        wait_for(&mut handle, |event| match event {
+            StyleEvent::Status(text) if text.starts_with("computing targets") => {
+                targets_from = Some(started.elapsed().as_secs_f64());
+                None
+            }
+            StyleEvent::Progress { iteration, .. } => {
+                first.get_or_insert((iteration, started.elapsed().as_secs_f64()));
+                clock.step_done(iteration);
+                None
+            }
+            StyleEvent::Done { .. } => Some(()),
+            _ => None,
+        })?;
+        let peak = memory::peak().map_or(0.0, mib);
+        drop(handle);
+        let workload = format!("style {height}×{width}");
+        let (Some(steady), Some(load), Some((first, first_at))) =
+            (clock.steady_secs(), targets_from, first)
+        else {
+            anyhow::bail!("{workload}: too few iterations reported to time");
+        };
+        #[expect(clippy::cast_precision_loss, reason = "a step count")]
+        let targets = (first_at - load - first as f64 * steady).max(0.0);
+        println!(
+            "{workload}: {:.0} ms per iteration (steady, after the first); loading VGG19 {load:.1} s, \
+             targets {:.0} ms, peak memory {peak:.0} MiB",
+            steady * 1000.0,
+            targets * 1000.0
+        );
+        figures.extend([
+            Measurement::cost(
+                format!("{workload} iteration (steady)"),
+                steady * 1000.0,
+                "ms",
+            ),
+            Measurement::cost(format!("{workload} targets"), targets * 1000.0, "ms"),
+            Measurement::cost(format!("{workload} loading VGG19"), load, "s"),
+            Measurement::cost(format!("{workload} peak memory"), peak, "MiB"),
+        ]);
+    }
+    Ok(figures)
 }

@@ -9,13 +9,10 @@ use std::time::Instant;
 use burn::tensor::{Device, Tensor};
 use image::RgbImage;
 
-use super::model::{
-    BOOK_DECAY_RATE, BOOK_DECAY_STEPS, BOOK_HEIGHT, BOOK_ITERATIONS, BOOK_SGD_RATE, LossWeights,
-    Targets, objective,
-};
+use super::model::{LossWeights, Targets, objective};
 use crate::documented::documented;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, read_f32};
-use crate::nets::vgg19::{self, Pooling, Vgg19};
+use crate::nets::vgg19::{Pooling, Vgg19};
 use crate::picture::{Picture, scaled_width};
 
 /// Where the combination image starts.
@@ -75,34 +72,6 @@ documented! {
 }
 
 impl StyleSettings {
-    /// The book's settings exactly.
-    pub fn book() -> Self {
-        Self {
-            weights: LossWeights::default(),
-            content_layer: vgg19::layer_index(super::model::BOOK_CONTENT_LAYER).unwrap_or(13),
-            height: BOOK_HEIGHT,
-            iterations: BOOK_ITERATIONS,
-            optimizer: OptimizerKind::Sgd,
-            learning_rate: None,
-            init: Init::Content,
-            pooling: Pooling::Max,
-            preserve_colors: false,
-            scales: 1,
-            frame_every: 100,
-            seed: 1,
-        }
-    }
-
-    /// The book's settings in one line (the Book button's hover text).
-    pub fn book_summary() -> String {
-        let book = Self::book();
-        let w = &book.weights;
-        format!(
-            "The book's settings: {} px, SGD lr {BOOK_SGD_RATE} ×{BOOK_DECAY_RATE}/{BOOK_DECAY_STEPS} steps, {} iterations, weights {:e} / {:e} / {:e}",
-            book.height, book.iterations, w.content, w.style, w.total_variation
-        )
-    }
-
     /// Heights of the scales, coarse to fine (never below 32 px).
     pub fn scale_heights(&self) -> Vec<u32> {
         let count = u32::try_from(self.scales.clamp(1, 4)).unwrap_or(1);
@@ -371,5 +340,6 @@ impl StyleJob {
 mod commands;
 mod images;
 mod optim;
+mod presets;
 pub use images::noise;
 pub use optim::{ImageOptimizer, OptimizerKind};

@@ -66,7 +66,11 @@ impl StylePanel {
         let device = device.into();
         let content = PictureSlot::empty(&waker);
         let style = PictureSlot::empty(&waker);
-        let settings = StyleSettings::book();
+        let settings = if device.is_cpu() {
+            StyleSettings::quick()
+        } else {
+            StyleSettings::book()
+        };
         Self {
             device,
             dialogs: Dialogs::new(waker.clone()),
@@ -115,14 +119,16 @@ impl StylePanel {
     /// pictures are loaded (automation: `--style-run`).
     pub fn run_when_ready(
         &mut self,
-        height: u32,
+        height: Option<u32>,
         iterations: usize,
         photo: Option<std::path::PathBuf>,
     ) {
         if let Some(path) = photo {
             self.content.load(PictureSource::File(path));
         }
-        self.settings.height = height;
+        if let Some(height) = height {
+            self.settings.height = height;
+        }
         self.wait_iterations = Some(iterations);
         self.start_when_ready = true;
         self.request_defaults();

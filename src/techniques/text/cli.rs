@@ -7,6 +7,7 @@ use burn::tensor::Device;
 
 use super::corpus::CorpusSource;
 use super::job::{self, ModelKind, Sampling, TextCommand, TextEvent, TextSettings, TextStart};
+use crate::bench::Measurement;
 use crate::job::{EpochTiming, JobHandle, no_waker, time_first_epoch, wait_for, wait_saved};
 
 /// The text subcommands.
@@ -233,7 +234,8 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
 
 /// `latent-studio bench text`: ms per training step at the book's sizes and
 /// generated tokens per second, for both models.
-pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
+pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<Vec<Measurement>> {
+    let mut figures = Vec::new();
     for (kind, full_windows) in [
         (ModelKind::Lstm, false),
         (ModelKind::Transformer, false),
@@ -304,6 +306,21 @@ pub fn bench(device: &Device, batches: Option<usize>) -> anyhow::Result<()> {
         print!("  generating: {prompt}");
         let rate = generate(&mut handle, prompt, 100, sampling, 1)?;
         println!("{label}: {rate:.1} generated tokens per second");
+        let steady_ms = clock
+            .steady_secs()
+            .map_or(f64::from(per_batch), |s| s * 1000.0);
+        figures.extend([
+            Measurement::cost(
+                format!("text {label} batch {} (steady)", config.batch_size),
+                steady_ms,
+                "ms",
+            ),
+            Measurement::rate(
+                format!("text {label} generation"),
+                f64::from(rate),
+                "tokens/s",
+            ),
+        ]);
     }
-    Ok(())
+    Ok(figures)
 }

@@ -21,6 +21,7 @@ pub(super) enum PanelAction {
     SaveGif,
     SaveFrames,
     Book,
+    Quick,
 }
 
 impl StylePanel {
@@ -72,10 +73,13 @@ impl StylePanel {
             }
             ui.separator();
             if ui
-                .button("Book")
-                .on_hover_text(StyleSettings::book_summary())
+                .selectable_label(self.settings.is_quick(), "Quick")
+                .on_hover_text(StyleSettings::quick_summary())
                 .clicked()
             {
+                action = PanelAction::Quick;
+            }
+            if ui.button("Book").on_hover_text(self.book_hover()).clicked() {
                 action = PanelAction::Book;
             }
             ui.toggle_value(&mut self.show_before, "before")
@@ -204,12 +208,22 @@ impl StylePanel {
                     .pick_folder())
             }),
             PanelAction::Book => {
+                let eta = self.book_eta();
                 self.settings = StyleSettings::book();
                 let book = &self.settings;
                 self.notice = Some(Notice::Said(format!(
-                    "Book settings: {} px, SGD, {} iterations.",
-                    book.height, book.iterations
+                    "Book settings: {} px, SGD, {} iterations{}.",
+                    book.height,
+                    book.iterations,
+                    eta.map(|e| format!(" — about {e} here"))
+                        .unwrap_or_default()
                 )));
+            }
+            PanelAction::Quick => {
+                self.settings = StyleSettings::quick();
+                self.notice = Some(Notice::Said(
+                    "Quick settings: L-BFGS at 200 px, 100 iterations.".into(),
+                ));
             }
         }
         // A new height restarts the run, once the slider is let go.
@@ -223,6 +237,28 @@ impl StylePanel {
             self.notice = Some(Notice::Said(format!(
                 "Height changed to {height} px: restarted."
             )));
+        }
+    }
+}
+
+impl StylePanel {
+    /// How long the book's run would take here, from the last run's speed.
+    fn book_eta(&self) -> Option<String> {
+        let scale = self.scale.as_ref()?;
+        (self.secs_per_iteration > 0.0).then(|| {
+            let secs =
+                StyleSettings::book_eta_secs(self.secs_per_iteration, scale.width, scale.height);
+            super::views::duration(secs)
+        })
+    }
+
+    fn book_hover(&self) -> String {
+        match self.book_eta() {
+            Some(eta) => format!(
+                "{}. At the last run's speed it would take about {eta} on this machine.",
+                StyleSettings::book_summary()
+            ),
+            None => StyleSettings::book_summary(),
         }
     }
 }

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::tensor::activation::softmax;
-use burn::tensor::{Int, Tensor, TensorData, s};
+use burn::tensor::{Int, Tensor, TensorData};
 
+use super::super::model::{KvCache, TransformerLm};
 use super::super::sampling::{self, Rng};
 use super::{Candidate, JobError, Net, Sample, Sampling, TextCommand, TextEvent, TextJob};
 use crate::job::{JobContext, read_f32};
@@ -38,12 +39,42 @@ impl TextJob {
         }
     }
 
-    /// Softmax probabilities of the token after `ids` (the last window of them).
-    fn next_probabilities(&self, ids: &[u32]) -> Result<Vec<f32>, JobError> {
-        let window = match &self.net {
+    /// Tokens the model sees at once.
+    fn window(&self) -> usize {
+        match &self.net {
             Net::Words(..) => self.config.transformer.sequence_length,
             Net::Chars(..) => self.config.lstm_length,
-        };
+        }
+    }
+
+    /// Softmax probabilities of the token after `ids`: from the word model's
+    /// key/value cache while `ids` fit its window (the cache takes the ids it
+    /// has not seen yet), else computed on the last window of them.
+    fn next_probabilities_cached(
+        &self,
+        ids: &[u32],
+        cache: &mut Option<(TransformerLm, KvCache)>,
+    ) -> Result<Vec<f32>, JobError> {
+        match cache {
+            Some((model, cache)) if ids.len() <= self.window() => {
+                let (last, earlier) = ids[cache.len()..]
+                    .split_last()
+                    .ok_or_else(|| anyhow::anyhow!("nothing new to generate from"))?;
+                for &id in earlier {
+                    model.step(id, cache, false);
+                }
+                let logits = model
+                    .step(*last, cache, true)
+                    .ok_or_else(|| anyhow::anyhow!("the cached step projected nothing"))?;
+                read_f32(softmax(logits, 0))
+            }
+            _ => self.next_probabilities(ids),
+        }
+    }
+
+    /// Softmax probabilities of the token after `ids` (the last window of them).
+    fn next_probabilities(&self, ids: &[u32]) -> Result<Vec<f32>, JobError> {
+        let window = self.window();
         let context = &ids[ids.len().saturating_sub(window)..];
         let time = context.len();
         let tokens: Tensor<2, Int> = Tensor::from_data(
@@ -54,11 +85,7 @@ impl TextJob {
             &self.device,
         );
         let logits: Tensor<1> = match &self.net {
-            Net::Words(model, _) => {
-                let all = model.valid().forward(tokens);
-                let [_, _, vocab] = all.dims();
-                all.slice(s![.., time - 1..time, ..]).reshape([vocab])
-            }
+            Net::Words(model, _) => model.valid().next_logits(tokens),
             Net::Chars(model, _) => {
                 let all = model.valid().forward(&tokens);
                 let [_, vocab] = all.dims();
@@ -93,8 +120,12 @@ impl TextJob {
             Err(reason) => return Ok(Err(reason)),
         };
         let mut text = String::new();
+        let mut cache = match &self.net {
+            Net::Words(model, _) => Some((model.valid(), KvCache::default())),
+            Net::Chars(..) => None,
+        };
         for _ in 0..length {
-            let probabilities = self.next_probabilities(&ids)?;
+            let probabilities = self.next_probabilities_cached(&ids, &mut cache)?;
             let shaped = sampling::top_p(
                 &sampling::top_k(
                     &sampling::reweight(&probabilities, sampling.temperature),
