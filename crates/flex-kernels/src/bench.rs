@@ -9,7 +9,7 @@ use crate::tap_conv::{Activation, Geometry, phase_taps};
 use crate::taps::Taps;
 use crate::{
     bce_logits, deconv_leaky, fast_math, log_softmax_pick, lstm, projected_cross_entropy,
-    reference, tap_conv, taps,
+    reference, row_product, tap_conv, taps,
 };
 
 /// One kernel's timing: median milliseconds per forward + backward pass.
@@ -33,7 +33,7 @@ impl KernelTiming {
 /// is told each result as it comes. Inputs are made once per kernel, outside
 /// the timed runs.
 pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<KernelTiming> {
-    let cases: [(&str, &str, Case); 8] = [
+    let cases: [(&str, &str, Case); 9] = [
         (
             "tap_conv (conv)",
             "VAE encoder: 128×28×28×1 → 32, k3 s2, ReLU",
@@ -62,6 +62,11 @@ pub fn run_all(reps: usize, mut progress: impl FnMut(&KernelTiming)) -> Vec<Kern
             projected,
         ),
         ("bce_logits_rows", "VAE loss: 128 × 784", bce),
+        (
+            "row_product",
+            "one token onto the vocabulary: 256 → 15 000",
+            row,
+        ),
     ];
     let mut out = Vec::new();
     for (name, size, case) in cases {
@@ -271,6 +276,25 @@ fn bce(reps: usize) -> (f64, f64) {
 }
 
 /// The vectorised exponential against `f32::exp` over 4 M values.
+/// Forward only, without autodiff: generation's one-row products.
+fn row(reps: usize) -> (f64, f64) {
+    let device = Device::flex();
+    let make = |shape: &[usize]| {
+        Tensor::<2>::random(shape.to_vec(), Distribution::Normal(0.0, 0.06), &device)
+    };
+    let x = make(&[1, 256]).reshape([256]);
+    let w = make(&[256, 15_000]);
+    let b = make(&[1, 15_000]).reshape([15_000]);
+    pair(reps.max(20), &(x, w, b), |(x, w, b), fused| {
+        let out = if fused {
+            row_product::row_times(x.clone(), w.clone(), b.clone())
+        } else {
+            row_product::row_times_composed(x.clone(), w.clone(), b.clone())
+        };
+        drop(out);
+    })
+}
+
 fn exp_timing(reps: usize) -> KernelTiming {
     #[expect(clippy::cast_precision_loss, reason = "test values")]
     let values: Vec<f32> = (0..4 << 20)

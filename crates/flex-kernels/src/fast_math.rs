@@ -49,6 +49,63 @@ pub fn max(values: &[f32]) -> f32 {
         .fold(f32::NEG_INFINITY, f32::max)
 }
 
+/// `out[j] += Σᵢ x[i] · w[i·stride + j]` for every `j < out.len()`: a row
+/// times a block of columns of a row-major matrix (`w` starts at the block's
+/// first column), four matrix rows per pass over `out`, eight columns at a
+/// time with AVX2.
+pub fn accumulate_rows(out: &mut [f32], x: &[f32], w: &[f32], stride: usize) {
+    let len = out.len();
+    if len == 0 || x.is_empty() {
+        return;
+    }
+    assert!(
+        (x.len() - 1) * stride + len <= w.len(),
+        "accumulate_rows: the matrix is too short"
+    );
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        #[allow(unsafe_code)]
+        // SAFETY: the CPU was just checked for both features the function is
+        // compiled with.
+        unsafe {
+            accumulate_rows_avx2(out, x, w, stride);
+        }
+        return;
+    }
+    accumulate_rows_loop(out, x, w, stride);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn accumulate_rows_avx2(out: &mut [f32], x: &[f32], w: &[f32], stride: usize) {
+    accumulate_rows_loop(out, x, w, stride);
+}
+
+#[expect(
+    clippy::inline_always,
+    reason = "inlined into accumulate_rows_avx2 so that it is compiled with AVX2"
+)]
+#[inline(always)]
+fn accumulate_rows_loop(out: &mut [f32], x: &[f32], w: &[f32], stride: usize) {
+    let len = out.len();
+    let row = |i: usize| &w[i * stride..i * stride + len];
+    let mut chunks = x.chunks_exact(4);
+    let mut i = 0;
+    for four in &mut chunks {
+        let (r0, r1, r2, r3) = (row(i), row(i + 1), row(i + 2), row(i + 3));
+        for j in 0..len {
+            out[j] += four[0] * r0[j] + four[1] * r1[j] + four[2] * r2[j] + four[3] * r3[j];
+        }
+        i += 4;
+    }
+    for &xi in chunks.remainder() {
+        for (o, &v) in out.iter_mut().zip(row(i)) {
+            *o += xi * v;
+        }
+        i += 1;
+    }
+}
+
 /// Eight elements at a time on CPUs with AVX2, four (SSE2, the baseline the
 /// binary is built for) elsewhere.
 fn apply(kernel: Kernel, values: &mut [f32]) {

@@ -25,6 +25,7 @@ pub mod log_softmax_pick;
 pub mod lstm;
 pub mod projected_cross_entropy;
 pub mod reference;
+pub mod row_product;
 pub mod tap_conv;
 pub mod taps;
 pub mod winograd;

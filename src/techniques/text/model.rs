@@ -10,9 +10,12 @@ use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor};
 
 use crate::documented::documented;
-use crate::layers::dense::dense;
+use crate::layers::dense::{dense, dense_row};
 use crate::layers::losses::{log_softmax_pick, projected_cross_entropy};
 use crate::layers::lstm::lstm_last;
+
+mod generation;
+pub use generation::KvCache;
 
 /// Glorot-uniform bounds for a [from, to] kernel, for layers burn initialises itself.
 #[expect(clippy::cast_precision_loss, reason = "layer sizes")]
@@ -141,69 +144,6 @@ impl Attention {
                 .reshape([batch, time, self.heads * self.key_dim]);
         self.out.forward(mixed)
     }
-
-    /// One position's row [1, 1, heads · key_dim] as [1, heads, 1, key_dim].
-    fn split_one(&self, t: Tensor<3>) -> Tensor<4> {
-        t.reshape([1, 1, self.heads, self.key_dim]).swap_dims(1, 2)
-    }
-
-    /// Appends the key and value of one position's `context` row to `cache`
-    /// and returns all of them.
-    fn remember(&self, context: Tensor<3>, cache: &mut Option<KeysValues>) -> KeysValues {
-        let k = self.split_one(self.key.forward(context.clone()));
-        let v = self.split_one(self.value.forward(context));
-        let all = match cache.take() {
-            Some((keys, values)) => (
-                Tensor::cat(vec![keys, k], 2),
-                Tensor::cat(vec![values, v], 2),
-            ),
-            None => (k, v),
-        };
-        *cache = Some(all.clone());
-        all
-    }
-
-    /// [`Attention::forward`] for one new position: `x` and `context` are
-    /// that position's rows [1, 1, embed]; its key and value join `cache`
-    /// ([1, heads, positions, key_dim] each), and its query attends to every
-    /// cached position — all earlier, so no mask is needed.
-    fn step(&self, x: Tensor<3>, context: Tensor<3>, cache: &mut Option<KeysValues>) -> Tensor<3> {
-        let (k, v) = self.remember(context, cache);
-        let q = self.split_one(self.query.forward(x));
-        #[expect(clippy::cast_precision_loss, reason = "head sizes")]
-        let scale = 1.0 / (self.key_dim as f64).sqrt();
-        let weights = softmax(q.matmul(k.swap_dims(2, 3)).mul_scalar(scale), 3);
-        let mixed = weights
-            .matmul(v)
-            .swap_dims(1, 2)
-            .reshape([1, 1, self.heads * self.key_dim]);
-        self.out.forward(mixed)
-    }
-}
-
-/// One attention's keys and values of every position so far.
-type KeysValues = (Tensor<4>, Tensor<4>);
-
-/// What generation keeps between tokens: both attentions' keys and values,
-/// so that each new token costs one position's work instead of the window's.
-/// Exact while the sequence fits the window; past it every position shifts
-/// (the embeddings are absolute) and the window is computed again.
-#[derive(Debug, Default)]
-pub struct KvCache {
-    first: Option<KeysValues>,
-    second: Option<KeysValues>,
-    positions: usize,
-}
-
-impl KvCache {
-    /// Positions cached so far.
-    pub fn len(&self) -> usize {
-        self.positions
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.positions == 0
-    }
 }
 
 /// PositionalEmbedding → TransformerDecoder → Dense(vocab).
@@ -235,42 +175,10 @@ impl TransformerLm {
         self.project(h.slice([0..1, time - 1..time, 0..embed]))
     }
 
-    /// Appends `token` at the next position of `cache` and returns the logits
-    /// [vocab] of the token after it — the same as [`Self::next_logits`] on
-    /// the whole sequence so far, while it fits the window. `project: false`
-    /// only fills the cache (a prompt's tokens before its last: both
-    /// attentions' keys and values come from the embeddings alone) and
-    /// returns `None`.
-    pub fn step(&self, token: u32, cache: &mut KvCache, project: bool) -> Option<Tensor<1>> {
-        let device = self.output.weight.device();
-        let at = |value: i64| -> Tensor<2, Int> {
-            Tensor::from_data(burn::tensor::TensorData::new(vec![value], [1, 1]), &device)
-        };
-        let position = i64::try_from(cache.positions).unwrap_or(i64::MAX);
-        let x = self.tokens.forward(at(i64::from(token))) + self.positions.forward(at(position));
-        cache.positions += 1;
-        if !project {
-            self.attention_1.remember(x.clone(), &mut cache.first);
-            self.attention_2.remember(x, &mut cache.second);
-            return None;
-        }
-        let a1 = self.norm_1.forward(
-            x.clone()
-                + self
-                    .attention_1
-                    .step(x.clone(), x.clone(), &mut cache.first),
-        );
-        let a2 = self
-            .norm_2
-            .forward(a1.clone() + self.attention_2.step(a1, x, &mut cache.second));
-        let projected = self.dense_2.forward(relu(self.dense_1.forward(a2.clone())));
-        Some(self.project(self.norm_3.forward(a2 + projected)))
-    }
-
     /// One position's decoder output [1, 1, embed] onto the vocabulary.
     fn project(&self, h: Tensor<3>) -> Tensor<1> {
         let [_, vocab] = self.output.weight.dims();
-        self.output.forward(h).reshape([vocab])
+        dense_row(&self.output, h).reshape([vocab])
     }
 
     /// The training loss — mean cross-entropy of the flattened positions

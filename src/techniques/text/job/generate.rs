@@ -47,14 +47,14 @@ impl TextJob {
         }
     }
 
-    /// Softmax probabilities of the token after `ids`: from the word model's
-    /// key/value cache while `ids` fit its window (the cache takes the ids it
-    /// has not seen yet), else computed on the last window of them.
-    fn next_probabilities_cached(
+    /// Logits of the token after `ids`: from the word model's key/value cache
+    /// while `ids` fit its window (the cache takes the ids it has not seen
+    /// yet), else computed on the last window of them.
+    fn next_logits(
         &self,
         ids: &[u32],
         cache: &mut Option<(TransformerLm, KvCache)>,
-    ) -> Result<Vec<f32>, JobError> {
+    ) -> Result<Tensor<1>, JobError> {
         match cache {
             Some((model, cache)) if ids.len() <= self.window() => {
                 let (last, earlier) = ids[cache.len()..]
@@ -63,17 +63,37 @@ impl TextJob {
                 for &id in earlier {
                     model.step(id, cache, false);
                 }
-                let logits = model
+                Ok(model
                     .step(*last, cache, true)
-                    .ok_or_else(|| anyhow::anyhow!("the cached step projected nothing"))?;
-                read_f32(softmax(logits, 0))
+                    .ok_or_else(|| anyhow::anyhow!("the cached step projected nothing"))?)
             }
-            _ => self.next_probabilities(ids),
+            _ => Ok(self.window_logits(ids)),
         }
+    }
+
+    /// The book's reweighted distribution of the token after `ids`:
+    /// `exp(ln p / T)` normalised is `softmax(logits / T)`, computed where the
+    /// logits are (T → 0 is the argmax, as [`sampling::reweight`] gives it).
+    fn next_distribution(
+        &self,
+        ids: &[u32],
+        cache: &mut Option<(TransformerLm, KvCache)>,
+        temperature: f32,
+    ) -> Result<Vec<f32>, JobError> {
+        let logits = self.next_logits(ids, cache)?;
+        if temperature <= 1e-6 {
+            return Ok(sampling::reweight(&read_f32(softmax(logits, 0))?, 0.0));
+        }
+        read_f32(softmax(logits.div_scalar(temperature), 0))
     }
 
     /// Softmax probabilities of the token after `ids` (the last window of them).
     fn next_probabilities(&self, ids: &[u32]) -> Result<Vec<f32>, JobError> {
+        read_f32(softmax(self.window_logits(ids), 0))
+    }
+
+    /// Logits of the token after the last window of `ids`, computed whole.
+    fn window_logits(&self, ids: &[u32]) -> Tensor<1> {
         let window = self.window();
         let context = &ids[ids.len().saturating_sub(window)..];
         let time = context.len();
@@ -84,15 +104,14 @@ impl TextJob {
             ),
             &self.device,
         );
-        let logits: Tensor<1> = match &self.net {
+        match &self.net {
             Net::Words(model, _) => model.valid().next_logits(tokens),
             Net::Chars(model, _) => {
                 let all = model.valid().forward(&tokens);
                 let [_, vocab] = all.dims();
                 all.reshape([vocab])
             }
-        };
-        read_f32(softmax(logits, 0))
+        }
     }
 
     fn token_text(&self, id: u32) -> String {
@@ -125,12 +144,9 @@ impl TextJob {
             Net::Chars(..) => None,
         };
         for _ in 0..length {
-            let probabilities = self.next_probabilities_cached(&ids, &mut cache)?;
+            let reweighted = self.next_distribution(&ids, &mut cache, sampling.temperature)?;
             let shaped = sampling::top_p(
-                &sampling::top_k(
-                    &sampling::reweight(&probabilities, sampling.temperature),
-                    sampling.top_k,
-                ),
+                &sampling::top_k(&reweighted, sampling.top_k),
                 sampling.top_p,
             );
             let next = u32::try_from(sampling::draw(&shaped, rng.uniform())).unwrap_or(0);
