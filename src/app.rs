@@ -97,6 +97,8 @@ pub struct StudioApp {
     summary_out: Arc<Mutex<FrameReport>>,
     backend_notice_open: bool,
     last_frame: Option<Instant>,
+    /// Whether any tab's job was computing at the last frame.
+    busy: bool,
     continuous: bool,
     /// Interrupted training runs offered for resuming.
     recovery: Recovery,
@@ -157,6 +159,7 @@ impl StudioApp {
             screenshot: None,
             summary_out,
             last_frame: None,
+            busy: false,
             continuous: options.continuous,
             recovery: Recovery::default(),
         };
@@ -354,6 +357,12 @@ impl eframe::App for StudioApp {
         }
         for panel in &mut self.panels {
             panel.poll(&ctx);
+        }
+        // A run just ended: what this thread freed with it (its last images,
+        // the events drained) goes back now, not after the purge delay.
+        let busy = self.panels.iter().any(|p| p.busy());
+        if std::mem::replace(&mut self.busy, busy) && !busy {
+            crate::job::memory::give_back();
         }
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));

@@ -128,6 +128,9 @@ pub fn run(args: &SoakArgs, request: BackendRequest) -> anyhow::Result<()> {
                 result = Err(err.context(format!("{name} in cycle {number}")));
                 break 'cycles;
             }
+            // As the studio's UI thread does when a tab's run ends: what this
+            // thread freed with it goes back now, not after the purge delay.
+            crate::job::memory::give_back();
             if args.each_step {
                 std::thread::sleep(SETTLE);
                 eprintln!(

@@ -75,6 +75,18 @@ pub fn give_back() {
     flex_kernels::allocator::collect();
 }
 
+/// Starts a measurement of peak memory: every free page goes back first,
+/// even in a process that never purges (`bench`, whose earlier workloads
+/// would otherwise count in the next one's peak), then [`peak`] starts
+/// again from the resident memory left.
+pub fn start_peak() -> bool {
+    crate::priority::init_compute_pool();
+    flex_kernels::allocator::release_all(|| {
+        rayon::broadcast(|_| flex_kernels::allocator::collect());
+    });
+    reset_peak()
+}
+
 /// This process's resident memory now (Linux: `VmRSS`); `None` elsewhere.
 pub fn resident() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;

@@ -45,6 +45,13 @@ pub trait Panel {
         false
     }
 
+    /// True while the tab's job is computing (training, optimising,
+    /// dreaming); a job that only waits for commands is not busy. When the
+    /// last busy tab falls idle the studio hands freed memory back at once.
+    fn busy(&self) -> bool {
+        false
+    }
+
     /// False while a run started from the command line (`--style-run`, …)
     /// has not yet shown what it was started for.
     fn settled(&self) -> bool {

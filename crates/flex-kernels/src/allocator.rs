@@ -20,12 +20,14 @@ use libmimalloc_sys as _;
 const OPTION_PURGE_DELAY: c_int = 15;
 
 #[allow(unsafe_code)]
-// SAFETY: both are plain C functions of the linked mimalloc with these
+// SAFETY: all three are plain C functions of the linked mimalloc with these
 // signatures (mimalloc.h: `void mi_collect(bool force)`,
-// `long mi_option_get(mi_option_t option)`); neither takes pointers.
+// `long mi_option_get(mi_option_t option)`, `void mi_option_set(mi_option_t
+// option, long value)`); none takes pointers.
 unsafe extern "C" {
     safe fn mi_collect(force: bool);
     safe fn mi_option_get(option: c_int) -> c_long;
+    safe fn mi_option_set(option: c_int, value: c_long);
 }
 
 /// The purge delay in milliseconds; negative when freed memory is never
@@ -42,6 +44,18 @@ pub fn purge_delay() -> i64 {
 /// to the OS now (when purging is allowed at all).
 pub fn collect() {
     mi_collect(true);
+}
+
+/// Hands every free page back now even in a process that never purges
+/// (`bench`, between two measurements of peak memory): purging is allowed
+/// for the moment of the collection, then the setting is put back.
+/// `collect_workers` runs [`collect`] on every compute worker meanwhile.
+pub fn release_all(collect_workers: impl FnOnce()) {
+    let delay = mi_option_get(OPTION_PURGE_DELAY);
+    mi_option_set(OPTION_PURGE_DELAY, 0);
+    collect_workers();
+    collect();
+    mi_option_set(OPTION_PURGE_DELAY, delay);
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ pub fn bench(device: &Device, steps: Option<usize>) -> anyhow::Result<Vec<Measur
         settings.octaves = 1;
         settings.iterations = steps.unwrap_or(default_steps).max(2);
         settings.max_loss = None;
-        memory::reset_peak();
+        memory::start_peak();
         let started = Instant::now();
         let picture = Picture::from_rgb(rgb, "cat")?;
         let mut handle = job::start(picture, settings, None, None, device.clone(), no_waker())?;

@@ -66,6 +66,10 @@ impl Panel for DreamPanel {
         }
     }
 
+    fn busy(&self) -> bool {
+        self.job.is_running()
+    }
+
     fn settled(&self) -> bool {
         self.automation.is_none_or(|steps| self.has_reached(steps))
             && self.export_when_done.is_none()

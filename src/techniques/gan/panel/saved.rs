@@ -62,6 +62,10 @@ impl Panel for GanPanel {
         }
     }
 
+    fn busy(&self) -> bool {
+        self.job.is_running()
+    }
+
     fn settled(&self) -> bool {
         self.is_settled_or_idle() && self.export_when_done.is_none() && self.gif.is_none()
     }

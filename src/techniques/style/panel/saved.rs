@@ -80,6 +80,10 @@ impl Panel for StylePanel {
             .collect()
     }
 
+    fn busy(&self) -> bool {
+        self.job.is_running()
+    }
+
     fn settled(&self) -> bool {
         self.wait_iterations.is_none_or(|n| self.has_reached(n))
     }

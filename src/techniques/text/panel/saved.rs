@@ -70,6 +70,10 @@ impl Panel for TextPanel {
         }
     }
 
+    fn busy(&self) -> bool {
+        self.job.is_running()
+    }
+
     fn settled(&self) -> bool {
         !self.automation || self.is_settled()
     }

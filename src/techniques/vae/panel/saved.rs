@@ -69,6 +69,10 @@ impl Panel for VaePanel {
         }
     }
 
+    fn busy(&self) -> bool {
+        self.job.is_running()
+    }
+
     fn settled(&self) -> bool {
         !self.automation || self.is_settled()
     }
