@@ -97,8 +97,8 @@ pub struct StudioApp {
     summary_out: Arc<Mutex<FrameReport>>,
     backend_notice_open: bool,
     last_frame: Option<Instant>,
-    /// Whether any tab's job was computing at the last frame.
-    busy: bool,
+    /// How many tabs' jobs were computing at the last frame.
+    busy_tabs: usize,
     continuous: bool,
     /// Interrupted training runs offered for resuming.
     recovery: Recovery,
@@ -159,7 +159,7 @@ impl StudioApp {
             screenshot: None,
             summary_out,
             last_frame: None,
-            busy: false,
+            busy_tabs: 0,
             continuous: options.continuous,
             recovery: Recovery::default(),
         };
@@ -360,8 +360,8 @@ impl eframe::App for StudioApp {
         }
         // A run just ended: what this thread freed with it (its last images,
         // the events drained) goes back now, not after the purge delay.
-        let busy = self.panels.iter().any(|p| p.busy());
-        if std::mem::replace(&mut self.busy, busy) && !busy {
+        let busy = self.panels.iter().filter(|p| p.busy()).count();
+        if std::mem::replace(&mut self.busy_tabs, busy) > 0 && busy == 0 {
             crate::job::memory::give_back();
         }
         egui::Panel::top("tabs").show(ui, |ui| self.tabs_ui(ui));
