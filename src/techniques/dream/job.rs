@@ -13,9 +13,7 @@ use super::model::{
     AUTO_TILE, DreamSettings, auto_tile, lost_detail, normalise, octave_shapes, peak_bytes,
 };
 use crate::documented::documented;
-use crate::job::{
-    JobBuilder, JobContext, JobError, JobHandle, Throttle, Waker, images, save_reported,
-};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Throttle, Waker, images};
 use crate::nets::inception_v3::{self, InceptionV3};
 use crate::nets::resize;
 use crate::picture::{Picture, rgb_to_color_image};
@@ -368,42 +366,6 @@ impl DreamJob {
         });
         Ok(())
     }
-
-    fn drain(&mut self, ctx: &mut Ctx) -> Result<(), JobError> {
-        let commands: Vec<DreamCommand> = ctx.commands().collect();
-        for command in commands {
-            self.apply(ctx, command)?;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, ctx: &mut Ctx, command: DreamCommand) -> Result<(), JobError> {
-        match command {
-            DreamCommand::Layers(layers) => self.settings.layers = layers,
-            DreamCommand::Step(step) => self.settings.step = step,
-            DreamCommand::Save(path) => {
-                let current = &self.current;
-                let save =
-                    |p: &std::path::Path| Ok(current.save(p).map_err(anyhow::Error::from)?);
-                save_reported(ctx, path, save, DreamEvent::Saved, failed)?;
-            }
-            DreamCommand::SaveGif(path) => {
-                let frames = &self.animation;
-                let save = |p: &std::path::Path| Ok(crate::animation::write_gif(frames, p, 120)?);
-                save_reported(ctx, path, save, DreamEvent::Saved, failed)?;
-            }
-            DreamCommand::SaveFrames(dir) => {
-                let save =
-                    |d: &std::path::Path| Ok(crate::animation::write_frames(&self.animation, d)?);
-                save_reported(ctx, dir, save, DreamEvent::Saved, failed)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-fn failed(path: PathBuf, reason: String) -> DreamEvent {
-    DreamEvent::SaveFailed { path, reason }
 }
 
 /// An RGB image as a [1, 3, h, w] tensor in [−1, 1].
@@ -421,4 +383,5 @@ pub fn to_rgb(image: Tensor<4>) -> Result<RgbImage, JobError> {
 }
 
 mod ascent;
+mod commands;
 pub use ascent::tiles;
