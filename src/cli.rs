@@ -62,10 +62,14 @@ pub struct GuiOptions {
     /// Start training the VAE at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub train_vae: Option<usize>,
-    /// Start training the GAN (narrow model, emoji faces) at once; with
-    /// --screenshot, capture after this many epochs.
+    /// Start training the GAN (Quick preset, emoji faces) at once; with
+    /// --screenshot, capture after this many epochs (or when training ends).
     #[arg(long, value_name = "EPOCHS")]
     pub gan_train: Option<usize>,
+    /// With --gan-train: end training after the epoch during which this many
+    /// minutes have passed.
+    #[arg(long, value_name = "MINUTES")]
+    pub gan_minutes: Option<f64>,
     /// Start training the text model at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub text_train: Option<usize>,

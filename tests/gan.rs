@@ -216,7 +216,12 @@ fn training_samples_checkpoints_and_resume() {
             trained_grid = image.pixels;
             None
         }
-        GanEvent::Fid { epoch, fid } => {
+        GanEvent::Fid {
+            epoch,
+            fid,
+            diversity,
+        } => {
+            assert!(diversity.is_finite() && diversity >= 0.0, "{diversity}");
             fids.push((epoch, fid));
             None
         }

@@ -76,13 +76,22 @@ fn style_panel_opens_quick_on_the_cpu_and_book_is_one_click_away() {
 }
 
 #[test]
-fn gan_panel_small_model_changes_the_sizes_shown() {
+fn gan_panel_opens_quick_on_the_cpu_and_presets_change_the_sizes_shown() {
     let mut h = harness(GanPanel::new(Device::flex(), no_waker()), |ui, p| p.ui(ui));
     h.run_steps(2);
+    // On the CPU the tab opens on Quick (32×32, 64 channels).
+    assert!(h.query_by_label_contains("D [32, 64, 64]").is_some());
+    assert_eq!(h.state().save()["settings"]["flip"], true);
+    h.get_by_label("Book").click();
+    h.run_steps(2);
     assert!(h.query_by_label_contains("D [64, 128, 128]").is_some());
+    assert_eq!(h.state().save()["settings"]["flip"], false);
     h.get_by_label("Small model").click();
     h.run_steps(2);
     assert!(h.query_by_label_contains("D [8, 16, 16]").is_some());
+    h.get_by_label("Quick (CPU)").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("D [32, 64, 64]").is_some());
 }
 
 #[test]

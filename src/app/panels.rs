@@ -46,7 +46,7 @@ pub(super) fn build_panels(
     }
     let mut gan = GanPanel::new(device(), waker());
     if let Some(epochs) = options.gan_train {
-        gan.train_now(epochs, options.train_limit);
+        gan.train_now(epochs, options.train_limit, options.gan_minutes);
         if let Some(path) = options.export_gif.clone() {
             gan.export_gif_when_done(path);
         }

@@ -23,13 +23,30 @@ pub enum GanCommandLine {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write an animated GIF walking from one fixed latent point to another and back.
+    Walk {
+        #[arg(long)]
+        ckpt: PathBuf,
+        /// Grid cell (0–15) to start from.
+        #[arg(long, default_value_t = 0)]
+        from: usize,
+        /// Grid cell (0–15) to walk to.
+        #[arg(long, default_value_t = 5)]
+        to: usize,
+        /// Frames one way.
+        #[arg(long, default_value_t = 24)]
+        frames: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Options of `gan train`.
 #[derive(clap::Args, Debug)]
 pub struct TrainArgs {
-    /// `emoji` (faces: Smileys & Emotion, People & Body), `emoji-all`, or a folder of images.
-    #[arg(long, default_value = "emoji")]
+    /// `faces` (the 970 face emoji), `emoji` (Smileys & Emotion and People &
+    /// Body: mostly whole people and hands), `emoji-all`, or a folder of images.
+    #[arg(long, default_value = "faces")]
     pub data: String,
     /// Use only the first N images.
     #[arg(long)]
@@ -38,9 +55,15 @@ pub struct TrainArgs {
     pub epochs: Option<usize>,
     #[arg(long)]
     pub batch: Option<usize>,
-    /// The book's settings (the defaults; flags given override them).
-    #[arg(long, value_parser = ["book"])]
+    /// `book`: the book's model and settings (the default); `quick`: the
+    /// Quick (CPU) preset (32×32, 64 channels, β₁ 0.5, mirroring, the
+    /// generator's moving average, FID every 10 epochs). Flags given override.
+    #[arg(long, value_parser = ["book", "quick"])]
     pub preset: Option<String>,
+    /// Stop after this many minutes of training (the epoch in progress ends
+    /// the run; the checkpoint is saved as usual).
+    #[arg(long)]
+    pub minutes: Option<f64>,
     /// A narrow model (fewer channels) for quick CPU runs.
     #[arg(long)]
     pub small: bool,
@@ -57,14 +80,16 @@ pub struct TrainArgs {
     /// Write each epoch's sample grid here (epoch_001.png, …).
     #[arg(long)]
     pub samples: Option<PathBuf>,
-    /// After each epoch, the FID between this many generated and real images (0 = off).
-    #[arg(long, default_value_t = 0)]
-    pub fid: usize,
+    /// After each epoch, the FID between this many generated and real images
+    /// and the samples' diversity (0 = off; the Quick preset: 64 every 10 epochs).
+    #[arg(long)]
+    pub fid: Option<usize>,
 }
 
 impl TrainArgs {
     fn source(&self) -> ImageSource {
         match self.data.as_str() {
+            "faces" => ImageSource::Faces { limit: self.limit },
             "emoji" => ImageSource::Emoji {
                 categories: FACE_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
                 limit: self.limit,
@@ -90,6 +115,24 @@ pub fn run(command: &GanCommandLine, device: Device) -> anyhow::Result<()> {
             })?;
             save(&image, out)
         }
+        GanCommandLine::Walk {
+            ckpt,
+            from,
+            to,
+            frames,
+            out,
+        } => {
+            let mut handle = job::start(GanStart::Load(ckpt.clone()), device, no_waker())?;
+            handle.command(GanCommand::ExportWalk {
+                from: *from,
+                to: *to,
+                frames: *frames,
+                path: out.clone(),
+            });
+            let path = wait_saved(&mut handle, GanEvent::save_outcome)?;
+            println!("wrote {}", path.display());
+            Ok(())
+        }
     }
 }
 
@@ -99,12 +142,19 @@ fn save(image: &egui::ColorImage, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
-    let mut settings = GanSettings::book();
+/// What `gan train` asks the job for: a preset with the flags applied, or a resume.
+fn start_of(args: &TrainArgs) -> anyhow::Result<GanStart> {
+    let quick = args.preset.as_deref() == Some("quick");
+    let mut settings = if quick {
+        GanSettings::quick()
+    } else {
+        GanSettings::book()
+    };
     settings.epochs = args.epochs.unwrap_or(settings.epochs);
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
-    settings.fid_samples = args.fid;
-    let start = match &args.resume {
+    settings.fid_samples = args.fid.unwrap_or(settings.fid_samples);
+    settings.minutes = args.minutes.unwrap_or(0.0);
+    Ok(match &args.resume {
         _ if args.resume_last => {
             let (run, data) = crate::job::autosave::resume_last("gan")?;
             GanStart::Resume {
@@ -121,13 +171,19 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         None => GanStart::Train {
             config: if args.small {
                 GanConfig::small()
+            } else if quick {
+                GanConfig::quick()
             } else {
                 GanConfig::book()
             },
             settings,
             data: args.source(),
         },
-    };
+    })
+}
+
+fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
+    let start = start_of(args)?;
     if let Some(dir) = &args.samples {
         std::fs::create_dir_all(dir)?;
     }
@@ -182,8 +238,15 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
             }
             None
         }
-        GanEvent::Fid { epoch, fid } => {
-            println!("Epoch {epoch}: FID {fid:.1}");
+        GanEvent::Fid {
+            epoch,
+            fid,
+            diversity,
+        } => {
+            println!(
+                "Epoch {epoch}: FID {fid:.1}, diversity {:.0} % of real images'",
+                diversity * 100.0
+            );
             None
         }
         GanEvent::Collapse(warning) => {

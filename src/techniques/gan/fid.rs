@@ -31,6 +31,34 @@ pub fn fid(first: &[f32], second: &[f32], dim: usize) -> f64 {
     mean_term + trace(&rows_1) + trace(&rows_2) - 2.0 * nuclear
 }
 
+/// `count` indices spread evenly over `total` images (all of them when
+/// fewer): FID's real images drawn across the whole data set.
+pub fn reference_indices(total: usize, count: usize) -> Vec<usize> {
+    let count = count.min(total);
+    (0..count).map(|i| i * total / count.max(1)).collect()
+}
+
+/// The mean Euclidean distance between all pairs of rows (`dim` features
+/// each); 0 for fewer than two rows or identical rows.
+pub fn mean_pairwise_distance(rows: &[f32], dim: usize) -> f64 {
+    let rows: Vec<&[f32]> = rows.chunks_exact(dim.max(1)).collect();
+    let (mut sum, mut pairs) = (0.0f64, 0usize);
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[i + 1..] {
+            let squared: f64 = a
+                .iter()
+                .zip(*b)
+                .map(|(x, y)| f64::from(x - y).powi(2))
+                .sum();
+            sum += squared.sqrt();
+            pairs += 1;
+        }
+    }
+    #[expect(clippy::cast_precision_loss, reason = "pair counts")]
+    let mean = sum / pairs.max(1) as f64;
+    mean
+}
+
 /// Rows centred and divided by √(n − 1), and the mean.
 fn centred(rows: &[f32], dim: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
     let count = rows.len() / dim.max(1);
@@ -119,6 +147,16 @@ mod tests {
         let mut values = symmetric_eigenvalues(vec![vec![2.0, 1.0], vec![1.0, 2.0]]);
         values.sort_by(f64::total_cmp);
         assert!((values[0] - 1.0).abs() < 1e-9 && (values[1] - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pairwise_distance_known_answers() {
+        let same: Vec<f32> = [0.3f32, -1.0, 2.0].repeat(16);
+        assert!(mean_pairwise_distance(&same, 3).abs() < 1e-12);
+        // Three points on a line at 0, 3 and 4 (the 3-4-5 pairs): (3 + 4 + 1) / 3.
+        let line = [0.0f32, 0.0, 3.0, 0.0, 4.0, 0.0];
+        assert!((mean_pairwise_distance(&line, 2) - 8.0 / 3.0).abs() < 1e-9);
+        assert!(mean_pairwise_distance(&line[..2], 2).abs() < 1e-12);
     }
 
     #[test]

@@ -5,57 +5,19 @@
 
 use std::path::PathBuf;
 
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::data::{self, ImageSource, Images, SIDE};
-use super::model::{Discriminator, GanConfig, Generator};
-use crate::documented::documented;
+use super::model::{GanConfig, Generator};
+use super::step::Players;
 use crate::job::autosave::Autosaver;
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker, save_reported};
 
 /// Samples in the fixed grid (4×4).
 pub const GRID: usize = 16;
-
-documented! {
-    /// How training runs; [`GanSettings::book`] gives the book's.
-    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-    pub struct GanSettings, docs GanSettingsDocs {
-        /// Passes over the images (the book: 100).
-        pub epochs: usize,
-        /// Images per step (the book: 32).
-        pub batch_size: usize,
-        /// The discriminator's Adam learning rate (the book: 1e-4). Acts on the running job.
-        pub d_learning_rate: f64,
-        /// The generator's Adam learning rate (the book: 1e-4). Acts on the running job.
-        pub g_learning_rate: f64,
-        /// Scale of the uniform noise added to the labels (the book: 0.05). Acts on the
-        /// running job.
-        pub label_noise: f32,
-        /// Steps between two sample grids during an epoch.
-        pub sample_every: usize,
-        /// Seed for initialisation, shuffling and the fixed latent points.
-        pub seed: u64,
-        /// Generated and real images compared by FID after each epoch (0 = off).
-        [serde(default)]
-        pub fid_samples: usize,
-    }
-}
-
-impl GanSettings {
-    pub fn book() -> Self {
-        Self {
-            epochs: 100,
-            batch_size: 32,
-            d_learning_rate: 1e-4,
-            g_learning_rate: 1e-4,
-            label_noise: 0.05,
-            sample_every: 20,
-            seed: 5,
-            fid_samples: 0,
-        }
-    }
-}
+/// Time each frame of an animated latent walk is shown.
+const WALK_FRAME_MS: u32 = 80;
 
 /// One step's losses.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -100,10 +62,12 @@ pub enum GanEvent {
     },
     /// The discriminator is winning outright: the book's advice applies.
     Collapse(String),
-    /// Fréchet Inception distance after an epoch (lower is closer to the data).
+    /// Fréchet Inception distance after an epoch (lower is closer to the data),
+    /// and the fixed samples' diversity relative to real images' (1 ≈ as varied).
     Fid {
         epoch: usize,
         fid: f32,
+        diversity: f32,
     },
     Walk(egui::ColorImage),
     Saved(PathBuf),
@@ -146,6 +110,15 @@ pub enum GanCommand {
         steps: usize,
     },
     Save(PathBuf),
+    /// Write the fixed-latent grid as it is now (PNG).
+    ExportGrid(PathBuf),
+    /// Write an animated walk from fixed sample `from` to `to` and back (GIF).
+    ExportWalk {
+        from: usize,
+        to: usize,
+        frames: usize,
+        path: PathBuf,
+    },
     StopTraining,
 }
 
@@ -225,11 +198,10 @@ pub(super) struct GanJob {
     pub(super) config: GanConfig,
     pub(super) settings: GanSettings,
     pub(super) device: Device,
-    pub(super) generator: Generator,
-    pub(super) discriminator: Discriminator,
-    /// Both Adam states, kept (and checkpointed) across training runs.
-    pub(super) d_optimizer: ModuleOptimizer,
-    pub(super) g_optimizer: ModuleOptimizer,
+    /// Both models and their Adam states, kept (and checkpointed) across training runs.
+    pub(super) players: Players,
+    /// The generator's moving average, when [`GanSettings::ema`] is on.
+    pub(super) average: Option<Generator>,
     /// The grid's latent points, the same for the whole run.
     pub(super) fixed: Vec<f32>,
     pub(super) epochs_done: usize,
@@ -237,20 +209,25 @@ pub(super) struct GanJob {
 }
 
 impl GanJob {
+    /// The generator that draws samples: the moving average when there is one.
+    pub(super) fn sampler(&self) -> Generator {
+        self.average
+            .clone()
+            .unwrap_or_else(|| self.players.generator.valid())
+    }
+
     pub(super) fn new(config: GanConfig, settings: GanSettings, device: Device) -> Self {
         device.seed(settings.seed);
         let autodiff = device.clone().autodiff();
-        let generator = config.generator(&autodiff);
-        let discriminator = config.discriminator(&autodiff);
+        let players = Players::new(&config, settings.beta_1, &autodiff);
+        let average = (settings.ema > 0.0).then(|| players.generator.valid());
         let fixed = normal_latents(GRID * config.latent_dim, settings.seed);
         Self {
             config,
             settings,
             device,
-            generator,
-            discriminator,
-            d_optimizer: adam(),
-            g_optimizer: adam(),
+            players,
+            average,
             fixed,
             epochs_done: 0,
             history: Vec::new(),
@@ -282,7 +259,7 @@ impl GanJob {
             }
             GanCommand::Dropout(rate) => {
                 self.config.dropout = rate;
-                self.discriminator.set_dropout(rate);
+                self.players.discriminator.set_dropout(rate);
             }
             GanCommand::LabelNoise(noise) => self.settings.label_noise = noise,
             GanCommand::Walk { from, to, steps } => {
@@ -292,6 +269,31 @@ impl GanJob {
                 ctx,
                 dir,
                 |d| self.save(d),
+                GanEvent::Saved,
+                |path, reason| GanEvent::SaveFailed { path, reason },
+            )?,
+            GanCommand::ExportGrid(path) => save_reported(
+                ctx,
+                path,
+                |p| {
+                    let grid = self.sample_grid()?;
+                    crate::ui::write_png(&grid, p).map_err(|e| anyhow::Error::from(e).into())
+                },
+                GanEvent::Saved,
+                |path, reason| GanEvent::SaveFailed { path, reason },
+            )?,
+            GanCommand::ExportWalk {
+                from,
+                to,
+                frames,
+                path,
+            } => save_reported(
+                ctx,
+                path,
+                |p| {
+                    let frames = self.walk_frames(from, to, frames)?;
+                    crate::animation::write_gif(&frames, p, WALK_FRAME_MS).map_err(Into::into)
+                },
                 GanEvent::Saved,
                 |path, reason| GanEvent::SaveFailed { path, reason },
             )?,
@@ -321,11 +323,6 @@ pub fn collapse(history: &[StepLoss]) -> Option<String> {
     })
 }
 
-/// The book's optimiser for both models (Keras' epsilon).
-pub(super) fn adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(1e-7).init()
-}
-
 /// Latent points from N(0, 1) by a seeded Box–Muller, the same on every device.
 pub fn normal_latents(count: usize, seed: u64) -> Vec<f32> {
     let mut rng = crate::rng::Rng(seed);
@@ -338,15 +335,31 @@ pub fn normal_latents(count: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
-/// Images at `indices` as a [batch, 3, 64, 64] tensor in [0, 1].
-pub fn batch_tensor(images: &Images, indices: &[usize], device: &Device) -> Tensor<4> {
-    let side = SIDE as usize;
+/// Images at `indices` as a [batch, 3, side, side] tensor in [0, 1]: the
+/// 64-px images averaged over (64/side)² blocks for a smaller side, and
+/// mirrored left-right where `flips` says.
+pub fn batch_tensor(
+    images: &Images,
+    indices: &[usize],
+    side: usize,
+    flips: Option<&[bool]>,
+    device: &Device,
+) -> Tensor<4> {
+    let full = SIDE as usize;
+    let factor = (full / side.clamp(1, full)).max(1);
+    let side = full / factor;
     let plane = side * side;
+    #[expect(clippy::cast_precision_loss, reason = "block sizes")]
+    let scale = 1.0 / (255.0 * (factor * factor) as f32);
     let mut values = vec![0.0f32; indices.len() * 3 * plane];
     for (b, &i) in indices.iter().enumerate() {
-        for (p, px) in images.image(i).chunks_exact(3).enumerate() {
+        let mirrored = flips.is_some_and(|f| f[b]);
+        let image = images.image(i);
+        for (p, px) in image.chunks_exact(3).enumerate() {
+            let (y, x) = (p / full / factor, p % full / factor);
+            let x = if mirrored { side - 1 - x } else { x };
             for c in 0..3 {
-                values[(b * 3 + c) * plane + p] = f32::from(px[c]) / 255.0;
+                values[(b * 3 + c) * plane + y * side + x] += f32::from(px[c]) * scale;
             }
         }
     }
@@ -359,12 +372,14 @@ pub fn batch_tensor(images: &Images, indices: &[usize], device: &Device) -> Tens
 fn grid_of(images: &Images) -> egui::ColorImage {
     let count = images.count.min(GRID);
     let pixels: Vec<u8> = (0..count).flat_map(|i| images.image(i).to_vec()).collect();
-    readback::tile_rgb(&pixels, count, 4)
+    readback::tile_rgb(&pixels, count, 4, SIDE as usize)
 }
 
 mod fid_probe;
 mod readback;
+mod settings;
 mod store;
 mod train;
 pub use readback::tile_rgb;
+pub use settings::GanSettings;
 pub use store::KIND as CHECKPOINT;

@@ -6,3 +6,4 @@ pub mod fid;
 pub mod job;
 pub mod model;
 pub mod panel;
+pub mod step;

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+mod events;
+mod samples;
 mod saved;
 mod views;
 
@@ -21,7 +23,10 @@ use crate::ui::job_state::{JobState, Progress, fraction};
 /// Which images to learn.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 enum DataChoice {
+    /// The 970 face emoji.
     Faces,
+    /// Smileys & Emotion and People & Body (mostly whole people and hands).
+    People,
     AllEmoji,
     Folder(PathBuf),
 }
@@ -56,8 +61,11 @@ enum GanAction {
     Save,
     Resume,
     ExportGif,
+    ExportGrid,
+    ExportWalk,
     PickFolder,
     Walk,
+    Quick,
 }
 
 /// The GAN tab.
@@ -90,6 +98,8 @@ pub struct GanPanel {
     warning: Option<String>,
     /// FID per epoch (epoch, value).
     fid: Vec<[f64; 2]>,
+    /// The fixed samples' diversity, % of real images', per measured epoch.
+    diversity: Vec<[f64; 2]>,
     notice: Option<Notice>,
     /// Rates, dropout and noise last sent to the job.
     sent: (f64, f64, f64, f32),
@@ -105,9 +115,13 @@ pub struct GanPanel {
 
 impl GanPanel {
     pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
-        let device = device.into();
-        let config = GanConfig::book();
-        let settings = book_settings();
+        let device: ComputeDevice = device.into();
+        // On a CPU the book's model takes hours per epoch: open on Quick.
+        let (config, settings) = if device.is_cpu() {
+            (GanConfig::quick(), GanSettings::quick())
+        } else {
+            (GanConfig::book(), book_settings())
+        };
         Self {
             device,
             waker: waker.clone(),
@@ -135,6 +149,7 @@ impl GanPanel {
             walk_ends: (0, 5),
             warning: None,
             fid: Vec::new(),
+            diversity: Vec::new(),
             notice: None,
             wait_epochs: None,
             gif: None,
@@ -143,10 +158,13 @@ impl GanPanel {
         }
     }
 
-    /// Trains at once (automation: `--gan-train EPOCHS`): the narrow model on
-    /// the first `limit` face emoji; settles after `epochs` epochs.
-    pub fn train_now(&mut self, epochs: usize, limit: Option<usize>) {
-        self.config = GanConfig::small();
+    /// Trains at once (automation: `--gan-train EPOCHS [--gan-minutes M]`):
+    /// the Quick preset on the first `limit` face emoji; settles after
+    /// `epochs` epochs or when training ends.
+    pub fn train_now(&mut self, epochs: usize, limit: Option<usize>, minutes: Option<f64>) {
+        self.config = GanConfig::quick();
+        self.settings = GanSettings::quick();
+        self.settings.minutes = minutes.unwrap_or(0.0);
         self.settings.epochs = epochs + 20;
         self.settings.sample_every = 5;
         self.limit = limit;
@@ -154,9 +172,11 @@ impl GanPanel {
         self.start(None);
     }
 
-    /// True unless an automation run waits for its epochs to reach the timeline.
+    /// True unless an automation run waits for its epochs to reach the
+    /// timeline (or for its training to end).
     pub fn is_settled_or_idle(&self) -> bool {
         self.job.failure().is_some()
+            || self.wait_epochs.is_some() && self.job.is_done() && self.samples.is_some()
             || self
                 .wait_epochs
                 .is_none_or(|n| self.timeline.len() >= n && self.samples.is_some())
@@ -164,7 +184,8 @@ impl GanPanel {
 
     fn source(&self) -> ImageSource {
         match &self.data {
-            DataChoice::Faces => ImageSource::Emoji {
+            DataChoice::Faces => ImageSource::Faces { limit: self.limit },
+            DataChoice::People => ImageSource::Emoji {
                 categories: FACE_CATEGORIES.iter().map(|c| (*c).to_owned()).collect(),
                 limit: self.limit,
             },
@@ -215,6 +236,7 @@ impl GanPanel {
                 self.epoch_means.clear();
                 self.timeline.clear();
                 self.fid.clear();
+                self.diversity.clear();
                 self.scrub = None;
                 self.warning = None;
                 self.notice = None;
@@ -260,95 +282,6 @@ impl GanPanel {
             job.command(GanCommand::Dropout(wanted.2));
             job.command(GanCommand::LabelNoise(wanted.3));
             self.sent = wanted;
-        }
-    }
-
-    fn apply(&mut self, ctx: &egui::Context, event: GanEvent) {
-        let texture = |name: &str, image: egui::ColorImage| {
-            ctx.load_texture(name, image, egui::TextureOptions::NEAREST)
-        };
-        match event {
-            GanEvent::Loaded {
-                images,
-                skipped,
-                upscaled,
-                notices,
-                preview,
-            } => {
-                let mut parts = vec![format!("{images} images")];
-                if !skipped.is_empty() {
-                    parts.push(format!(
-                        "{} files skipped (not images or damaged)",
-                        skipped.len()
-                    ));
-                }
-                if upscaled > 0 {
-                    parts.push(format!("{upscaled} smaller than 64 px, upscaled"));
-                }
-                parts.extend(notices);
-                self.loaded = Some(parts.join(" · "));
-                self.skipped = skipped;
-                self.preview = Some(texture("gan-preview", preview));
-                self.data_loaded = true;
-            }
-            GanEvent::Started {
-                first_epoch,
-                steps_per_epoch,
-                ..
-            } => {
-                self.first_epoch = first_epoch;
-                self.steps = steps_per_epoch;
-            }
-            GanEvent::History(losses) => self.losses = losses,
-            GanEvent::Progress { epoch, step } => (self.epoch, self.step) = (epoch, step),
-            GanEvent::Losses(points) => self.losses.extend(points),
-            GanEvent::Samples { at_epoch, image } => {
-                self.samples_at = at_epoch;
-                crate::ui::set_texture(
-                    ctx,
-                    &mut self.samples,
-                    "gan-samples",
-                    image,
-                    egui::TextureOptions::NEAREST,
-                );
-            }
-            GanEvent::EpochDone {
-                epoch,
-                d_loss,
-                g_loss,
-                image,
-                ..
-            } => {
-                #[expect(clippy::cast_precision_loss, reason = "epoch numbers")]
-                self.epoch_means.push(StepLoss {
-                    at_epoch: epoch as f32,
-                    d_loss,
-                    g_loss,
-                });
-                let handle = texture(&format!("gan-epoch-{epoch}"), image.clone());
-                self.timeline.push((epoch, handle, image));
-            }
-            GanEvent::Collapse(warning) => self.warning = Some(warning),
-            GanEvent::Fid { epoch, fid } => {
-                #[expect(clippy::cast_precision_loss, reason = "epoch numbers")]
-                self.fid.push([epoch as f64, f64::from(fid)]);
-            }
-            GanEvent::Walk(image) => self.walk = Some(texture("gan-walk", image)),
-            GanEvent::Saved(path) => {
-                self.notice = Some(Notice::Said(format!("saved {}", path.display())));
-            }
-            GanEvent::SaveFailed { path, reason } => {
-                self.notice = Some(Notice::Failed(format!(
-                    "could not save {}: {reason}",
-                    path.display()
-                )));
-            }
-            GanEvent::TrainingDone => {
-                self.job.finish();
-                if let Some(path) = self.export_when_done.take() {
-                    self.export_gif(path);
-                }
-            }
         }
     }
 

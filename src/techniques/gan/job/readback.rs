@@ -1,10 +1,8 @@
 //! Images out of the generator, on the job thread: the fixed-latent grid and
 //! the latent walk between two of its points.
 
-use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 
-use super::super::data::SIDE;
 use super::{GRID, GanJob, JobError};
 use crate::job::read_f32;
 
@@ -15,9 +13,9 @@ impl GanJob {
             TensorData::new(latents, [count, self.config.latent_dim]),
             &self.device,
         );
-        let images = self.generator.valid().forward(latent);
+        let images = self.sampler().forward(latent);
         let values = read_f32(images)?;
-        let side = SIDE as usize;
+        let side = self.config.side;
         let plane = side * side;
         let mut bytes = vec![0u8; count * plane * 3];
         for b in 0..count {
@@ -41,7 +39,7 @@ impl GanJob {
     /// The 4×4 grid from the fixed latent points.
     pub(crate) fn sample_grid(&self) -> Result<egui::ColorImage, JobError> {
         let bytes = self.generate(self.fixed.clone(), GRID)?;
-        Ok(tile_rgb(&bytes, GRID, 4))
+        Ok(tile_rgb(&bytes, GRID, 4, self.config.side))
     }
 
     /// `steps` images from fixed point `from` to fixed point `to`, in a row.
@@ -64,13 +62,57 @@ impl GanJob {
             })
             .collect();
         let bytes = self.generate(latents, steps)?;
-        Ok(tile_rgb(&bytes, steps, steps))
+        Ok(tile_rgb(&bytes, steps, steps, self.config.side))
     }
 }
 
-/// `count` 64×64 RGB images tiled `columns` wide into one image.
-pub fn tile_rgb(bytes: &[u8], count: usize, columns: usize) -> egui::ColorImage {
-    let side = SIDE as usize;
+impl GanJob {
+    /// An animated walk: `frames` images from fixed point `from` to `to`
+    /// (eased, so it lingers on the ends) and back, each shown at least 128 px.
+    pub(super) fn walk_frames(
+        &self,
+        from: usize,
+        to: usize,
+        frames: usize,
+    ) -> Result<Vec<image::RgbImage>, JobError> {
+        let dim = self.config.latent_dim;
+        let (from, to) = (from.min(GRID - 1), to.min(GRID - 1));
+        let frames = frames.clamp(2, 240);
+        let a = &self.fixed[from * dim..(from + 1) * dim];
+        let b = &self.fixed[to * dim..(to + 1) * dim];
+        #[expect(clippy::cast_precision_loss, reason = "interpolation weights")]
+        let latents: Vec<f32> = (0..frames)
+            .flat_map(|i| {
+                let t = i as f32 / (frames - 1) as f32;
+                let eased = 0.5 - 0.5 * (std::f32::consts::PI * t).cos();
+                a.iter().zip(b).map(move |(x, y)| x + eased * (y - x))
+            })
+            .collect();
+        let side = self.config.side;
+        let bytes = self.generate(latents, frames)?;
+        let scale = u32::try_from(128usize.div_ceil(side).max(1)).unwrap_or(1);
+        let native = u32::try_from(side).unwrap_or(1);
+        let mut out: Vec<image::RgbImage> = bytes
+            .chunks_exact(side * side * 3)
+            .map(|pixels| {
+                let image = image::RgbImage::from_raw(native, native, pixels.to_vec())
+                    .expect("side × side RGB");
+                image::imageops::resize(
+                    &image,
+                    native * scale,
+                    native * scale,
+                    image::imageops::FilterType::Nearest,
+                )
+            })
+            .collect();
+        let back: Vec<image::RgbImage> = out[1..out.len() - 1].iter().rev().cloned().collect();
+        out.extend(back);
+        Ok(out)
+    }
+}
+
+/// `count` square RGB images of `side` px tiled `columns` wide into one image.
+pub fn tile_rgb(bytes: &[u8], count: usize, columns: usize, side: usize) -> egui::ColorImage {
     let columns = columns.max(1);
     let rows = count.div_ceil(columns).max(1);
     let (w, h) = (columns * side, rows * side);

@@ -10,7 +10,8 @@ use burn::module::Module;
 use burn::tensor::Device;
 
 use super::super::model::GanConfig;
-use super::{GanJob, GanSettings, JobError, StepLoss, adam, normal_latents};
+use super::super::step::{Players, adam};
+use super::{GanJob, GanSettings, JobError, StepLoss, normal_latents};
 use crate::checkpoint::{self, Kind};
 
 /// A GAN checkpoint folder.
@@ -48,18 +49,28 @@ impl GanJob {
                 serde_json::to_string_pretty(&stored)?,
             )?;
             std::fs::write(tmp.join("history.json"), serde_json::to_string(&history)?)?;
-            self.generator
+            self.players
+                .generator
                 .clone()
                 .save_file(tmp.join("generator.bpk"))
                 .context("generator.bpk")?;
-            self.discriminator
+            self.players
+                .discriminator
                 .clone()
                 .save_file(tmp.join("discriminator.bpk"))
                 .context("discriminator.bpk")?;
-            self.g_optimizer
+            if let Some(average) = &self.average {
+                average
+                    .clone()
+                    .save_file(tmp.join("generator_average.bpk"))
+                    .context("generator_average.bpk")?;
+            }
+            self.players
+                .g_optimizer
                 .save(tmp.join("g_adam.bpk"))
                 .context("g_adam.bpk")?;
-            self.d_optimizer
+            self.players
+                .d_optimizer
                 .save(tmp.join("d_adam.bpk"))
                 .context("d_adam.bpk")?;
             Ok(())
@@ -89,10 +100,24 @@ impl GanJob {
             .discriminator(&autodiff)
             .try_load_file(dir.join("discriminator.bpk"))
             .map_err(|e| damaged("discriminator.bpk", &e))?;
-        let g_optimizer = adam()
+        let average = if stored.settings.ema > 0.0 {
+            let file = dir.join("generator_average.bpk");
+            let average = stored.config.generator(&device);
+            Some(if file.is_file() {
+                average
+                    .try_load_file(file)
+                    .map_err(|e| damaged("generator_average.bpk", &e))?
+            } else {
+                generator.valid()
+            })
+        } else {
+            None
+        };
+        let beta_1 = stored.settings.beta_1;
+        let g_optimizer = adam(beta_1)
             .load(dir.join("g_adam.bpk"))
             .map_err(|e| damaged("g_adam.bpk", &e))?;
-        let d_optimizer = adam()
+        let d_optimizer = adam(beta_1)
             .load(dir.join("d_adam.bpk"))
             .map_err(|e| damaged("d_adam.bpk", &e))?;
         let fixed = normal_latents(super::GRID * stored.config.latent_dim, stored.settings.seed);
@@ -100,10 +125,13 @@ impl GanJob {
             config: stored.config,
             settings: stored.settings,
             device,
-            generator,
-            discriminator,
-            d_optimizer,
-            g_optimizer,
+            players: Players {
+                generator,
+                discriminator,
+                d_optimizer,
+                g_optimizer,
+            },
+            average,
             fixed,
             epochs_done: history.epochs_done,
             history: history.losses,

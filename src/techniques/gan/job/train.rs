@@ -2,12 +2,10 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
-use burn::optim::GradientsParams;
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Device, Tensor};
 
 use super::super::data::Images;
-use super::super::model::bce_with_logits;
+use super::super::step::{StepInputs, ema_update};
 use super::{GanCommand, GanEvent, GanJob, JobError, StepLoss, batch_tensor, collapse, fid_probe};
 use crate::job::autosave::{self, Autosaver};
 use crate::job::{JobContext, read_f32};
@@ -37,15 +35,11 @@ impl GanJob {
         }
         let mut pending = Vec::new();
         let mut warned = false;
-        let mut fid = if self.settings.fid_samples > 0 {
-            ctx.send(GanEvent::Progress {
-                epoch: first,
-                step: 0,
-            })?;
-            Some(fid_probe::Probe::new(self, images)?)
-        } else {
-            None
-        };
+        let mut peak_diversity = 0.0f32;
+        let mut fid = (self.settings.fid_samples > 0)
+            .then(|| fid_probe::Probe::new(self, images))
+            .transpose()?;
+        let began = Instant::now();
         for epoch in first..self.settings.epochs {
             let started = Instant::now();
             rng.shuffle(&mut order);
@@ -56,13 +50,12 @@ impl GanJob {
                     self.epochs_done = epoch;
                     return Ok(());
                 }
-                let real =
-                    batch_tensor(images, &order[step * batch..(step + 1) * batch], &autodiff);
-                // Every random draw of a step (latents, label noise, dropout)
-                // follows from the seed, the epoch and the step, so a resumed
-                // run draws what the straight run drew.
-                self.device.seed(step_seed(self.settings.seed, epoch, step));
-                let (d_value, g_value) = self.step(real)?;
+                // Every random draw of a step (mirroring, latents, label noise,
+                // dropout) follows from the seed, the epoch and the step, so a
+                // resumed run draws what the straight run drew.
+                let seed = step_seed(self.settings.seed, epoch, step);
+                let picked = &order[step * batch..(step + 1) * batch];
+                let (d_value, g_value) = self.step(images, picked, seed, &autodiff)?;
                 d_sum += f64::from(d_value);
                 g_sum += f64::from(g_value);
                 #[expect(clippy::cast_precision_loss, reason = "plot coordinates")]
@@ -112,13 +105,39 @@ impl GanJob {
                 secs: started.elapsed().as_secs_f32(),
                 image: self.sample_grid()?,
             })?;
-            if let Some(probe) = &mut fid {
-                let value = probe.measure(self)?;
-                ctx.send(GanEvent::Fid {
-                    epoch: epoch + 1,
-                    fid: value,
-                })?;
+            let out_of_time = self.settings.minutes > 0.0
+                && began.elapsed().as_secs_f64() >= self.settings.minutes * 60.0;
+            let last = epoch + 1 == self.settings.epochs || out_of_time;
+            if let Some(probe) = &mut fid
+                && ((epoch + 1) % self.settings.fid_every.max(1) == 0 || last)
+            {
+                self.measure(ctx, probe, &mut peak_diversity, &mut warned)?;
             }
+            if out_of_time {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// FID and diversity now; warns (once) when diversity has fallen.
+    fn measure(
+        &self,
+        ctx: &JobContext<GanEvent, GanCommand>,
+        probe: &mut fid_probe::Probe,
+        peak_diversity: &mut f32,
+        warned: &mut bool,
+    ) -> Result<(), JobError> {
+        let quality = probe.measure(self)?;
+        ctx.send(GanEvent::Fid {
+            epoch: self.epochs_done,
+            fid: quality.fid,
+            diversity: quality.diversity,
+        })?;
+        *peak_diversity = peak_diversity.max(quality.diversity);
+        if !*warned && let Some(warning) = quality.collapse_warning(*peak_diversity) {
+            *warned = true;
+            ctx.send(GanEvent::Collapse(warning))?;
         }
         Ok(())
     }
@@ -138,55 +157,35 @@ impl GanJob {
         )
     }
 
-    /// The book's `train_step` on one batch of real images; returns (d_loss, g_loss).
-    fn step(&mut self, real: Tensor<4>) -> Result<(f32, f32), JobError> {
-        let device = real.device();
-        let [batch, ..] = real.dims();
-        let normal = |n: usize| {
-            Tensor::<2>::random(
-                [n, self.config.latent_dim],
-                Distribution::Normal(0.0, 1.0),
-                &device,
-            )
-        };
-        // Discriminator: generated labelled 1, real 0, plus label noise.
-        // No gradient flows into the generator here: run it without autodiff.
-        let fake = self
-            .generator
-            .valid()
-            .forward(normal(batch).inner())
-            .autodiff();
-        let labels = Tensor::cat(
-            vec![
-                Tensor::<2>::ones([batch, 1], &device),
-                Tensor::zeros([batch, 1], &device),
-            ],
-            0,
-        );
-        let noise = Tensor::<2>::random([2 * batch, 1], Distribution::Uniform(0.0, 1.0), &device)
-            .mul_scalar(self.settings.label_noise);
-        let d_loss = bce_with_logits(
-            self.discriminator.forward(Tensor::cat(vec![fake, real], 0)),
-            labels + noise,
-        );
-        let d_value = read_f32(d_loss.clone().detach())?[0];
-        let grads = GradientsParams::from_grads(d_loss.backward(), &self.discriminator);
-        self.discriminator = self.d_optimizer.step(
+    /// The book's `train_step` on the real images `picked` (mirrored where
+    /// the step's seed says), and the moving average after it; returns
+    /// (d_loss, g_loss).
+    fn step(
+        &mut self,
+        images: &Images,
+        picked: &[usize],
+        seed: u64,
+        autodiff: &Device,
+    ) -> Result<(f32, f32), JobError> {
+        let flips = self.settings.flip.then(|| flips(seed, picked.len()));
+        let real = batch_tensor(images, picked, self.config.side, flips.as_deref(), autodiff);
+        self.device.seed(seed);
+        let inputs = StepInputs::draw(real, self.config.latent_dim, self.settings.label_noise);
+        let losses = self.players.step(
+            inputs,
             self.settings.d_learning_rate,
-            self.discriminator.clone(),
-            grads,
+            self.settings.g_learning_rate,
         );
-        // Generator: through the discriminator, with the misleading label "real".
-        let predictions = self
-            .discriminator
-            .forward(self.generator.forward(normal(batch)));
-        let g_loss = bce_with_logits(predictions, Tensor::zeros([batch, 1], &device));
-        let g_value = read_f32(g_loss.clone().detach())?[0];
-        let grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
-        self.generator =
-            self.g_optimizer
-                .step(self.settings.g_learning_rate, self.generator.clone(), grads);
-        Ok((d_value, g_value))
+        if let Some(average) = self.average.take() {
+            // A warm-up (as in the usual EMA implementations), so the early
+            // average is not mostly the initial weights.
+            #[expect(clippy::cast_precision_loss, reason = "a step count as a rate")]
+            let warm_up = (1.0 + self.history.len() as f32) / (10.0 + self.history.len() as f32);
+            let decay = self.settings.ema.min(warm_up);
+            self.average = Some(ema_update(average, &self.players.generator, decay));
+        }
+        let both = read_f32(Tensor::cat(vec![losses.d_loss, losses.g_loss], 0))?;
+        Ok((both[0], both[1]))
     }
 }
 
@@ -194,4 +193,10 @@ impl GanJob {
 fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
     let mut rng = crate::rng::Rng(seed ^ ((epoch as u64) << 32) ^ step as u64);
     rng.next_u64()
+}
+
+/// Which of `count` images a step mirrors (each with probability ½).
+fn flips(seed: u64, count: usize) -> Vec<bool> {
+    let mut rng = crate::rng::Rng(seed ^ 0x5eed_f11b);
+    (0..count).map(|_| rng.next_u64() & 1 == 1).collect()
 }

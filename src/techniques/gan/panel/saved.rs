@@ -58,7 +58,7 @@ impl Panel for GanPanel {
     fn files(&self) -> Vec<std::path::PathBuf> {
         match &self.data {
             DataChoice::Folder(dir) => vec![dir.clone()],
-            DataChoice::Faces | DataChoice::AllEmoji => Vec::new(),
+            DataChoice::Faces | DataChoice::People | DataChoice::AllEmoji => Vec::new(),
         }
     }
 

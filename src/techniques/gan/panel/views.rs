@@ -3,10 +3,8 @@
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use super::{DataChoice, GanAction, GanPanel};
-use crate::job::{JobBuilder, JobMessage};
 use crate::techniques::gan::job::{GanCommand, GanSettings, StepLoss};
 use crate::techniques::gan::model::GanConfig;
-use crate::ui::Notice;
 use crate::ui::dialog::one;
 use crate::ui::job_state::progress_bar_ui;
 use crate::ui::{RunButton, run_buttons_ui};
@@ -29,7 +27,20 @@ impl GanPanel {
                     RunButton::None => {}
                 }
             }
-            if ui.add_enabled(!busy, egui::Button::new("Book")).clicked() {
+            if ui
+                .add_enabled(!busy, egui::Button::new("Quick (CPU)"))
+                .on_hover_text(
+                    "32×32 face emoji, 64 channels, Adam β₁ 0.5, mirrored images, the generator's moving average: faces within minutes on a CPU",
+                )
+                .clicked()
+            {
+                action = GanAction::Quick;
+            }
+            if ui
+                .add_enabled(!busy, egui::Button::new("Book"))
+                .on_hover_text("The book's model (64×64, 128–512 channels) and settings")
+                .clicked()
+            {
                 action = GanAction::Book;
             }
             if ui
@@ -85,7 +96,7 @@ impl GanPanel {
             }
             GanAction::Book => {
                 self.config = GanConfig::book();
-                self.settings = GanSettings::book();
+                self.settings = super::book_settings();
             }
             GanAction::SmallModel => self.config = GanConfig::small(),
             GanAction::Save => self.dialogs.open(action, || {
@@ -104,6 +115,23 @@ impl GanPanel {
                     .set_file_name("gan-timeline.gif")
                     .save_file())
             }),
+            GanAction::ExportGrid => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
+                    .add_filter("PNG", &["png"])
+                    .set_file_name("gan-samples.png")
+                    .save_file())
+            }),
+            GanAction::ExportWalk => self.dialogs.open(action, || {
+                one(rfd::FileDialog::new()
+                    .add_filter("GIF", &["gif"])
+                    .set_file_name("gan-walk.gif")
+                    .save_file())
+            }),
+            GanAction::Quick => {
+                self.config = GanConfig::quick();
+                self.settings = GanSettings::quick();
+                self.data = DataChoice::Faces;
+            }
             GanAction::Walk => self.send(GanCommand::Walk {
                 from: self.walk_ends.0,
                 to: self.walk_ends.1,
@@ -126,6 +154,13 @@ impl GanPanel {
             GanAction::Save => self.send(GanCommand::Save(path)),
             GanAction::Resume => self.start(Some(path)),
             GanAction::ExportGif => self.export_gif(path),
+            GanAction::ExportGrid => self.send(GanCommand::ExportGrid(path)),
+            GanAction::ExportWalk => self.send(GanCommand::ExportWalk {
+                from: self.walk_ends.0,
+                to: self.walk_ends.1,
+                frames: 24,
+                path,
+            }),
             GanAction::PickFolder => self.data = DataChoice::Folder(path),
             _ => {}
         }
@@ -135,7 +170,10 @@ impl GanPanel {
         let mut action = None;
         ui.horizontal(|ui| {
             ui.label("Data:");
-            ui.selectable_value(&mut self.data, DataChoice::Faces, "emoji faces");
+            ui.selectable_value(&mut self.data, DataChoice::Faces, "emoji faces")
+                .on_hover_text("970 face emoji: smileys, cat and monkey faces, people's heads");
+            ui.selectable_value(&mut self.data, DataChoice::People, "smileys & people")
+                .on_hover_text("2 430 emoji: mostly whole people, families and hands");
             ui.selectable_value(&mut self.data, DataChoice::AllEmoji, "all emoji");
             if ui.button("image folder…").clicked() {
                 action = Some(GanAction::PickFolder);
@@ -214,21 +252,37 @@ impl GanPanel {
             });
     }
 
-    /// FID per epoch: the quality curve (lower is closer to the data).
+    /// FID (lower is closer to the data) and the samples' diversity (% of
+    /// real images'; below 50 % they start to look alike) per measured epoch.
     pub(super) fn fid_plot_ui(&self, ui: &mut egui::Ui) {
         if self.fid.is_empty() {
             return;
         }
+        let latest = self.diversity.last().map_or(0.0, |d| d[1]);
         ui.label(format!(
-            "FID per epoch ({} images at 139 px; lower is better)",
+            "FID ({} images at 139 px; lower is better) · diversity {latest:.0} % of real images'",
             self.settings.fid_samples
         ));
-        Plot::new("gan-fid")
-            .height(120.0)
-            .x_axis_label("epoch")
-            .show(ui, |plot| {
-                plot.line(Line::new("FID", PlotPoints::new(self.fid.clone())).width(2.0));
-            });
+        ui.columns(2, |columns| {
+            Plot::new("gan-fid")
+                .height(110.0)
+                .x_axis_label("epoch")
+                .show(&mut columns[0], |plot| {
+                    plot.line(Line::new("FID", PlotPoints::new(self.fid.clone())).width(2.0));
+                });
+            Plot::new("gan-diversity")
+                .height(110.0)
+                .x_axis_label("epoch")
+                .include_y(0.0)
+                .include_y(100.0)
+                .show(&mut columns[1], |plot| {
+                    plot.line(
+                        Line::new("diversity %", PlotPoints::new(self.diversity.clone()))
+                            .width(2.0),
+                    );
+                    plot.hline(egui_plot::HLine::new("50 %", 50.0));
+                });
+        });
     }
 
     /// Learning rates, dropout and label noise: they act on the running job.
@@ -262,136 +316,6 @@ impl GanPanel {
         if let Some(preview) = &self.preview {
             ui.label("training images (first 16)");
             ui.add(egui::Image::new(preview).fit_to_exact_size(egui::vec2(160.0, 160.0)));
-        }
-    }
-
-    /// The sample grid and the latent walk; "Walk" is applied after the layout.
-    pub(super) fn samples_ui(&mut self, ui: &mut egui::Ui) -> GanAction {
-        let mut action = GanAction::None;
-        ui.label(format!(
-            "samples from 16 fixed latent points · epoch {:.2}",
-            self.samples_at
-        ));
-        let side = ui.available_width().min(360.0);
-        match &self.samples {
-            Some(texture) => {
-                ui.add(egui::Image::new(texture).fit_to_exact_size(egui::vec2(side, side)));
-            }
-            None => {
-                ui.weak("The grid appears after the first steps.");
-            }
-        }
-        ui.separator();
-        ui.horizontal(|ui| {
-            ui.label("latent walk:");
-            ui.add(
-                egui::DragValue::new(&mut self.walk_ends.0)
-                    .range(0..=15)
-                    .prefix("from "),
-            );
-            ui.add(
-                egui::DragValue::new(&mut self.walk_ends.1)
-                    .range(0..=15)
-                    .prefix("to "),
-            );
-            if ui
-                .add_enabled(self.job.handle().is_some(), egui::Button::new("Walk"))
-                .clicked()
-            {
-                action = GanAction::Walk;
-            }
-        });
-        if let Some(walk) = &self.walk {
-            let [w, h]: [f32; 2] = walk.size_vec2().into();
-            let width = ui.available_width();
-            ui.add(
-                egui::Image::new(walk).fit_to_exact_size(egui::vec2(width, width * h / w.max(1.0))),
-            );
-        }
-        action
-    }
-
-    /// The epoch timeline: scrub back to any past epoch's grid.
-    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
-        ui.label("epoch timeline");
-        if self.timeline.is_empty() {
-            ui.weak("Each epoch's grid is kept here.");
-            return;
-        }
-        let last = self.timeline.len() - 1;
-        let mut index = self.scrub.unwrap_or(last).min(last);
-        let first = self.timeline[0].0;
-        if ui
-            .add(
-                egui::Slider::new(&mut index, 0..=last).custom_formatter(move |v, _| {
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "slider positions"
-                    )]
-                    let offset = v.max(0.0) as usize;
-                    format!("epoch {}", first + offset)
-                }),
-            )
-            .changed()
-        {
-            self.scrub = (index != last).then_some(index);
-        }
-        let side = ui.available_width().min(360.0);
-        ui.add(egui::Image::new(&self.timeline[index].1).fit_to_exact_size(egui::vec2(side, side)));
-    }
-
-    /// Exports the timeline GIF to `path` once training is done (automation: `--export-gif`).
-    pub fn export_gif_when_done(&mut self, path: std::path::PathBuf) {
-        self.export_when_done = Some(path);
-    }
-
-    /// The timeline GIF's outcome, once written.
-    pub(super) fn poll_gif(&mut self) {
-        let Some(writing) = &mut self.gif else { return };
-        for message in writing.poll(4) {
-            match message {
-                JobMessage::Event(said) => self.notice = Some(said),
-                JobMessage::Failed(said) => self.notice = Some(Notice::Failed(said)),
-                JobMessage::Cancelled | JobMessage::Finished => {}
-            }
-        }
-        if writing.is_finished() {
-            self.gif = None;
-        }
-    }
-
-    /// Writes the GIF to `path` on a background thread (never file I/O on
-    /// the UI thread); its outcome arrives in [`GanPanel::poll`].
-    pub(super) fn export_gif(&mut self, path: std::path::PathBuf) {
-        let frames: Vec<egui::ColorImage> = self
-            .timeline
-            .iter()
-            .map(|(_, _, image)| image.clone())
-            .collect();
-        let writing = JobBuilder::new("gan-gif")
-            .waker(self.waker.clone())
-            .spawn(move |ctx| {
-                let frames: Vec<image::RgbImage> = frames
-                    .iter()
-                    .map(crate::picture::color_image_to_rgb)
-                    .collect();
-                let said = match crate::animation::write_gif(&frames, &path, 300) {
-                    Ok(()) => Notice::Said(format!("saved {}", path.display())),
-                    Err(err) => Notice::Failed(format!("could not save the GIF: {err:#}")),
-                };
-                ctx.send(said)
-            });
-        match writing {
-            Ok(handle) => {
-                self.notice = Some(Notice::Said("writing the GIF…".into()));
-                self.gif = Some(handle);
-            }
-            Err(err) => {
-                self.notice = Some(Notice::Failed(format!(
-                    "could not start writing the GIF: {err}"
-                )));
-            }
         }
     }
 }
