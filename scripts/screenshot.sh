@@ -24,8 +24,12 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab style --style-
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab dream --dream-run 40 --screenshot screenshots/deepdream.png --exit-after 900 "$@"
 # Text: the char-LSTM trained for 2 epochs on 400 review snippets, then sampled.
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab text --text-train 2 --train-limit 400 --screenshot screenshots/text.png --exit-after 900 "$@"
-# GAN: the narrow model on the emoji faces, captured mid-training after 6 epochs.
+# GAN: the Quick preset on the face emoji, captured mid-training after 6 epochs.
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-train 6 --screenshot screenshots/gan.png --exit-after 900 "$@"
+# With GAN_15MIN=1: the Quick preset for 14.5 minutes from a cold start, captured when it ends.
+if [ "${GAN_15MIN:-0}" = 1 ]; then
+  xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-train 400 --gan-minutes 14.5 --frame-stats --screenshot screenshots/gan-quick-15min.png --exit-after 1200 "$@"
+fi
 # The VAE tab on a trained model: $VAE_MODEL if given, else a quick one
 # (2 epochs on 20 000 digits, about a minute here).
 model="${VAE_MODEL:-$HOME/.cache/latent-studio/screenshot-vae}"

@@ -47,6 +47,10 @@ pub struct Cli {
 )]
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct GuiOptions {
+    /// Set by the window, not the command line: the renderer is a software
+    /// rasteriser (llvmpipe, lavapipe), which takes the cores compute needs.
+    #[arg(skip)]
+    pub software_renderer: bool,
     /// Open on this tab.
     #[arg(long, value_enum)]
     pub tab: Option<Technique>,

@@ -20,7 +20,9 @@ impl StudioApp {
             }
         }
         if self.screenshot.is_some() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+            // Polls for the capture; under a software renderer no faster than
+            // job news redraws, or the polling itself starves compute.
+            ctx.request_repaint_after(self.redraw_every.max(std::time::Duration::from_millis(100)));
         }
         let settled = self.stats.total_frames() >= SCREENSHOT_AFTER_FRAMES
             && !self.assets.is_busy()

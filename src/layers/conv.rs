@@ -143,17 +143,27 @@ impl Conv2dNhwc {
 
     /// `act(self.forward(x))`, as one fused operation on the CPU backend.
     pub fn forward_act(&self, x: Tensor<4>, act: Activation) -> Tensor<4> {
+        self.forward_act_with(x, self.kernel.val(), act)
+    }
+
+    /// [`Self::forward_act`] with `kernel` (`[kh, kw, in, out]`, e.g. this
+    /// layer's own, spectrally normalised) in place of the stored one.
+    pub fn forward_act_with(&self, x: Tensor<4>, kernel: Tensor<4>, act: Activation) -> Tensor<4> {
         if cpu_kernels(&x.device()) {
             let [_, h, w, _] = x.dims();
             let geometry = self.geometry([h, w]);
-            return tap_conv::tap_conv(x, self.kernel.val(), self.bias.val(), &geometry, act);
+            return tap_conv::tap_conv(x, kernel, self.bias.val(), &geometry, act);
         }
-        act.composed(self.forward(x))
+        act.composed(self.forward_with(x, kernel))
     }
 
     /// `[batch, h, w, in]` → `[batch, oh, ow, out]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let [kh, kw, cin, cout] = self.kernel.dims();
+        self.forward_with(x, self.kernel.val())
+    }
+
+    fn forward_with(&self, x: Tensor<4>, kernel: Tensor<4>) -> Tensor<4> {
+        let [kh, kw, cin, cout] = kernel.dims();
         let [batch, h, w, _] = x.dims();
         let s = self.stride;
         let oh = (h + self.pad_top + self.pad_bottom - kh) / s + 1;
@@ -167,8 +177,8 @@ impl Conv2dNhwc {
             let per_tap = x
                 .reshape([batch * h * w, cin])
                 .matmul(
-                    self.kernel
-                        .val()
+                    kernel
+                        .clone()
                         .permute([2, 0, 1, 3])
                         .reshape([cin, kh * kw * cout]),
                 )
@@ -195,7 +205,7 @@ impl Conv2dNhwc {
         };
         gather(x, &taps)
             .reshape([batch * oh * ow, kh * kw * cin])
-            .matmul(self.kernel.val().reshape([kh * kw * cin, cout]))
+            .matmul(kernel.reshape([kh * kw * cin, cout]))
             .reshape([batch, oh, ow, cout])
             + bias
     }

@@ -11,6 +11,7 @@ pub mod conv;
 pub mod dense;
 pub mod losses;
 pub mod lstm;
+pub mod spectral;
 
 use burn::tensor::Device;
 

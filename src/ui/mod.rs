@@ -130,10 +130,16 @@ pub fn run_buttons_ui<E, C>(
     pressed
 }
 
-/// A job waker that asks egui to repaint, so the UI wakes only when there is news.
-pub fn repaint_waker(ctx: &egui::Context) -> Waker {
+/// A job waker that asks egui to repaint, so the UI wakes only when there is
+/// news; with a non-zero `at_most_every`, news waits for the next redraw that
+/// far away (egui keeps the soonest request), capping the rate jobs cause.
+pub fn repaint_waker(ctx: &egui::Context, at_most_every: std::time::Duration) -> Waker {
     let ctx = ctx.clone();
-    Arc::new(move || ctx.request_repaint())
+    if at_most_every.is_zero() {
+        Arc::new(move || ctx.request_repaint())
+    } else {
+        Arc::new(move || ctx.request_repaint_after(at_most_every))
+    }
 }
 
 /// Writes an egui image as an RGBA PNG (call it off the UI thread, except for

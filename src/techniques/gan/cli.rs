@@ -84,6 +84,24 @@ pub struct TrainArgs {
     /// and the samples' diversity (0 = off; the Quick preset: 64 every 10 epochs).
     #[arg(long)]
     pub fid: Option<usize>,
+    /// The discriminator's learning rate (the preset's otherwise).
+    #[arg(long)]
+    pub d_lr: Option<f64>,
+    /// The generator's learning rate (the preset's otherwise).
+    #[arg(long)]
+    pub g_lr: Option<f64>,
+    /// Adam's β₁ for both players (the book 0.9, Quick 0.5).
+    #[arg(long)]
+    pub beta1: Option<f32>,
+    /// Decay of the generator's moving average (0 = off, as in the book; Quick 0.999).
+    #[arg(long)]
+    pub ema: Option<f32>,
+    /// Mirror the real images left-right at random (`true` / `false`; on in Quick).
+    #[arg(long)]
+    pub flip: Option<bool>,
+    /// Spectral normalisation of the discriminator's weights (off in both presets).
+    #[arg(long)]
+    pub spectral_norm: bool,
 }
 
 impl TrainArgs {
@@ -154,6 +172,11 @@ fn start_of(args: &TrainArgs) -> anyhow::Result<GanStart> {
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.fid_samples = args.fid.unwrap_or(settings.fid_samples);
     settings.minutes = args.minutes.unwrap_or(0.0);
+    settings.d_learning_rate = args.d_lr.unwrap_or(settings.d_learning_rate);
+    settings.g_learning_rate = args.g_lr.unwrap_or(settings.g_learning_rate);
+    settings.beta_1 = args.beta1.unwrap_or(settings.beta_1);
+    settings.ema = args.ema.unwrap_or(settings.ema);
+    settings.flip = args.flip.unwrap_or(settings.flip);
     Ok(match &args.resume {
         _ if args.resume_last => {
             let (run, data) = crate::job::autosave::resume_last("gan")?;
@@ -169,12 +192,15 @@ fn start_of(args: &TrainArgs) -> anyhow::Result<GanStart> {
             more_epochs: settings.epochs,
         },
         None => GanStart::Train {
-            config: if args.small {
-                GanConfig::small()
-            } else if quick {
-                GanConfig::quick()
-            } else {
-                GanConfig::book()
+            config: GanConfig {
+                spectral_norm: args.spectral_norm,
+                ..if args.small {
+                    GanConfig::small()
+                } else if quick {
+                    GanConfig::quick()
+                } else {
+                    GanConfig::book()
+                }
             },
             settings,
             data: args.source(),

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor};
 use crate::documented::documented;
 use crate::layers::conv::{Activation, Conv2dNhwc, ConvTranspose2dNhwc, Padding};
 use crate::layers::dense::dense;
+use crate::layers::spectral::spectral_normalized;
 
 documented! {
     /// Sizes and rates; [`GanConfig::book`] gives the book's.
@@ -29,6 +30,10 @@ documented! {
         /// generator starts from a side/8 map, the discriminator ends at one.
         [serde(default = "book_side")]
         pub side: usize,
+        /// Spectral normalisation of the discriminator's weights (Miyato et al.,
+        /// 2018; off in the book).
+        [serde(default)]
+        pub spectral_norm: bool,
     }
 }
 
@@ -44,6 +49,7 @@ impl GanConfig {
             g_channels: [128, 256, 512],
             dropout: 0.2,
             side: 64,
+            spectral_norm: false,
         }
     }
 
@@ -56,6 +62,7 @@ impl GanConfig {
             g_channels: [64, 64, 64],
             dropout: 0.2,
             side: 32,
+            spectral_norm: false,
         }
     }
 
@@ -67,6 +74,7 @@ impl GanConfig {
             g_channels: [16, 16, 16],
             dropout: 0.2,
             side: 64,
+            spectral_norm: false,
         }
     }
 
@@ -87,6 +95,7 @@ impl GanConfig {
             conv3: conv(b, c),
             dropout: DropoutConfig::new(self.dropout).init(),
             dense: dense(c * base * base, 1, true, device),
+            spectral: self.spectral_norm,
         }
     }
 
@@ -116,6 +125,8 @@ pub struct Discriminator {
     conv3: Conv2dNhwc,
     dropout: Dropout,
     dense: Linear,
+    /// Weights divided by their largest singular value in each forward pass.
+    spectral: bool,
 }
 
 impl Discriminator {
@@ -125,11 +136,27 @@ impl Discriminator {
         let x = images.permute([0, 2, 3, 1]); // channels last, as Keras
         // Each convolution with its LeakyReLU as one operation on the CPU backend.
         let leaky = Activation::Leaky(SLOPE);
-        let x = self.conv1.forward_act(x, leaky);
-        let x = self.conv2.forward_act(x, leaky);
-        let x = self.conv3.forward_act(x, leaky);
-        let x: Tensor<2> = x.flatten(1, 3);
-        self.dense.forward(self.dropout.forward(x))
+        let kernel = |layer: &Conv2dNhwc| {
+            let kernel = layer.kernel.val();
+            if self.spectral {
+                spectral_normalized(kernel)
+            } else {
+                kernel
+            }
+        };
+        let x = self.conv1.forward_act_with(x, kernel(&self.conv1), leaky);
+        let x = self.conv2.forward_act_with(x, kernel(&self.conv2), leaky);
+        let x = self.conv3.forward_act_with(x, kernel(&self.conv3), leaky);
+        let x: Tensor<2> = self.dropout.forward(x.flatten(1, 3));
+        if !self.spectral {
+            return self.dense.forward(x);
+        }
+        let weight = spectral_normalized(self.dense.weight.val());
+        let logits = x.matmul(weight);
+        match &self.dense.bias {
+            Some(bias) => logits + bias.val().unsqueeze_dim(0),
+            None => logits,
+        }
     }
 
     /// Sets the dropout rate (a live slider).

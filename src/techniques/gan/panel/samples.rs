@@ -23,7 +23,7 @@ impl GanPanel {
             }
         }
         ui.separator();
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.label("latent walk:");
             ui.add(
                 egui::DragValue::new(&mut self.walk_ends.0)

@@ -313,9 +313,39 @@ impl GanPanel {
             .on_hover_text(GanConfig::DOCS.dropout);
         ui.add(egui::Slider::new(&mut self.settings.label_noise, 0.0..=0.3).text("label noise"))
             .on_hover_text(docs.label_noise);
+        self.options_ui(ui);
         if let Some(preview) = &self.preview {
             ui.label("training images (first 16)");
             ui.add(egui::Image::new(preview).fit_to_exact_size(egui::vec2(160.0, 160.0)));
         }
+    }
+
+    /// Options beyond the book (each off in Book), taken when training starts.
+    fn options_ui(&mut self, ui: &mut egui::Ui) {
+        let idle = !self.job.is_running();
+        ui.add_enabled_ui(idle, |ui| {
+            ui.strong("Beyond the book (at Train)");
+            let docs = GanSettings::DOCS;
+            ui.checkbox(&mut self.settings.flip, "mirror images")
+                .on_hover_text(docs.flip);
+            let mut average = self.settings.ema > 0.0;
+            if ui
+                .checkbox(&mut average, "moving-average generator")
+                .on_hover_text(docs.ema)
+                .changed()
+            {
+                self.settings.ema = if average { 0.999 } else { 0.0 };
+            }
+            let mut paper = self.settings.beta_1 < 0.9;
+            if ui
+                .checkbox(&mut paper, "Adam β₁ 0.5 (DCGAN paper)")
+                .on_hover_text(docs.beta_1)
+                .changed()
+            {
+                self.settings.beta_1 = if paper { 0.5 } else { 0.9 };
+            }
+            ui.checkbox(&mut self.config.spectral_norm, "spectral norm (D)")
+                .on_hover_text(GanConfig::DOCS.spectral_norm);
+        });
     }
 }
