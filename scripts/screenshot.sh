@@ -16,6 +16,12 @@ LATENT_STUDIO_AUTOSAVE="$(mktemp -d)"
 export LATENT_STUDIO_AUTOSAVE
 trap 'rm -rf "$XDG_DATA_HOME" "$LATENT_STUDIO_AUTOSAVE"' EXIT
 mkdir -p screenshots
+# A capture that closes mid-training leaves its run to be offered for
+# recovery; each capture starts without the previous one's.
+xvfb-run() {
+  rm -rf "${LATENT_STUDIO_AUTOSAVE:?}"/*
+  command xvfb-run "$@"
+}
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --assets-window --tab style --screenshot screenshots/studio.png --exit-after 120 "$@"
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --demo --frame-stats --screenshot screenshots/runtime-demo.png --exit-after 120 "$@"
 # Style transfer mid-run: the CPU's Quick preset (L-BFGS at 200 px), captured after 40 iterations.
@@ -24,8 +30,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab style --style-
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab dream --dream-run 40 --screenshot screenshots/deepdream.png --exit-after 900 "$@"
 # Text: the char-LSTM trained for 2 epochs on 400 review snippets, then sampled.
 xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab text --text-train 2 --train-limit 400 --screenshot screenshots/text.png --exit-after 900 "$@"
-# GAN: the Quick preset on the face emoji, captured mid-training after 6 epochs.
-xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-train 6 --screenshot screenshots/gan.png --exit-after 900 "$@"
+# GAN: the Quick preset on the face emoji, captured mid-training after 30 epochs (about 4 minutes).
+xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-train 30 --screenshot screenshots/gan.png --exit-after 900 "$@"
 # With GAN_15MIN=1: the Quick preset for 14.5 minutes from a cold start, captured when it ends.
 if [ "${GAN_15MIN:-0}" = 1 ]; then
   xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab gan --gan-train 400 --gan-minutes 14.5 --frame-stats --screenshot screenshots/gan-quick-15min.png --exit-after 1200 "$@"

@@ -30,7 +30,7 @@ impl Recovery {
             .collapsible(false)
             .default_pos([380.0, 160.0])
             .show(ctx, |ui| {
-                ui.label("Training stopped without finishing last time (the studio was closed by force or crashed). Its autosave is kept:");
+                ui.label("Training stopped before it finished last time (the studio was closed while it ran, killed or crashed). Its autosave is kept:");
                 ui.add_space(4.0);
                 for run in &self.runs {
                     let technique = technique_of(&run.technique);
