@@ -49,24 +49,27 @@ impl GanJob {
         to: usize,
         steps: usize,
     ) -> Result<egui::ColorImage, JobError> {
+        let steps = steps.clamp(2, 32);
+        let bytes = self.generate(self.path(from, to, steps, |t| t), steps)?;
+        Ok(tile_rgb(&bytes, steps, steps, self.config.side))
+    }
+
+    /// `count` latent points from fixed point `from` to `to`, at `along(t)`
+    /// of the way for t evenly from 0 to 1.
+    fn path(&self, from: usize, to: usize, count: usize, along: fn(f32) -> f32) -> Vec<f32> {
         let dim = self.config.latent_dim;
         let (from, to) = (from.min(GRID - 1), to.min(GRID - 1));
-        let steps = steps.clamp(2, 32);
         let a = &self.fixed[from * dim..(from + 1) * dim];
         let b = &self.fixed[to * dim..(to + 1) * dim];
         #[expect(clippy::cast_precision_loss, reason = "interpolation weights")]
-        let latents: Vec<f32> = (0..steps)
+        (0..count)
             .flat_map(|i| {
-                let t = i as f32 / (steps - 1) as f32;
+                let t = along(i as f32 / (count.max(2) - 1) as f32);
                 a.iter().zip(b).map(move |(x, y)| x + t * (y - x))
             })
-            .collect();
-        let bytes = self.generate(latents, steps)?;
-        Ok(tile_rgb(&bytes, steps, steps, self.config.side))
+            .collect()
     }
-}
 
-impl GanJob {
     /// An animated walk: `frames` images from fixed point `from` to `to`
     /// (eased, so it lingers on the ends) and back, each shown at least 128 px.
     pub(super) fn walk_frames(
@@ -75,19 +78,9 @@ impl GanJob {
         to: usize,
         frames: usize,
     ) -> Result<Vec<image::RgbImage>, JobError> {
-        let dim = self.config.latent_dim;
-        let (from, to) = (from.min(GRID - 1), to.min(GRID - 1));
         let frames = frames.clamp(2, 240);
-        let a = &self.fixed[from * dim..(from + 1) * dim];
-        let b = &self.fixed[to * dim..(to + 1) * dim];
-        #[expect(clippy::cast_precision_loss, reason = "interpolation weights")]
-        let latents: Vec<f32> = (0..frames)
-            .flat_map(|i| {
-                let t = i as f32 / (frames - 1) as f32;
-                let eased = 0.5 - 0.5 * (std::f32::consts::PI * t).cos();
-                a.iter().zip(b).map(move |(x, y)| x + eased * (y - x))
-            })
-            .collect();
+        let eased = |t: f32| 0.5 - 0.5 * (std::f32::consts::PI * t).cos();
+        let latents = self.path(from, to, frames, eased);
         let side = self.config.side;
         let bytes = self.generate(latents, frames)?;
         let scale = u32::try_from(128usize.div_ceil(side).max(1)).unwrap_or(1);
