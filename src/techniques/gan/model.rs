@@ -60,9 +60,8 @@ impl GanConfig {
             latent_dim: 64,
             d_channels: [32, 64, 64],
             g_channels: [64, 64, 64],
-            dropout: 0.2,
             side: 32,
-            spectral_norm: false,
+            ..Self::book()
         }
     }
 
@@ -72,9 +71,7 @@ impl GanConfig {
             latent_dim: 32,
             d_channels: [8, 16, 16],
             g_channels: [16, 16, 16],
-            dropout: 0.2,
-            side: 64,
-            spectral_norm: false,
+            ..Self::book()
         }
     }
 

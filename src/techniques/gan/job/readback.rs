@@ -85,19 +85,17 @@ impl GanJob {
         let bytes = self.generate(latents, frames)?;
         let scale = u32::try_from(128usize.div_ceil(side).max(1)).unwrap_or(1);
         let native = u32::try_from(side).unwrap_or(1);
-        let mut out: Vec<image::RgbImage> = bytes
-            .chunks_exact(side * side * 3)
-            .map(|pixels| {
-                let image = image::RgbImage::from_raw(native, native, pixels.to_vec())
-                    .expect("side × side RGB");
-                image::imageops::resize(
-                    &image,
-                    native * scale,
-                    native * scale,
-                    image::imageops::FilterType::Nearest,
-                )
-            })
-            .collect();
+        let mut out = Vec::with_capacity(2 * frames);
+        for pixels in bytes.chunks_exact(side * side * 3) {
+            let image = image::RgbImage::from_raw(native, native, pixels.to_vec())
+                .ok_or_else(|| anyhow::anyhow!("a generated image is not {side}×{side} RGB"))?;
+            out.push(image::imageops::resize(
+                &image,
+                native * scale,
+                native * scale,
+                image::imageops::FilterType::Nearest,
+            ));
+        }
         let back: Vec<image::RgbImage> = out[1..out.len() - 1].iter().rev().cloned().collect();
         out.extend(back);
         Ok(out)
