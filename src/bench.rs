@@ -228,6 +228,7 @@ pub fn all(device: &burn::tensor::Device, json: Option<&PathBuf>) -> anyhow::Res
     measurements.extend(gan::cli::bench(device.clone(), None)?);
     measurements.extend(text::cli::bench(device, None)?);
     measurements.extend(kernels(5));
+    measurements.extend(crate::techniques::tuner::bench::run(None));
     let report = Report::new(measurements);
     println!("{} figures on {}", report.measurements.len(), report.cpu);
     if let Some(path) = json {

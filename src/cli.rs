@@ -74,6 +74,10 @@ pub struct GuiOptions {
     /// minutes have passed.
     #[arg(long, value_name = "MINUTES")]
     pub gan_minutes: Option<f64>,
+    /// Start a Quick tuner study (the `mnist` study) of this many trials at
+    /// once; with --screenshot, capture when it is done.
+    #[arg(long, value_name = "TRIALS")]
+    pub tune_trials: Option<usize>,
     /// Start training the text model at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub text_train: Option<usize>,
@@ -143,6 +147,10 @@ pub enum Command {
     /// The variational autoencoder of chapter 12.4 (train, grid, decode).
     #[command(subcommand)]
     Vae(crate::techniques::vae::cli::VaeCommandLine),
+    /// Hyper-parameter search: ask/tell on a space file (anything you can
+    /// score), the best trials, the trials as CSV.
+    #[command(subcommand)]
+    Tune(crate::techniques::tuner::cli::TuneCommandLine),
     /// The five techniques in turn, again and again, in one process, with its
     /// resident memory printed each minute (scripts/soak.sh).
     Soak(crate::soak::SoakArgs),
@@ -183,6 +191,8 @@ pub enum BenchTarget {
     Style,
     Dream,
     Kernels,
+    /// The tuner's oracles on Branin and Hartmann-6 (`--batches`: trials per study, default 80).
+    Tuner,
     /// Every benchmark in turn.
     All,
     /// Two `bench all --json` files side by side.
@@ -250,6 +260,10 @@ pub fn run_command(command: Command, request: BackendRequest) -> ExitCode {
             &command,
             compute_device(request),
         )),
+        Command::Tune(command) => match crate::techniques::tuner::cli::run(&command, || compute_device(request)) {
+            Ok(code) => ExitCode::from(code),
+            Err(err) => report(Err(err)),
+        },
         Command::Bench(args) => bench(&args, request),
     }
 }
@@ -271,6 +285,7 @@ fn bench(args: &BenchArgs, request: BackendRequest) -> ExitCode {
             return crate::bench::print_comparison(old, new, args.threshold);
         }
         BenchTarget::Kernels => Ok(crate::bench::kernels(batches.unwrap_or(5))),
+        BenchTarget::Tuner => Ok(crate::techniques::tuner::bench::run(batches)),
         BenchTarget::All => {
             return report(crate::bench::all(
                 &compute_device(request),

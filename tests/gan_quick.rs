@@ -288,3 +288,32 @@ fn a_discriminator_a_hundred_times_faster_raises_the_collapse_warning() {
     let calm = collapse_warning(1e-4);
     assert!(calm.is_none(), "{calm:?}");
 }
+
+#[test]
+fn the_minibatch_spread_is_zero_for_repeated_images_and_kept_per_group() {
+    use latent_studio::techniques::gan::model::{STD_GROUP, with_group_spread};
+    let device = Device::flex();
+    let one = Tensor::<4>::random([1, 4, 4, 3], Distribution::Default, &device);
+    let repeated = one.repeat_dim(0, STD_GROUP);
+    let varied = Tensor::<4>::random([STD_GROUP, 4, 4, 3], Distribution::Default, &device);
+    // The book's discriminator batch: generated images first, then real ones.
+    let out = with_group_spread(Tensor::cat(vec![repeated, varied], 0));
+    assert_eq!(out.dims(), [2 * STD_GROUP, 4, 4, 4]);
+    let spread = out
+        .narrow(3, 3, 1)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let (first, second) = spread.split_at(STD_GROUP * 16);
+    assert!(first.iter().all(|v| *v < 1e-3), "repeated images: {:?}", &first[..4]);
+    assert!(second.iter().all(|v| (*v - second[0]).abs() < 1e-6 && *v > 0.1), "varied: {:?}", &second[..4]);
+    // In the model: the discriminator's dense layer takes the extra channel.
+    let config = GanConfig {
+        minibatch_std: true,
+        ..GanConfig::quick()
+    };
+    let logits = config
+        .discriminator(&device)
+        .forward(Tensor::<4>::random([8, 3, 32, 32], Distribution::Default, &device));
+    assert_eq!(logits.dims(), [8, 1]);
+}

@@ -10,6 +10,7 @@ use crate::techniques::dream::panel::DreamPanel;
 use crate::techniques::gan::panel::GanPanel;
 use crate::techniques::style::panel::StylePanel;
 use crate::techniques::text::panel::TextPanel;
+use crate::techniques::tuner::panel::TunerPanel;
 use crate::techniques::vae::panel::VaePanel;
 use crate::ui::panel::Panel;
 
@@ -51,12 +52,21 @@ pub(super) fn build_panels(
             gan.export_gif_when_done(path);
         }
     }
+    let mut tuner = TunerPanel::new(device(), waker());
+    if let Some(trials) = options.tune_trials {
+        tuner.settings.max_trials = trials;
+        if let Some(limit) = options.train_limit {
+            tuner.settings.limit = Some(limit);
+        }
+        tuner.start_now();
+    }
     let panels: Vec<Box<dyn Panel>> = vec![
         Box::new(text),
         Box::new(dream),
         Box::new(style),
         Box::new(vae),
         Box::new(gan),
+        Box::new(tuner),
     ];
     debug_assert!(panels.iter().map(|p| p.technique()).eq(Technique::ALL));
     panels
@@ -70,5 +80,6 @@ pub(super) fn automated(technique: Technique, options: &GuiOptions) -> bool {
         Technique::Style => options.style_run.is_some(),
         Technique::Vae => options.train_vae.is_some() || options.load_vae.is_some(),
         Technique::Gan => options.gan_train.is_some(),
+        Technique::Tuner => options.tune_trials.is_some(),
     }
 }

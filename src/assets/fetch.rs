@@ -96,11 +96,31 @@ pub fn fetch_asset(
     in_turn(cache, asset, || fetch_locked(cache, asset, progress))
 }
 
-/// Runs `work` while no other caller in this process fetches or rebuilds `asset`.
+/// Runs `work` while no other caller fetches or rebuilds `asset`: in this
+/// process (a mutex) nor in another (an exclusive lock on
+/// `<cache>/locks/<id>.lock`, released when the file closes, also when the
+/// holder is killed) — a studio open while `latent-studio fetch` runs, or
+/// two tests' processes, would otherwise unpack into one folder at once.
 pub(super) fn in_turn<T>(cache: &Cache, asset: &AssetSpec, work: impl FnOnce() -> T) -> T {
     let lock = asset_lock(cache, asset);
     let _turn = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    let _other_processes = process_lock(cache, asset);
     work()
+}
+
+/// The cross-process lock, or `None` (and no waiting) where the cache folder
+/// cannot hold one; the in-process mutex still holds.
+pub(super) fn process_lock(cache: &Cache, asset: &AssetSpec) -> Option<std::fs::File> {
+    let dir = cache.root().join("locks");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{}.lock", asset.id)))
+        .ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 /// Fetches the asset unless it is ready — also when another caller finished

@@ -353,3 +353,23 @@ fn a_damaged_converted_file_is_rebuilt_from_the_verified_member() {
     let err = read_converted(&cache, &manifest, "fake", "corpus.txt", read).unwrap_err();
     assert!(err.to_string().contains("`false` failed"), "{err}");
 }
+
+#[test]
+fn a_second_holder_of_the_process_lock_waits_for_the_first() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let temp = TempCache::new("process-lock");
+    let asset = spec(&["true"], "fake.zip", ArchiveFormat::Zip, Vec::new());
+    let first = fetch::process_lock(&temp.cache(), &asset).expect("a lock file in the cache");
+    let released = Arc::new(AtomicBool::new(false));
+    let (cache, seen, waiting) = (temp.cache(), Arc::clone(&released), asset.clone());
+    // Another open of the lock file, as another process makes: it must wait.
+    let second = std::thread::spawn(move || {
+        let _lock = fetch::process_lock(&cache, &waiting);
+        seen.load(Ordering::SeqCst)
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    released.store(true, Ordering::SeqCst);
+    drop(first);
+    assert!(second.join().unwrap(), "the second lock was granted while the first was held");
+}

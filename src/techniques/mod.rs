@@ -9,6 +9,7 @@ pub mod dream;
 pub mod gan;
 pub mod style;
 pub mod text;
+pub mod tuner;
 pub mod vae;
 
 /// A tab of the studio.
@@ -31,16 +32,18 @@ pub enum Technique {
     Style,
     Vae,
     Gan,
+    Tuner,
 }
 
 impl Technique {
     /// Every technique, in tab order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Text,
         Self::DeepDream,
         Self::Style,
         Self::Vae,
         Self::Gan,
+        Self::Tuner,
     ];
 
     /// The tab's title.
@@ -51,6 +54,7 @@ impl Technique {
             Self::Style => "Style transfer",
             Self::Vae => "VAE",
             Self::Gan => "GAN",
+            Self::Tuner => "Tuner",
         }
     }
 
@@ -62,6 +66,7 @@ impl Technique {
             Self::Style => "12.3 Neural style transfer (VGG19)",
             Self::Vae => "12.4 Variational autoencoder (MNIST)",
             Self::Gan => "12.5 DCGAN",
+            Self::Tuner => "Hyper-parameter search (KerasTuner's flow)",
         }
     }
 
@@ -73,6 +78,7 @@ impl Technique {
             Self::Style => &["vgg19", "photos", "starry_night"],
             Self::Vae => &["mnist"],
             Self::Gan => &["emoji", "inception_v3"],
+            Self::Tuner => &["mnist"],
         }
     }
 }

@@ -102,6 +102,10 @@ pub struct TrainArgs {
     /// Spectral normalisation of the discriminator's weights (off in both presets).
     #[arg(long)]
     pub spectral_norm: bool,
+    /// The discriminator sees each group of 4 images' spread (`true` / `false`;
+    /// off in Book).
+    #[arg(long)]
+    pub minibatch_std: Option<bool>,
 }
 
 impl TrainArgs {
@@ -192,14 +196,18 @@ fn start_of(args: &TrainArgs) -> anyhow::Result<GanStart> {
             more_epochs: settings.epochs,
         },
         None => GanStart::Train {
-            config: GanConfig {
-                spectral_norm: args.spectral_norm,
-                ..if args.small {
+            config: {
+                let preset = if args.small {
                     GanConfig::small()
                 } else if quick {
                     GanConfig::quick()
                 } else {
                     GanConfig::book()
+                };
+                GanConfig {
+                    spectral_norm: args.spectral_norm,
+                    minibatch_std: args.minibatch_std.unwrap_or(preset.minibatch_std),
+                    ..preset
                 }
             },
             settings,

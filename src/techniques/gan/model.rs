@@ -34,6 +34,12 @@ documented! {
         /// 2018; off in the book).
         [serde(default)]
         pub spectral_norm: bool,
+        /// The spread of each group of 4 images as one more channel before the
+        /// discriminator's dense layer (Karras et al., 2018's minibatch standard
+        /// deviation; off in the book): a batch of one image repeated is told
+        /// from a varied real one, which counters mode collapse.
+        [serde(default)]
+        pub minibatch_std: bool,
     }
 }
 
@@ -50,6 +56,7 @@ impl GanConfig {
             dropout: 0.2,
             side: 64,
             spectral_norm: false,
+            minibatch_std: false,
         }
     }
 
@@ -91,8 +98,9 @@ impl GanConfig {
             conv2: conv(a, b),
             conv3: conv(b, c),
             dropout: DropoutConfig::new(self.dropout).init(),
-            dense: dense(c * base * base, 1, true, device),
+            dense: dense((c + usize::from(self.minibatch_std)) * base * base, 1, true, device),
             spectral: self.spectral_norm,
+            minibatch_std: self.minibatch_std,
         }
     }
 
@@ -124,6 +132,8 @@ pub struct Discriminator {
     dense: Linear,
     /// Weights divided by their largest singular value in each forward pass.
     spectral: bool,
+    /// One more channel: the spread within each group of [`STD_GROUP`] images.
+    minibatch_std: bool,
 }
 
 impl Discriminator {
@@ -144,6 +154,7 @@ impl Discriminator {
         let x = self.conv1.forward_act_with(x, kernel(&self.conv1), leaky);
         let x = self.conv2.forward_act_with(x, kernel(&self.conv2), leaky);
         let x = self.conv3.forward_act_with(x, kernel(&self.conv3), leaky);
+        let x = if self.minibatch_std { with_group_spread(x) } else { x };
         let x: Tensor<2> = self.dropout.forward(x.flatten(1, 3));
         if !self.spectral {
             return self.dense.forward(x);
@@ -160,6 +171,32 @@ impl Discriminator {
     pub fn set_dropout(&mut self, rate: f64) {
         self.dropout = DropoutConfig::new(rate.clamp(0.0, 0.9)).init();
     }
+}
+
+/// Images per group of the minibatch standard deviation. Groups are
+/// consecutive images, so the book's discriminator batch (generated images,
+/// then real ones, each a multiple of 4) never mixes the two in a group.
+pub const STD_GROUP: usize = 4;
+
+/// Features [n, h, w, c] with one more channel: the standard deviation over
+/// each group of consecutive images, averaged over positions and channels
+/// (one figure per group, the same for its images). A batch that is not a
+/// multiple of [`STD_GROUP`] is one group.
+pub fn with_group_spread(x: Tensor<4>) -> Tensor<4> {
+    let [n, h, w, c] = x.dims();
+    let group = if n % STD_GROUP == 0 { STD_GROUP } else { n };
+    let grouped: Tensor<5> = x.clone().reshape([n / group, group, h, w, c]);
+    let spread = grouped
+        .var_bias(1)
+        .add_scalar(1e-8)
+        .sqrt()
+        .reshape([n / group, h * w * c])
+        .mean_dim(1); // [groups, 1]
+    let channel = spread
+        .reshape([n / group, 1, 1, 1, 1])
+        .expand([n / group, group, h, w, 1])
+        .reshape([n, h, w, 1]);
+    Tensor::cat(vec![x, channel], 3)
 }
 
 /// Dense 8·8·128 → reshape → ConvT 128 k4 s2 → LeakyReLU → ConvT 256 →

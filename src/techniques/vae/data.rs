@@ -77,10 +77,17 @@ impl Digits {
     /// The first `count` images (tests, quick runs).
     #[must_use]
     pub fn take(&self, count: usize) -> Digits {
-        let count = count.min(self.len());
+        self.range(0, count)
+    }
+
+    /// Images `start..end` (clamped to the set).
+    #[must_use]
+    pub fn range(&self, start: usize, end: usize) -> Digits {
+        let end = end.min(self.len());
+        let start = start.min(end);
         Digits {
-            pixels: self.pixels[..count * PIXELS].to_vec(),
-            labels: self.labels[..count].to_vec(),
+            pixels: self.pixels[start * PIXELS..end * PIXELS].to_vec(),
+            labels: self.labels[start..end].to_vec(),
             skipped: Vec::new(),
         }
     }

@@ -346,6 +346,8 @@ impl GanPanel {
             }
             ui.checkbox(&mut self.config.spectral_norm, "spectral norm (D)")
                 .on_hover_text(GanConfig::DOCS.spectral_norm);
+            ui.checkbox(&mut self.config.minibatch_std, "minibatch std (D)")
+                .on_hover_text(GanConfig::DOCS.minibatch_std);
         });
     }
 }

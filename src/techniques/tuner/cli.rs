@@ -1,0 +1,345 @@
+//! `latent-studio tune …`: ask/tell, so anything a user can score can be
+//! tuned — `tune ask` prints one proposal as a JSON line, the user evaluates
+//! it, `tune tell` records the value — and the study's summary and CSV.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use burn::tensor::Device;
+use tuner::{Ask, OracleConfig, Outcome, Settings, Study, TrialState};
+
+use super::finish::{self, FinishEvent};
+use super::job::{self, TuneSettings, TunerEvent};
+use super::studies::StudyKind;
+use crate::job::{no_waker, wait_for};
+
+#[derive(Subcommand, Debug)]
+pub enum TuneCommandLine {
+    /// Print the next configuration to evaluate as one JSON line
+    /// `{"trial": N, "params": {...}}`. The first ask creates the study from
+    /// the space file; later asks continue it (exit status 3 when the search
+    /// is over, 4 when it waits for running trials to be told).
+    Ask {
+        /// The study's folder (its journal and checkpoints).
+        #[arg(long)]
+        dir: PathBuf,
+        /// The space as TOML (needed by the first ask; later ones check it is the same).
+        #[arg(long)]
+        space: Option<PathBuf>,
+        /// random, grid, bayesian (EI), bayesian-ucb, bayesian-pi or hyperband.
+        #[arg(long, default_value = "bayesian")]
+        oracle: String,
+        /// With hyperband: the most epochs a trial trains.
+        #[arg(long, default_value_t = 81)]
+        max_epochs: usize,
+        /// The study's seed: every proposal follows from it and the trial number.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// End the search after this many trials.
+        #[arg(long)]
+        max_trials: Option<usize>,
+    },
+    /// Record a trial's objective.
+    Tell {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        trial: usize,
+        /// The objective (NaN or infinite marks the trial failed).
+        #[arg(long, allow_hyphen_values = true, required_unless_present = "failed")]
+        value: Option<f64>,
+        /// The evaluation failed (with this reason).
+        #[arg(long, num_args = 0..=1, default_missing_value = "failed evaluation")]
+        failed: Option<String>,
+    },
+    /// Run a study of one of the studio's models (one line per trial, then
+    /// the results summary). With --dir the study is kept there and resumed
+    /// by the next run.
+    Run(RunArgs),
+    /// The note's finish for a study's best configurations: best epoch
+    /// (patience 10), retrain on all training digits for int(best · 1.2)
+    /// epochs, test accuracy, models saved under DIR/finish.
+    Finish {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        top: usize,
+        /// Training digits (validation and test a fifth of it), as the run used.
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(long, default_value_t = 100)]
+        max_epochs: usize,
+    },
+    /// The best trials, like KerasTuner's results_summary.
+    Best {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        top: usize,
+    },
+    /// Every trial as CSV (to stdout, or to --out).
+    Export {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    #[arg(long, value_enum, default_value = "mnist")]
+    pub study: StudyKind,
+    /// book (the note: Bayesian, 100 trials, 2 executions, 100 epochs,
+    /// patience 5, all digits) or quick (12 trials, 1 execution, 20 epochs,
+    /// 5 000 digits); the flags below override it.
+    #[arg(long, default_value = "quick")]
+    pub preset: String,
+    /// random, grid, bayesian (EI), bayesian-ucb, bayesian-pi or hyperband.
+    #[arg(long)]
+    pub oracle: Option<String>,
+    #[arg(long)]
+    pub max_trials: Option<usize>,
+    #[arg(long)]
+    pub executions: Option<usize>,
+    #[arg(long)]
+    pub max_epochs: Option<usize>,
+    /// EarlyStopping patience on val_loss (0 = none).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Median pruning.
+    #[arg(long)]
+    pub prune: bool,
+    /// Training digits (validation a fifth of it); 0 = all.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Keep the study in this folder (resumed when it holds one).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn settings(&self) -> anyhow::Result<TuneSettings> {
+        let preset = match self.preset.as_str() {
+            "book" => TuneSettings::book(),
+            "quick" => TuneSettings::quick(),
+            other => bail!("unknown preset \"{other}\": book or quick"),
+        };
+        let max_epochs = self.max_epochs.unwrap_or(preset.max_epochs);
+        let oracle = match &self.oracle {
+            Some(name) => OracleConfig::parse(name, max_epochs)
+                .with_context(|| format!("unknown oracle \"{name}\": random, grid, bayesian, bayesian-ucb, bayesian-pi or hyperband"))?,
+            None => preset.oracle.clone(),
+        };
+        Ok(TuneSettings {
+            kind: self.study,
+            oracle,
+            max_trials: self.max_trials.unwrap_or(preset.max_trials),
+            executions: self.executions.unwrap_or(preset.executions).max(1),
+            max_epochs,
+            patience: self.patience.unwrap_or(preset.patience),
+            prune: self.prune,
+            limit: match self.limit {
+                Some(0) => None,
+                Some(n) => Some(n),
+                None => preset.limit,
+            },
+            seed: self.seed.unwrap_or(preset.seed),
+            ..preset
+        })
+    }
+}
+
+/// Exit status of `tune ask` when the search is over.
+pub const EXIT_DONE: u8 = 3;
+/// Exit status of `tune ask` while every trial that can start has.
+pub const EXIT_WAIT: u8 = 4;
+
+pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow::Result<u8> {
+    match command {
+        TuneCommandLine::Run(args) => {
+            run_study(args.settings()?, args.dir.clone(), device())?;
+            Ok(0)
+        }
+        TuneCommandLine::Finish { dir, top, limit, max_epochs } => {
+            let settings = TuneSettings { limit: *limit, max_epochs: *max_epochs, ..TuneSettings::book() };
+            finish(dir, *top, settings, device())?;
+            Ok(0)
+        }
+        TuneCommandLine::Ask { dir, space, oracle, max_epochs, seed, max_trials } => {
+            let mut study = open_for_ask(dir, space.as_deref(), oracle, *max_epochs, *seed, *max_trials)?;
+            for notice in &study.notices {
+                eprintln!("notice: {notice}");
+            }
+            match study.ask()? {
+                Ask::Trial { trial, params, seed, epochs, from } => {
+                    let mut line = serde_json::json!({ "trial": trial, "params": params, "seed": seed });
+                    if let Some(epochs) = epochs {
+                        line["epochs"] = epochs.into();
+                    }
+                    if let Some(from) = from {
+                        line["from"] = from.into();
+                    }
+                    println!("{line}");
+                    Ok(0)
+                }
+                Ask::Wait { running } => {
+                    eprintln!("waiting: {running} running trial(s) must be told before the next rung");
+                    Ok(EXIT_WAIT)
+                }
+                Ask::Done(reason) => {
+                    eprintln!("done: {reason}");
+                    Ok(EXIT_DONE)
+                }
+            }
+        }
+        TuneCommandLine::Tell { dir, trial, value, failed } => {
+            let mut study = open_existing(dir)?;
+            let outcome = match (failed, value) {
+                (Some(reason), _) => Outcome::Failed(reason.clone()),
+                (None, Some(value)) => Outcome::Value(*value),
+                (None, None) => bail!("tell needs --value V or --failed"),
+            };
+            study.tell(*trial, outcome)?;
+            let told = &study.trials[*trial];
+            eprintln!("trial {trial}: {}", told.state.name());
+            Ok(0)
+        }
+        TuneCommandLine::Best { dir, top } => {
+            print!("{}", tuner::report::summary(&open_existing(dir)?, *top));
+            Ok(0)
+        }
+        TuneCommandLine::Export { dir, out } => {
+            let csv = tuner::report::csv(&open_existing(dir)?);
+            match out {
+                Some(path) => std::fs::write(path, csv).with_context(|| format!("could not write {}", path.display()))?,
+                None => print!("{csv}"),
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn open_existing(dir: &Path) -> anyhow::Result<Study> {
+    if !tuner::journal::Journal::path_in(dir).exists() {
+        bail!("{} holds no study (no {}); `tune ask --space FILE` starts one", dir.display(), tuner::journal::FILE);
+    }
+    Ok(Study::open(dir)?)
+}
+
+fn open_for_ask(
+    dir: &Path,
+    space: Option<&Path>,
+    oracle: &str,
+    max_epochs: usize,
+    seed: u64,
+    max_trials: Option<usize>,
+) -> anyhow::Result<Study> {
+    let Some(space_path) = space else {
+        return open_existing(dir);
+    };
+    let text = std::fs::read_to_string(space_path).with_context(|| format!("could not read {}", space_path.display()))?;
+    let space = tuner::parse_space(&text).map_err(|e| anyhow::anyhow!("{}: {e}", space_path.display()))?;
+    let oracle = OracleConfig::parse(oracle, max_epochs).with_context(|| {
+        format!("unknown oracle \"{oracle}\": random, grid, bayesian, bayesian-ucb, bayesian-pi or hyperband")
+    })?;
+    let settings = Settings { space, oracle: oracle.clone(), seed, max_trials, prune: false };
+    let study = Study::open_or_create(dir, settings)?;
+    if study.settings.oracle != oracle && !study.trials.is_empty() {
+        eprintln!("notice: this study's oracle is {}; it continues with it", study.settings.oracle.name());
+    }
+    Ok(study)
+}
+
+/// `tune run`: the job's events as KerasTuner-like lines.
+fn run_study(settings: TuneSettings, dir: Option<PathBuf>, device: Device) -> anyhow::Result<()> {
+    println!(
+        "{} · {} · up to {} trials × {} execution(s), {} epochs, patience {}{}",
+        settings.kind.title(),
+        settings.oracle.name(),
+        settings.max_trials,
+        settings.executions,
+        settings.max_epochs,
+        settings.patience,
+        if settings.prune { ", median pruning" } else { "" }
+    );
+    let mut handle = job::start(settings, dir, device, no_waker())?;
+    let mut best: Option<f64> = None;
+    let summary = wait_for(&mut handle, |event| match event {
+        TunerEvent::Loaded { train, val, notices, trials, .. } => {
+            println!("{train} training digits, {val} validation digits; {} trials already in the study", trials.len());
+            for notice in notices {
+                println!("notice: {notice}");
+            }
+            best = trials.iter().filter(|t| t.state == TrialState::Completed).filter_map(|t| t.value).reduce(f64::max);
+            None
+        }
+        TunerEvent::Proposed { row, why } => {
+            let why = why.map(|w| format!(" ({} over {} observations)", w.acquisition, w.observed)).unwrap_or_default();
+            println!("Trial {} {}{why}", row.id, describe(&row.params));
+            None
+        }
+        TunerEvent::Epoch { .. } => None,
+        TunerEvent::Ended { row, .. } => {
+            if row.state == TrialState::Completed {
+                best = match (best, row.value) {
+                    (Some(b), Some(v)) => Some(b.max(v)),
+                    (b, v) => b.or(v),
+                };
+            }
+            let value = row.value.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+            let spread = if row.executions.len() > 1 {
+                let mean = row.value.unwrap_or(0.0);
+                let var = row.executions.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / row.executions.len() as f64;
+                format!(" ± {:.4}", var.sqrt())
+            } else {
+                String::new()
+            };
+            let best = best.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+            println!(
+                "  {} · val_accuracy {value}{spread} · best so far {best} · {} epochs · {:.1} s",
+                row.state.name(),
+                row.epochs,
+                row.seconds
+            );
+            None
+        }
+        TunerEvent::Done { reason, summary } => Some(format!("Search done: {reason}\n\n{summary}")),
+    })?;
+    println!("{summary}");
+    Ok(())
+}
+
+fn describe(params: &tuner::Params) -> String {
+    let parts: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    parts.join(" ")
+}
+
+/// `tune finish`: the table of the note's last step.
+fn finish(dir: &Path, top: usize, settings: TuneSettings, device: Device) -> anyhow::Result<()> {
+    let mut handle = finish::start(dir.to_path_buf(), top, settings, device, no_waker())?;
+    println!("{:<6} {:<28} {:>10} {:>9} {:>10} {:>13}", "trial", "configuration", "best epoch", "retrain", "test loss", "test accuracy");
+    loop {
+        match handle.recv_blocking() {
+            Some(crate::job::JobMessage::Event(FinishEvent::Row(row))) => println!(
+                "{:<6} {:<28} {:>10} {:>9} {:>10.4} {:>13.4}   {}",
+                row.trial,
+                describe(&row.params),
+                row.best_epoch,
+                row.retrain_epochs,
+                row.test_loss,
+                row.test_accuracy,
+                row.saved.display()
+            ),
+            Some(crate::job::JobMessage::Event(FinishEvent::Stage { trial, stage, epoch })) => {
+                eprintln!("trial {trial}: {stage} ({epoch} epochs)");
+            }
+            Some(crate::job::JobMessage::Failed(message)) => bail!("{message}"),
+            Some(crate::job::JobMessage::Finished) | None => return Ok(()),
+            Some(crate::job::JobMessage::Cancelled) => bail!("cancelled"),
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The tuner's job: a study run trial after trial on its own thread — ask
+//! the oracle, train the trial (each execution, every epoch reported, median
+//! pruning and EarlyStopping), tell the result — with every step streamed to
+//! the tab or the CLI. The journal on disk makes a stopped or crashed study
+//! resumable by opening its folder again.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use tuner::insight::{self, Slice};
+use tuner::{Ask, OracleConfig, Outcome, Settings, Study, TrialState};
+
+use super::studies::{MnistData, StudyKind, mnist_params};
+use super::train::{EpochFigures, Next, Run, TrialSpec};
+use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
+
+/// What a run does; [`TuneSettings::book`] is the source note's.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TuneSettings {
+    pub kind: StudyKind,
+    pub oracle: OracleConfig,
+    pub max_trials: usize,
+    /// Each trial trained this many times from different seeds; its objective is the mean.
+    pub executions: usize,
+    /// Epochs at most (Hyperband: its R).
+    pub max_epochs: usize,
+    /// EarlyStopping(val_loss) patience; 0 = none.
+    pub patience: usize,
+    /// Median pruning of trials behind the finished ones at the same epoch.
+    pub prune: bool,
+    /// Training digits (validation and test a fifth of it); None = all.
+    pub limit: Option<usize>,
+    pub seed: u64,
+    pub batch: usize,
+}
+
+impl TuneSettings {
+    /// The note: BayesianOptimization(max_trials=100, executions_per_trial=2),
+    /// 100 epochs with EarlyStopping(val_loss, patience 5), batch 128.
+    pub fn book() -> Self {
+        Self {
+            kind: StudyKind::Mnist,
+            oracle: OracleConfig::bayesian(),
+            max_trials: 100,
+            executions: 2,
+            max_epochs: 100,
+            patience: 5,
+            prune: false,
+            limit: None,
+            seed: 1,
+            batch: 128,
+        }
+    }
+
+    /// A few minutes on a CPU: 12 trials, one execution each, 5 000 digits, 20 epochs.
+    pub fn quick() -> Self {
+        Self { max_trials: 12, executions: 1, max_epochs: 20, limit: Some(5_000), ..Self::book() }
+    }
+}
+
+/// One trial as the table shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialRow {
+    pub id: usize,
+    pub params: tuner::Params,
+    pub state: TrialState,
+    pub value: Option<f64>,
+    pub executions: Vec<f64>,
+    pub epochs: usize,
+    pub seconds: f64,
+    pub from: Option<usize>,
+}
+
+impl TrialRow {
+    fn of(trial: &tuner::Trial) -> Self {
+        Self {
+            id: trial.id,
+            params: trial.params.clone(),
+            state: trial.state,
+            value: trial.value,
+            executions: trial.executions.clone(),
+            epochs: trial.intermediate.iter().map(|(e, _)| *e).max().unwrap_or(0),
+            seconds: trial.seconds().unwrap_or(0.0),
+            from: trial.from,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum TunerEvent {
+    Loaded { train: usize, val: usize, notices: Vec<String>, trials: Vec<TrialRow>, curves: Vec<Vec<(usize, f64)>> },
+    /// A trial starts; `why` is the Bayesian oracle's look inside, when it chose.
+    Proposed { row: TrialRow, why: Option<Why> },
+    Epoch { trial: usize, execution: usize, figures: EpochFigures },
+    /// A trial is over; `importance` is each parameter's share of the
+    /// surrogate's main-effect variance once 5 trials have completed.
+    Ended { row: TrialRow, importance: Vec<(String, f64)> },
+    /// The search is over (or was stopped); the text is the results summary.
+    Done { reason: String, summary: String },
+}
+
+/// Why the Bayesian oracle proposed what it did.
+#[derive(Clone, Debug)]
+pub struct Why {
+    pub acquisition: &'static str,
+    pub observed: usize,
+    pub pending: usize,
+    pub slices: Vec<Slice>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TunerCommand {
+    /// Finish the running trial, then stop.
+    Stop,
+}
+
+pub fn start(settings: TuneSettings, dir: Option<PathBuf>, device: Device, waker: Waker) -> std::io::Result<JobHandle<TunerEvent, TunerCommand>> {
+    JobBuilder::new("tuner").waker(waker).spawn(move |ctx: &mut JobContext<TunerEvent, TunerCommand>| run(ctx, &settings, dir, &device))
+}
+
+fn run(ctx: &mut JobContext<TunerEvent, TunerCommand>, settings: &TuneSettings, dir: Option<PathBuf>, device: &Device) -> Result<(), JobError> {
+    let data = MnistData::load(settings.limit)?;
+    let study_settings = Settings {
+        space: settings.kind.space(),
+        oracle: settings.oracle.clone(),
+        seed: settings.seed,
+        max_trials: Some(settings.max_trials),
+        prune: settings.prune,
+    };
+    let mut study = match &dir {
+        Some(dir) => Study::open_or_create(dir, study_settings).map_err(anyhow::Error::from)?,
+        None => Study::in_memory(study_settings),
+    };
+    // A trial the last session left running lost its training: failed, and
+    // the search goes on.
+    let interrupted: Vec<usize> = study.trials.iter().filter(|t| t.state == TrialState::Running).map(|t| t.id).collect();
+    for id in interrupted {
+        study.tell(id, Outcome::Failed("interrupted: the study stopped during this trial".into())).map_err(anyhow::Error::from)?;
+    }
+    ctx.send(TunerEvent::Loaded {
+        train: data.train.len(),
+        val: data.val.len(),
+        notices: study.notices.clone(),
+        trials: study.trials.iter().map(TrialRow::of).collect(),
+        curves: study.trials.iter().map(|t| t.intermediate.clone()).collect(),
+    })?;
+    // Hyperband promotions continue their parent's training.
+    let mut runs: HashMap<usize, Run> = HashMap::new();
+    let mut stop = false;
+    let reason = loop {
+        stop |= ctx.commands().any(|c| c == TunerCommand::Stop);
+        if stop {
+            break "stopped".to_owned();
+        }
+        let (trial, params, seed, epochs, from) = match study.ask().map_err(anyhow::Error::from)? {
+            Ask::Trial { trial, params, seed, epochs, from } => (trial, params, seed, epochs, from),
+            Ask::Wait { .. } => break "waiting for trials no one is running".to_owned(),
+            Ask::Done(reason) => break reason,
+        };
+        let why = study.last_step.take().filter(|_| study.trials.len() == trial + 1).map(|step| {
+            let observed: Vec<(Vec<f64>, f64)> = study
+                .trials
+                .iter()
+                .filter(|t| t.state == TrialState::Completed)
+                .filter_map(|t| Some((study.settings.space.encode(&t.params), t.value?)))
+                .collect();
+            Why {
+                acquisition: step.acquisition.name(),
+                observed: observed.len(),
+                pending: 0,
+                slices: insight::slices(&study.settings.space, &step, &observed),
+            }
+        });
+        ctx.send(TunerEvent::Proposed { row: TrialRow::of(&study.trials[trial]), why })?;
+        let started = Instant::now();
+        let outcome = run_trial(ctx, settings, &data, device, &mut study, &mut runs, (trial, &params, seed, epochs, from));
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(JobError::Cancelled) => return Err(JobError::Cancelled),
+            Err(JobError::Failed(error)) => Outcome::Failed(format!("{error:#}")),
+        };
+        study.tell(trial, outcome).map_err(anyhow::Error::from)?;
+        let mut row = TrialRow::of(&study.trials[trial]);
+        row.seconds = started.elapsed().as_secs_f64();
+        let importance = importance(&study);
+        ctx.send(TunerEvent::Ended { row, importance })?;
+    };
+    ctx.send(TunerEvent::Done { reason, summary: tuner::report::summary(&study, 4) })
+}
+
+/// Trains one trial's executions; its objective is each execution's best
+/// epoch's val_accuracy, averaged.
+fn run_trial(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    settings: &TuneSettings,
+    data: &MnistData,
+    device: &Device,
+    study: &mut Study,
+    runs: &mut HashMap<usize, Run>,
+    (trial, params, seed, epochs, from): (usize, &tuner::Params, u64, Option<usize>, Option<usize>),
+) -> Result<Outcome, JobError> {
+    let (units, optimizer) = mnist_params(params)?;
+    let epochs = epochs.unwrap_or(settings.max_epochs);
+    let mut values = Vec::with_capacity(settings.executions);
+    for execution in 0..settings.executions.max(1) {
+        let spec = TrialSpec { units, optimizer, seed: seed + execution as u64, batch: settings.batch, patience: settings.patience };
+        let mut run = match from.and_then(|parent| runs.remove(&parent)).filter(|_| execution == 0) {
+            Some(parent) => parent,
+            None => Run::new(spec, device),
+        };
+        let mut pruned_at = None;
+        let check = || ctx.checkpoint();
+        let mut on_epoch = |figures: &EpochFigures| -> Result<Next, JobError> {
+            ctx.send(TunerEvent::Epoch { trial, execution, figures: *figures })?;
+            if execution > 0 {
+                return Ok(Next::Continue);
+            }
+            let prune = study.report(trial, figures.epoch, figures.val_accuracy).map_err(anyhow::Error::from)?;
+            if prune {
+                pruned_at = Some(figures.epoch);
+                return Ok(Next::Stop);
+            }
+            Ok(Next::Continue)
+        };
+        run.train_to(epochs, &data.train, Some(&data.val), device, &check, &mut on_epoch)?;
+        if let Some(epoch) = pruned_at {
+            return Ok(Outcome::Pruned { epoch });
+        }
+        values.push(run.best_val_accuracy().unwrap_or(f64::NAN));
+        if execution == 0 && matches!(settings.oracle, OracleConfig::Hyperband { .. }) {
+            runs.insert(trial, run);
+        }
+    }
+    Ok(if values.len() == 1 { Outcome::Value(values[0]) } else { Outcome::Executions(values) })
+}
+
+/// Completed trials needed before importance is shown.
+const IMPORTANCE_AFTER: usize = 5;
+
+/// Parameter importance from a Gaussian process fitted to the completed trials.
+fn importance(study: &Study) -> Vec<(String, f64)> {
+    let space = &study.settings.space;
+    let (x, y): (Vec<Vec<f64>>, Vec<f64>) = study
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Completed)
+        .filter_map(|t| Some((space.encode(&t.params), study.loss(t.value?))))
+        .unzip();
+    if x.len() < IMPORTANCE_AFTER {
+        return Vec::new();
+    }
+    let mut rng = tuner::rng::Rng::new(study.settings.seed);
+    let gp = tuner::gp::Gp::fit(&x, &y, None, 1, &mut rng);
+    tuner::importance::main_effects(space, &gp, &mut rng)
+}
