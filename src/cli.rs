@@ -260,10 +260,12 @@ pub fn run_command(command: Command, request: BackendRequest) -> ExitCode {
             &command,
             compute_device(request),
         )),
-        Command::Tune(command) => match crate::techniques::tuner::cli::run(&command, || compute_device(request)) {
-            Ok(code) => ExitCode::from(code),
-            Err(err) => report(Err(err)),
-        },
+        Command::Tune(command) => {
+            match crate::techniques::tuner::cli::run(&command, || compute_device(request)) {
+                Ok(code) => ExitCode::from(code),
+                Err(err) => report(Err(err)),
+            }
+        }
         Command::Bench(args) => bench(&args, request),
     }
 }

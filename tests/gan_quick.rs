@@ -299,21 +299,29 @@ fn the_minibatch_spread_is_zero_for_repeated_images_and_kept_per_group() {
     // The book's discriminator batch: generated images first, then real ones.
     let out = with_group_spread(Tensor::cat(vec![repeated, varied], 0));
     assert_eq!(out.dims(), [2 * STD_GROUP, 4, 4, 4]);
-    let spread = out
-        .narrow(3, 3, 1)
-        .into_data()
-        .try_to_vec::<f32>()
-        .unwrap();
+    let spread = out.narrow(3, 3, 1).into_data().try_to_vec::<f32>().unwrap();
     let (first, second) = spread.split_at(STD_GROUP * 16);
-    assert!(first.iter().all(|v| *v < 1e-3), "repeated images: {:?}", &first[..4]);
-    assert!(second.iter().all(|v| (*v - second[0]).abs() < 1e-6 && *v > 0.1), "varied: {:?}", &second[..4]);
+    assert!(
+        first.iter().all(|v| *v < 1e-3),
+        "repeated images: {:?}",
+        &first[..4]
+    );
+    assert!(
+        second
+            .iter()
+            .all(|v| (*v - second[0]).abs() < 1e-6 && *v > 0.1),
+        "varied: {:?}",
+        &second[..4]
+    );
     // In the model: the discriminator's dense layer takes the extra channel.
     let config = GanConfig {
         minibatch_std: true,
         ..GanConfig::quick()
     };
-    let logits = config
-        .discriminator(&device)
-        .forward(Tensor::<4>::random([8, 3, 32, 32], Distribution::Default, &device));
+    let logits = config.discriminator(&device).forward(Tensor::<4>::random(
+        [8, 3, 32, 32],
+        Distribution::Default,
+        &device,
+    ));
     assert_eq!(logits.dims(), [8, 1]);
 }

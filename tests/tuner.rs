@@ -20,14 +20,29 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn quick(trials: usize) -> TuneSettings {
-    TuneSettings { max_trials: trials, max_epochs: 4, patience: 2, limit: Some(5_000), ..TuneSettings::quick() }
+    TuneSettings {
+        max_trials: trials,
+        max_epochs: 4,
+        patience: 2,
+        limit: Some(5_000),
+        ..TuneSettings::quick()
+    }
 }
 
 #[test]
 fn the_mnist_study_runs_six_trials_then_finishes_the_best() {
     let dir = scratch("mnist");
-    let settings = TuneSettings { oracle: OracleConfig::bayesian(), ..quick(6) };
-    let mut handle = job::start(settings.clone(), Some(dir.clone()), Device::flex(), no_waker()).unwrap();
+    let settings = TuneSettings {
+        oracle: OracleConfig::bayesian(),
+        ..quick(6)
+    };
+    let mut handle = job::start(
+        settings.clone(),
+        Some(dir.clone()),
+        Device::flex(),
+        no_waker(),
+    )
+    .unwrap();
     let mut ended = Vec::new();
     let mut epochs_seen = 0;
     let mut bayesian_reasons = 0;
@@ -37,29 +52,42 @@ fn the_mnist_study_runs_six_trials_then_finishes_the_best() {
                 assert!(figures.val_accuracy.is_finite() && figures.loss.is_finite());
                 epochs_seen += 1;
             }
-            Some(JobMessage::Event(TunerEvent::Proposed { why, .. })) => bayesian_reasons += usize::from(why.is_some()),
+            Some(JobMessage::Event(TunerEvent::Proposed { why, .. })) => {
+                bayesian_reasons += usize::from(why.is_some());
+            }
             Some(JobMessage::Event(TunerEvent::Ended { row, importance })) => {
                 // From the fifth completed trial on, a share per parameter.
                 assert_eq!(importance.len(), if ended.len() >= 4 { 2 } else { 0 });
                 ended.push(row);
             }
             Some(JobMessage::Event(TunerEvent::Done { summary, .. })) => {
-                assert!(summary.contains("Results summary") && summary.contains("units:"), "{summary}");
+                assert!(
+                    summary.contains("Results summary") && summary.contains("units:"),
+                    "{summary}"
+                );
             }
-            Some(JobMessage::Event(TunerEvent::Loaded { train, val, .. })) => assert_eq!((train, val), (5_000, 1_000)),
+            Some(JobMessage::Event(TunerEvent::Loaded { train, val, .. })) => {
+                assert_eq!((train, val), (5_000, 1_000));
+            }
             Some(JobMessage::Finished) | None => break,
             Some(other) => panic!("{other:?}"),
         }
     }
     assert_eq!(ended.len(), 6);
-    assert!(ended.iter().all(|r| r.state == TrialState::Completed), "{ended:?}");
+    assert!(
+        ended.iter().all(|r| r.state == TrialState::Completed),
+        "{ended:?}"
+    );
     let best = ended.iter().filter_map(|r| r.value).fold(0.0, f64::max);
-    assert!(best > 0.85, "a Dense(units) classifier learns MNIST: best val_accuracy {best}");
+    assert!(
+        best > 0.85,
+        "a Dense(units) classifier learns MNIST: best val_accuracy {best}"
+    );
     assert!(epochs_seen >= 6);
     // KerasTuner's default: max(3 · 3 dimensions, 3) = 9 random trials first, so none of six is Bayesian's.
     assert_eq!(bayesian_reasons, 0);
 
-    let mut finish = finish::start(dir.clone(), 2, settings, Device::flex(), no_waker()).unwrap();
+    let mut finish = finish::start(dir.clone(), 2, &settings, Device::flex(), no_waker()).unwrap();
     let mut rows = Vec::new();
     loop {
         match finish.recv_blocking() {
@@ -73,14 +101,20 @@ fn the_mnist_study_runs_six_trials_then_finishes_the_best() {
     for row in &rows {
         assert_eq!(row.retrain_epochs, (row.best_epoch * 12 / 10).max(1));
         assert!(row.test_accuracy > 0.8, "{row:?}");
-        assert!(row.saved.with_extension("bpk").exists() || row.saved.exists(), "{}", row.saved.display());
+        assert!(
+            row.saved.with_extension("bpk").exists() || row.saved.exists(),
+            "{}",
+            row.saved.display()
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
 }
 
 fn studio(args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_latent-studio"));
-    command.args(["--backend", "cpu", "--no-autosave"]).args(args);
+    command
+        .args(["--backend", "cpu", "--no-autosave"])
+        .args(args);
     command
 }
 
@@ -90,9 +124,16 @@ fn ask(dir: &Path, space: Option<&Path>) -> (usize, serde_json::Value) {
         args.extend(["--space", space.to_str().unwrap()]);
     }
     let out = studio(&args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    (line["trial"].as_u64().unwrap() as usize, line["params"].clone())
+    (
+        usize::try_from(line["trial"].as_u64().unwrap()).unwrap(),
+        line["params"].clone(),
+    )
 }
 
 #[test]
@@ -109,21 +150,83 @@ fn ask_and_tell_through_the_binary_keep_the_study_in_its_folder() {
     for expected in 0..4 {
         let (trial, params) = ask(&study, (expected == 0).then_some(space.as_path()));
         assert_eq!(trial, expected);
-        let value = tuner::functions::branin(params["x1"].as_f64().unwrap(), params["x2"].as_f64().unwrap());
-        let told = studio(&["tune", "tell", "--dir", study.to_str().unwrap(), "--trial", &trial.to_string(), "--value", &value.to_string()]).output().unwrap();
-        assert!(told.status.success(), "{}", String::from_utf8_lossy(&told.stderr));
+        let value = tuner::functions::branin(
+            params["x1"].as_f64().unwrap(),
+            params["x2"].as_f64().unwrap(),
+        );
+        let told = studio(&[
+            "tune",
+            "tell",
+            "--dir",
+            study.to_str().unwrap(),
+            "--trial",
+            &trial.to_string(),
+            "--value",
+            &value.to_string(),
+        ])
+        .output()
+        .unwrap();
+        assert!(
+            told.status.success(),
+            "{}",
+            String::from_utf8_lossy(&told.stderr)
+        );
     }
-    let again = studio(&["tune", "tell", "--dir", study.to_str().unwrap(), "--trial", "2", "--value", "1"]).output().unwrap();
+    let again = studio(&[
+        "tune",
+        "tell",
+        "--dir",
+        study.to_str().unwrap(),
+        "--trial",
+        "2",
+        "--value",
+        "1",
+    ])
+    .output()
+    .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("trial 2 is already completed"));
-    let unknown = studio(&["tune", "tell", "--dir", study.to_str().unwrap(), "--trial", "9", "--value", "1"]).output().unwrap();
+    let unknown = studio(&[
+        "tune",
+        "tell",
+        "--dir",
+        study.to_str().unwrap(),
+        "--trial",
+        "9",
+        "--value",
+        "1",
+    ])
+    .output()
+    .unwrap();
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("trial 9 does not exist"));
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "[[param]]\nname = \"x\"\nkind = \"float\"\nmin = 3.0\nmax = 1.0\n").unwrap();
-    let refused = studio(&["tune", "ask", "--dir", dir.join("other").to_str().unwrap(), "--space", bad.to_str().unwrap()]).output().unwrap();
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("line 4, min: \"x\": min 3 is above max 1"));
-    let csv = studio(&["tune", "export", "--dir", study.to_str().unwrap()]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), 5, "a header and four trials");
+    std::fs::write(
+        &bad,
+        "[[param]]\nname = \"x\"\nkind = \"float\"\nmin = 3.0\nmax = 1.0\n",
+    )
+    .unwrap();
+    let refused = studio(&[
+        "tune",
+        "ask",
+        "--dir",
+        dir.join("other").to_str().unwrap(),
+        "--space",
+        bad.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("line 4, min: \"x\": min 3 is above max 1")
+    );
+    let csv = studio(&["tune", "export", "--dir", study.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&csv.stdout).lines().count(),
+        5,
+        "a header and four trials"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -131,11 +234,24 @@ fn ask_and_tell_through_the_binary_keep_the_study_in_its_folder() {
 fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
     let dir = scratch("killed");
     let run = |trials: &str| {
-        studio(&["tune", "run", "--dir", dir.to_str().unwrap(), "--oracle", "random", "--max-trials", trials, "--max-epochs", "3", "--limit", "3000"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
+        studio(&[
+            "tune",
+            "run",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--oracle",
+            "random",
+            "--max-trials",
+            trials,
+            "--max-epochs",
+            "3",
+            "--limit",
+            "3000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
     };
     let mut child = run("3");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -159,8 +275,18 @@ fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
     let study = tuner::Study::open(&dir).unwrap();
     assert_eq!(study.trials.len(), 3);
     assert_eq!(study.trials[0].state, TrialState::Completed);
-    assert_eq!(study.trials[1].state, TrialState::Failed, "the killed trial");
-    assert!(study.trials[1].reason.as_deref().unwrap_or("").starts_with("interrupted"));
+    assert_eq!(
+        study.trials[1].state,
+        TrialState::Failed,
+        "the killed trial"
+    );
+    assert!(
+        study.trials[1]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("interrupted")
+    );
     assert_eq!(study.trials[2].state, TrialState::Completed);
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -364,12 +364,18 @@ fn a_second_holder_of_the_process_lock_waits_for_the_first() {
     let released = Arc::new(AtomicBool::new(false));
     let (cache, seen, waiting) = (temp.cache(), Arc::clone(&released), asset.clone());
     // Another open of the lock file, as another process makes: it must wait.
-    let second = std::thread::spawn(move || {
-        let _lock = fetch::process_lock(&cache, &waiting);
-        seen.load(Ordering::SeqCst)
-    });
+    let second = std::thread::Builder::new()
+        .name("second-lock".into())
+        .spawn(move || {
+            let _lock = fetch::process_lock(&cache, &waiting);
+            seen.load(Ordering::SeqCst)
+        })
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     released.store(true, Ordering::SeqCst);
     drop(first);
-    assert!(second.join().unwrap(), "the second lock was granted while the first was held");
+    assert!(
+        second.join().unwrap(),
+        "the second lock was granted while the first was held"
+    );
 }

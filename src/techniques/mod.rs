@@ -76,9 +76,8 @@ impl Technique {
             Self::Text => &["reviews"],
             Self::DeepDream => &["inception_v3", "photos"],
             Self::Style => &["vgg19", "photos", "starry_night"],
-            Self::Vae => &["mnist"],
+            Self::Vae | Self::Tuner => &["mnist"],
             Self::Gan => &["emoji", "inception_v3"],
-            Self::Tuner => &["mnist"],
         }
     }
 }

@@ -93,7 +93,10 @@ mod tests {
             (-6.0, 9.865_876_450_377_012e-10),
         ] {
             let got = normal_cdf(z);
-            assert!((got - expected).abs() < 1e-12 + 1e-9 * expected, "Φ({z}) = {got}");
+            assert!(
+                (got - expected).abs() < 1e-12 + 1e-9 * expected,
+                "Φ({z}) = {got}"
+            );
         }
     }
 

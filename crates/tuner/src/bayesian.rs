@@ -43,7 +43,10 @@ pub fn propose(
     warm: Option<&Hyper>,
     rng: &mut Rng,
 ) -> Option<Step> {
-    let best_observed = observed.iter().map(|(_, y)| *y).fold(f64::INFINITY, f64::min);
+    let best_observed = observed
+        .iter()
+        .map(|(_, y)| *y)
+        .fold(f64::INFINITY, f64::min);
     let mut x: Vec<Vec<f64>> = observed.iter().map(|(p, _)| p.clone()).collect();
     let mut y: Vec<f64> = observed.iter().map(|(_, v)| *v).collect();
     for point in pending {
@@ -63,7 +66,9 @@ pub fn propose(
         !tried.contains(&params)
     };
 
-    let mut candidates: Vec<Vec<f64>> = (0..RANDOM_CANDIDATES).map(|_| snap(&space.random_point(rng))).collect();
+    let mut candidates: Vec<Vec<f64>> = (0..RANDOM_CANDIDATES)
+        .map(|_| snap(&space.random_point(rng)))
+        .collect();
     let mut ranked: Vec<&(Vec<f64>, f64)> = observed.iter().collect();
     ranked.sort_by(|a, b| a.1.total_cmp(&b.1));
     let continuous = space.continuous();
@@ -99,14 +104,24 @@ pub fn propose(
         .map(|(value, point)| refine(point, *value, &continuous, &score, &snap, &is_new))
         .collect();
     finalists.extend(scored.into_iter().skip(REFINED));
-    let (acquisition_value, point) = finalists.into_iter().max_by(|a, b| a.0.total_cmp(&b.0)).or_else(|| {
-        // Every random candidate was tried: walk a finite space in order.
-        exhaustive_new(space, tried).map(|params| {
-            let point = space.encode(&params);
-            (score(&point), point)
-        })
-    })?;
-    Some(Step { params: space.decode(&point), point, gp, best, acquisition, acquisition_value })
+    let (acquisition_value, point) = finalists
+        .into_iter()
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .or_else(|| {
+            // Every random candidate was tried: walk a finite space in order.
+            exhaustive_new(space, tried).map(|params| {
+                let point = space.encode(&params);
+                (score(&point), point)
+            })
+        })?;
+    Some(Step {
+        params: space.decode(&point),
+        point,
+        gp,
+        best,
+        acquisition,
+        acquisition_value,
+    })
 }
 
 /// Copies the parameter that owns coordinate `c` from `from` into `to`.
@@ -161,7 +176,9 @@ fn refine(
 /// The first configuration of a finite space's enumeration not tried yet.
 pub fn exhaustive_new(space: &Space, tried: &[Params]) -> Option<Params> {
     let total = space.cardinality().filter(|&n| n <= 10_000)?;
-    (0..total).map(|i| crate::grid::configuration(space, i, usize::MAX)).find(|p| !tried.contains(p))
+    (0..total)
+        .map(|i| crate::grid::configuration(space, i, usize::MAX))
+        .find(|p| !tried.contains(p))
 }
 
 #[cfg(test)]
@@ -171,16 +188,28 @@ mod tests {
 
     #[test]
     fn never_proposes_a_configuration_twice_in_a_small_space() {
-        let space = Space::new(Direction::Minimize, vec![Param::int("a", 0, 1, 1), Param::boolean("b")]).unwrap();
+        let space = Space::new(
+            Direction::Minimize,
+            vec![Param::int("a", 0, 1, 1), Param::boolean("b")],
+        )
+        .unwrap();
         let mut rng = Rng::new(2);
         let mut tried: Vec<Params> = Vec::new();
         let mut observed = Vec::new();
         for ask in 0..10 {
-            match propose(&space, &observed, &[], &tried, Acquisition::Ei, None, &mut rng) {
+            match propose(
+                &space,
+                &observed,
+                &[],
+                &tried,
+                Acquisition::Ei,
+                None,
+                &mut rng,
+            ) {
                 Some(step) => {
                     assert!(ask < 4, "a fifth proposal in a 4-point space");
                     assert!(!tried.contains(&step.params), "{:?} twice", step.params);
-                    observed.push((step.point.clone(), ask as f64));
+                    observed.push((step.point.clone(), f64::from(ask)));
                     tried.push(step.params);
                 }
                 None => assert!(ask >= 4, "ran out after {ask}"),
@@ -191,15 +220,39 @@ mod tests {
 
     #[test]
     fn proposes_near_the_minimum_of_a_bowl() {
-        let space = Space::new(Direction::Minimize, vec![Param::float("x", 0.0, 1.0, false)]).unwrap();
+        let space = Space::new(
+            Direction::Minimize,
+            vec![Param::float("x", 0.0, 1.0, false)],
+        )
+        .unwrap();
         let mut rng = Rng::new(5);
-        let observed: Vec<(Vec<f64>, f64)> =
-            [0.0, 0.2, 0.45, 0.8, 1.0].iter().map(|&x: &f64| (vec![x], (x - 0.5).powi(2))).collect();
+        let observed: Vec<(Vec<f64>, f64)> = [0.0, 0.2, 0.45, 0.8, 1.0]
+            .iter()
+            .map(|&x: &f64| (vec![x], (x - 0.5).powi(2)))
+            .collect();
         let tried: Vec<Params> = observed.iter().map(|(p, _)| space.decode(p)).collect();
-        let step = propose(&space, &observed, &[], &tried, Acquisition::Ei, None, &mut rng).unwrap();
+        let step = propose(
+            &space,
+            &observed,
+            &[],
+            &tried,
+            Acquisition::Ei,
+            None,
+            &mut rng,
+        )
+        .unwrap();
         assert!((step.point[0] - 0.5).abs() < 0.1, "{:?}", step.point);
         // With the proposal pending as a liar, the next one looks elsewhere.
-        let second = propose(&space, &observed, &[step.point.clone()], &tried, Acquisition::Ei, None, &mut rng).unwrap();
+        let second = propose(
+            &space,
+            &observed,
+            std::slice::from_ref(&step.point),
+            &tried,
+            Acquisition::Ei,
+            None,
+            &mut rng,
+        )
+        .unwrap();
         assert!((second.point[0] - step.point[0]).abs() > 1e-3);
     }
 }

@@ -13,8 +13,14 @@ pub fn branin(x1: f64, x2: f64) -> f64 {
 pub const BRANIN_MINIMUM: f64 = 0.397_887;
 
 pub fn branin_space() -> Space {
-    Space::new(Direction::Minimize, vec![Param::float("x1", -5.0, 10.0, false), Param::float("x2", 0.0, 15.0, false)])
-        .expect("a valid space")
+    Space::new(
+        Direction::Minimize,
+        vec![
+            Param::float("x1", -5.0, 10.0, false),
+            Param::float("x2", 0.0, 15.0, false),
+        ],
+    )
+    .expect("a valid space")
 }
 
 /// Hartmann-6 on [0, 1]⁶; minimum −3.32237.
@@ -43,7 +49,9 @@ pub fn hartmann6(x: &[f64; 6]) -> f64 {
 pub const HARTMANN6_MINIMUM: f64 = -3.322_37;
 
 pub fn hartmann6_space() -> Space {
-    let params = (1..=6).map(|i| Param::float(&format!("x{i}"), 0.0, 1.0, false)).collect();
+    let params = (1..=6)
+        .map(|i| Param::float(&format!("x{i}"), 0.0, 1.0, false))
+        .collect();
     Space::new(Direction::Minimize, params).expect("a valid space")
 }
 
@@ -71,9 +79,19 @@ mod tests {
     fn known_optima() {
         let pi = std::f64::consts::PI;
         for (x1, x2) in [(-pi, 12.275), (pi, 2.275), (9.424_78, 2.475)] {
-            assert!((branin(x1, x2) - BRANIN_MINIMUM).abs() < 1e-5, "{}", branin(x1, x2));
+            assert!(
+                (branin(x1, x2) - BRANIN_MINIMUM).abs() < 1e-5,
+                "{}",
+                branin(x1, x2)
+            );
         }
-        let best = [0.201_69, 0.150_011, 0.476_874, 0.275_332, 0.311_652, 0.657_3];
-        assert!((hartmann6(&best) - HARTMANN6_MINIMUM).abs() < 1e-4, "{}", hartmann6(&best));
+        let best = [
+            0.201_69, 0.150_011, 0.476_874, 0.275_332, 0.311_652, 0.657_3,
+        ];
+        assert!(
+            (hartmann6(&best) - HARTMANN6_MINIMUM).abs() < 1e-4,
+            "{}",
+            hartmann6(&best)
+        );
     }
 }

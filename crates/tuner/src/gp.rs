@@ -25,12 +25,20 @@ impl Hyper {
 
     fn from_vec(theta: &[f64]) -> Self {
         let d = theta.len() - 2;
-        Self { log_lengths: theta[..d].to_vec(), log_signal: theta[d], log_noise: theta[d + 1] }
+        Self {
+            log_lengths: theta[..d].to_vec(),
+            log_signal: theta[d],
+            log_noise: theta[d + 1],
+        }
     }
 
     /// Lengths 0.5, unit signal, noise 1 % of the (standardised) variance.
     pub fn default_for(dimensions: usize) -> Self {
-        Self { log_lengths: vec![0.5f64.ln(); dimensions], log_signal: 0.0, log_noise: 0.01f64.ln() }
+        Self {
+            log_lengths: vec![0.5f64.ln(); dimensions],
+            log_signal: 0.0,
+            log_noise: 0.01f64.ln(),
+        }
     }
 }
 
@@ -52,7 +60,12 @@ fn matern(r: f64) -> f64 {
 }
 
 fn scaled_distance(a: &[f64], b: &[f64], lengths: &[f64]) -> f64 {
-    a.iter().zip(b).zip(lengths).map(|((a, b), l)| ((a - b) / l).powi(2)).sum::<f64>().sqrt()
+    a.iter()
+        .zip(b)
+        .zip(lengths)
+        .map(|((a, b), l)| ((a - b) / l).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
 
 pub struct Gp {
@@ -68,7 +81,13 @@ pub struct Gp {
 impl Gp {
     /// Fits to points `x` (in the unit cube) and values `y`; `warm` starts the
     /// search where the last fit ended, `restarts` more start at random.
-    pub fn fit(x: &[Vec<f64>], y: &[f64], warm: Option<&Hyper>, restarts: usize, rng: &mut Rng) -> Self {
+    pub fn fit(
+        x: &[Vec<f64>],
+        y: &[f64],
+        warm: Option<&Hyper>,
+        restarts: usize,
+        rng: &mut Rng,
+    ) -> Self {
         let d = x.first().map_or(0, Vec::len);
         let (_, _, standard) = standardise(y);
         let (lower, upper) = bounds(d);
@@ -78,16 +97,28 @@ impl Gp {
                 None => (f64::INFINITY, vec![0.0; theta.len()]),
             }
         };
-        let mut starts = vec![warm.cloned().unwrap_or_else(|| Hyper::default_for(d)).to_vec()];
+        let mut starts = vec![
+            warm.cloned()
+                .unwrap_or_else(|| Hyper::default_for(d))
+                .to_vec(),
+        ];
         for _ in 0..restarts {
-            starts.push(lower.iter().zip(&upper).map(|(lo, hi)| lo + (hi - lo) * rng.uniform()).collect());
+            starts.push(
+                lower
+                    .iter()
+                    .zip(&upper)
+                    .map(|(lo, hi)| lo + (hi - lo) * rng.uniform())
+                    .collect(),
+            );
         }
         let best = starts
             .into_iter()
             .map(|start| minimize_in_box(&objective, start, &lower, &upper, 40))
             .min_by(|a, b| a.1.total_cmp(&b.1))
-            .map(|(theta, _)| Hyper::from_vec(&theta))
-            .unwrap_or_else(|| Hyper::default_for(d));
+            .map_or_else(
+                || Hyper::default_for(d),
+                |(theta, _)| Hyper::from_vec(&theta),
+            );
         Self::with_hyper(x, y, best)
     }
 
@@ -104,7 +135,15 @@ impl Gp {
             noise = (noise * 10.0).max(1e-8);
         };
         let alpha = factor.solve(&standard);
-        Self { x: x.to_vec(), y_mean, y_scale, hyper, lengths, factor, alpha }
+        Self {
+            x: x.to_vec(),
+            y_mean,
+            y_scale,
+            hyper,
+            lengths,
+            factor,
+            alpha,
+        }
     }
 
     pub fn hyper(&self) -> &Hyper {
@@ -121,8 +160,11 @@ impl Gp {
     /// The same in standardised units (mean 0, unit variance of the data).
     pub fn predict_standard(&self, point: &[f64]) -> (f64, f64) {
         let signal = self.hyper.log_signal.exp();
-        let k: Vec<f64> =
-            self.x.iter().map(|xi| signal * matern(scaled_distance(xi, point, &self.lengths))).collect();
+        let k: Vec<f64> = self
+            .x
+            .iter()
+            .map(|xi| signal * matern(scaled_distance(xi, point, &self.lengths)))
+            .collect();
         let mean = dot(&k, &self.alpha);
         let v = self.factor.solve_lower(&k);
         let variance = (signal - dot(&v, &v)).max(1e-12);
@@ -139,7 +181,11 @@ fn standardise(y: &[f64]) -> (f64, f64, Vec<f64>) {
     let n = y.len().max(1) as f64;
     let mean = y.iter().sum::<f64>() / n;
     let variance = y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    let scale = if variance > 1e-24 { variance.sqrt() } else { 1.0 };
+    let scale = if variance > 1e-24 {
+        variance.sqrt()
+    } else {
+        1.0
+    };
     (mean, scale, y.iter().map(|v| (v - mean) / scale).collect())
 }
 
@@ -160,14 +206,19 @@ fn covariance(x: &[Vec<f64>], lengths: &[f64], signal: f64, noise: f64) -> Vec<f
 /// log p(y | x, θ) and its gradient in θ = (log lengths, log signal, log
 /// noise): ½ tr((ααᵀ − K⁻¹) ∂K/∂θ) for each; `None` when K is not positive
 /// definite.
-pub fn log_marginal_likelihood(x: &[Vec<f64>], y: &[f64], hyper: &Hyper) -> Option<(f64, Vec<f64>)> {
+pub fn log_marginal_likelihood(
+    x: &[Vec<f64>],
+    y: &[f64],
+    hyper: &Hyper,
+) -> Option<(f64, Vec<f64>)> {
     let n = x.len();
     let d = hyper.log_lengths.len();
     let lengths: Vec<f64> = hyper.log_lengths.iter().map(|l| l.exp()).collect();
     let (signal, noise) = (hyper.log_signal.exp(), hyper.log_noise.exp());
     let factor = Cholesky::new(covariance(x, &lengths, signal, noise), n)?;
     let alpha = factor.solve(y);
-    let value = -0.5 * dot(y, &alpha) - factor.log_determinant() / 2.0
+    let value = -0.5 * dot(y, &alpha)
+        - factor.log_determinant() / 2.0
         - n as f64 / 2.0 * (std::f64::consts::TAU).ln();
     let inverse = factor.inverse();
     let mut gradient = vec![0.0; d + 2];
@@ -179,15 +230,15 @@ pub fn log_marginal_likelihood(x: &[Vec<f64>], y: &[f64], hyper: &Hyper) -> Opti
             let r = scaled_distance(&x[i], &x[j], &lengths);
             let base = signal * matern(r);
             gradient[d] += weight * base;
-            if i != j {
+            if i == j {
+                gradient[d + 1] += weight * noise;
+            } else {
                 // ∂k/∂log ℓ_c = (5/3)·σ²·(1 + √5 r)·e^(−√5 r)·(Δ_c/ℓ_c)².
                 let common = 5.0 / 3.0 * signal * (1.0 + SQRT5 * r) * (-SQRT5 * r).exp();
                 for c in 0..d {
                     let scaled = (x[i][c] - x[j][c]) / lengths[c];
                     gradient[c] += weight * common * scaled * scaled;
                 }
-            } else {
-                gradient[d + 1] += weight * noise;
             }
         }
     }
@@ -204,19 +255,30 @@ mod tests {
         // k*ᵀ K⁻¹ y with the 2 × 2 inverse written out.
         let x = vec![vec![0.2], vec![0.6]];
         let y = vec![1.0, -1.0]; // already standardised: mean 0, variance 1
-        let hyper = Hyper { log_lengths: vec![0.3f64.ln()], log_signal: 0.0, log_noise: 0.01f64.ln() };
+        let hyper = Hyper {
+            log_lengths: vec![0.3f64.ln()],
+            log_signal: 0.0,
+            log_noise: 0.01f64.ln(),
+        };
         let gp = Gp::with_hyper(&x, &y, hyper);
         let k = |a: f64, b: f64| matern((a - b).abs() / 0.3);
         let (a, b, c) = (1.0 + 0.01 + 1e-10, k(0.2, 0.6), 1.0 + 0.01 + 1e-10);
         let det = a * c - b * b;
         let inverse = [c / det, -b / det, -b / det, a / det];
         let star = [k(0.2, 0.45), k(0.6, 0.45)];
-        let weights = [inverse[0] * star[0] + inverse[1] * star[1], inverse[2] * star[0] + inverse[3] * star[1]];
-        let mean = weights[0] * 1.0 + weights[1] * -1.0;
+        let weights = [
+            inverse[0] * star[0] + inverse[1] * star[1],
+            inverse[2] * star[0] + inverse[3] * star[1],
+        ];
+        let mean = weights[0] - weights[1]; // y = (1, −1)
         let variance = 1.0 - (star[0] * weights[0] + star[1] * weights[1]);
         let (got_mean, got_std) = gp.predict(&[0.45]);
         assert!((got_mean - mean).abs() < 1e-9, "{got_mean} vs {mean}");
-        assert!((got_std - variance.sqrt()).abs() < 1e-9, "{got_std} vs {}", variance.sqrt());
+        assert!(
+            (got_std - variance.sqrt()).abs() < 1e-9,
+            "{got_std} vs {}",
+            variance.sqrt()
+        );
     }
 
     #[test]
@@ -237,8 +299,13 @@ mod tests {
     #[test]
     fn the_gradient_matches_finite_differences() {
         let mut rng = Rng::new(4);
-        let x: Vec<Vec<f64>> = (0..12).map(|_| vec![rng.uniform(), rng.uniform()]).collect();
-        let y: Vec<f64> = x.iter().map(|p| p[0] * 2.0 - p[1] + rng.normal() * 0.1).collect();
+        let x: Vec<Vec<f64>> = (0..12)
+            .map(|_| vec![rng.uniform(), rng.uniform()])
+            .collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|p| p[0] * 2.0 - p[1] + rng.normal() * 0.1)
+            .collect();
         let (_, _, y) = standardise(&y);
         let theta = vec![0.4f64.ln(), 0.8f64.ln(), 0.3, 0.05f64.ln()];
         let (_, gradient) = log_marginal_likelihood(&x, &y, &Hyper::from_vec(&theta)).unwrap();
@@ -247,16 +314,26 @@ mod tests {
             let mut down = theta.clone();
             up[c] += 1e-5;
             down[c] -= 1e-5;
-            let f = |t: &[f64]| log_marginal_likelihood(&x, &y, &Hyper::from_vec(t)).unwrap().0;
+            let f = |t: &[f64]| {
+                log_marginal_likelihood(&x, &y, &Hyper::from_vec(t))
+                    .unwrap()
+                    .0
+            };
             let numeric = (f(&up) - f(&down)) / 2e-5;
-            assert!((numeric - gradient[c]).abs() < 1e-4 * numeric.abs().max(1.0), "{c}: {numeric} vs {}", gradient[c]);
+            assert!(
+                (numeric - gradient[c]).abs() < 1e-4 * numeric.abs().max(1.0),
+                "{c}: {numeric} vs {}",
+                gradient[c]
+            );
         }
     }
 
     #[test]
     fn an_irrelevant_coordinate_gets_a_long_length_scale() {
         let mut rng = Rng::new(9);
-        let x: Vec<Vec<f64>> = (0..30).map(|_| vec![rng.uniform(), rng.uniform()]).collect();
+        let x: Vec<Vec<f64>> = (0..30)
+            .map(|_| vec![rng.uniform(), rng.uniform()])
+            .collect();
         let y: Vec<f64> = x.iter().map(|p| (5.0 * p[0]).sin()).collect();
         let gp = Gp::fit(&x, &y, None, 3, &mut rng);
         let lengths = &gp.hyper().log_lengths;

@@ -45,16 +45,27 @@ pub fn brackets(max_epochs: usize, factor: usize) -> Vec<Bracket> {
             let rungs = (0..=s)
                 .map(|i| {
                     let trials = n / factor.pow(i);
-                    let epochs = (max_epochs as f64 * (factor as f64).powi(i32::try_from(i).unwrap_or(0))
+                    let epochs = (max_epochs as f64
+                        * (factor as f64).powi(i32::try_from(i).unwrap_or(0))
                         / power as f64)
                         .round()
                         .max(1.0);
-                    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "≤ max_epochs")]
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "≤ max_epochs"
+                    )]
                     let epochs = epochs as usize;
-                    Rung { trials: trials.max(1), epochs }
+                    Rung {
+                        trials: trials.max(1),
+                        epochs,
+                    }
                 })
                 .collect();
-            Bracket { s: s as usize, rungs }
+            Bracket {
+                s: s as usize,
+                rungs,
+            }
         })
         .collect()
 }
@@ -77,7 +88,11 @@ pub enum Next {
     /// A new configuration in rung 0 of this bracket.
     New { slot: Slot, epochs: usize },
     /// Continue trial `from`'s configuration and checkpoint to `epochs`.
-    Promote { slot: Slot, from: usize, epochs: usize },
+    Promote {
+        slot: Slot,
+        from: usize,
+        epochs: usize,
+    },
     /// Every trial that can start has; a rung waits for its trials' results.
     Wait,
     /// Every bracket is done.
@@ -88,16 +103,29 @@ pub enum Next {
 pub fn next(brackets: &[Bracket], seen: &[Seen]) -> Next {
     let mut waiting = false;
     for (b, bracket) in brackets.iter().enumerate() {
-        let in_rung = |rung: usize| seen.iter().filter(move |t| t.slot == Slot { bracket: b, rung });
+        let in_rung = |rung: usize| {
+            seen.iter()
+                .filter(move |t| t.slot == Slot { bracket: b, rung })
+        };
         let first = bracket.rungs[0];
         if in_rung(0).count() < first.trials {
-            return Next::New { slot: Slot { bracket: b, rung: 0 }, epochs: first.epochs };
+            return Next::New {
+                slot: Slot {
+                    bracket: b,
+                    rung: 0,
+                },
+                epochs: first.epochs,
+            };
         }
         for (r, rung) in bracket.rungs.iter().enumerate().skip(1) {
             let below: Vec<&Seen> = in_rung(r - 1).collect();
             let promoted: Vec<usize> = in_rung(r).filter_map(|t| t.parent).collect();
             let mut ranked: Vec<&&Seen> = below.iter().filter(|t| t.loss.is_some()).collect();
-            ranked.sort_by(|a, b| a.loss.unwrap_or(f64::INFINITY).total_cmp(&b.loss.unwrap_or(f64::INFINITY)));
+            ranked.sort_by(|a, b| {
+                a.loss
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.loss.unwrap_or(f64::INFINITY))
+            });
             let target = rung.trials.min(ranked.len());
             if promoted.len() >= target && below.iter().all(|t| t.finished) {
                 continue; // this rung is full
@@ -106,9 +134,20 @@ pub fn next(brackets: &[Bracket], seen: &[Seen]) -> Next {
                 waiting = true;
                 break;
             }
-            if let Some(best) = ranked.iter().take(target).find(|t| !promoted.contains(&t.id)) {
-                let slot = Slot { bracket: b, rung: r };
-                return Next::Promote { slot, from: best.id, epochs: rung.epochs };
+            if let Some(best) = ranked
+                .iter()
+                .take(target)
+                .find(|t| !promoted.contains(&t.id))
+            {
+                let slot = Slot {
+                    bracket: b,
+                    rung: r,
+                };
+                return Next::Promote {
+                    slot,
+                    from: best.id,
+                    epochs: rung.epochs,
+                };
             }
         }
     }
@@ -135,7 +174,23 @@ mod tests {
                 vec![(5, 100)],
             ]
         );
-        assert_eq!(brackets(9, 3)[0].rungs, vec![Rung { trials: 9, epochs: 1 }, Rung { trials: 3, epochs: 3 }, Rung { trials: 1, epochs: 9 }]);
+        assert_eq!(
+            brackets(9, 3)[0].rungs,
+            vec![
+                Rung {
+                    trials: 9,
+                    epochs: 1
+                },
+                Rung {
+                    trials: 3,
+                    epochs: 3
+                },
+                Rung {
+                    trials: 1,
+                    epochs: 9
+                }
+            ]
+        );
     }
 
     #[test]
@@ -143,15 +198,42 @@ mod tests {
         let brackets = brackets(9, 3);
         let mut seen: Vec<Seen> = Vec::new();
         for id in 0..9 {
-            let Next::New { slot, epochs } = next(&brackets, &seen) else { panic!("{id}") };
-            assert_eq!((slot, epochs), (Slot { bracket: 0, rung: 0 }, 1));
-            seen.push(Seen { id, slot, parent: None, finished: false, loss: None });
+            let Next::New { slot, epochs } = next(&brackets, &seen) else {
+                panic!("{id}")
+            };
+            assert_eq!(
+                (slot, epochs),
+                (
+                    Slot {
+                        bracket: 0,
+                        rung: 0
+                    },
+                    1
+                )
+            );
+            seen.push(Seen {
+                id,
+                slot,
+                parent: None,
+                finished: false,
+                loss: None,
+            });
         }
         // Meanwhile the other brackets start: 5 at 3 epochs, 3 at 9.
-        for (id, bracket, epochs) in (9..17).map(|id| (id, if id < 14 { 1 } else { 2 }, if id < 14 { 3 } else { 9 })) {
-            let Next::New { slot, epochs: e } = next(&brackets, &seen) else { panic!("{id}") };
+        for (id, bracket, epochs) in
+            (9..17).map(|id| (id, if id < 14 { 1 } else { 2 }, if id < 14 { 3 } else { 9 }))
+        {
+            let Next::New { slot, epochs: e } = next(&brackets, &seen) else {
+                panic!("{id}")
+            };
             assert_eq!((slot, e), (Slot { bracket, rung: 0 }, epochs));
-            seen.push(Seen { id, slot, parent: None, finished: false, loss: None });
+            seen.push(Seen {
+                id,
+                slot,
+                parent: None,
+                finished: false,
+                loss: None,
+            });
         }
         assert_eq!(next(&brackets, &seen), Next::Wait);
         for (i, t) in seen.iter_mut().take(9).enumerate() {
@@ -160,10 +242,18 @@ mod tests {
         }
         let mut promoted = Vec::new();
         for id in 17..20 {
-            let Next::Promote { slot, from, epochs } = next(&brackets, &seen) else { panic!() };
+            let Next::Promote { slot, from, epochs } = next(&brackets, &seen) else {
+                panic!()
+            };
             assert_eq!((slot.rung, epochs), (1, 3));
             promoted.push(from);
-            seen.push(Seen { id, slot, parent: Some(from), finished: false, loss: None });
+            seen.push(Seen {
+                id,
+                slot,
+                parent: Some(from),
+                finished: false,
+                loss: None,
+            });
         }
         assert_eq!(promoted, vec![0, 4, 8], "the three lowest losses");
         assert_eq!(next(&brackets, &seen), Next::Wait);

@@ -25,9 +25,17 @@ pub fn main_effects(space: &Space, gp: &Gp, rng: &mut Rng) -> Vec<(String, f64)>
         at += width;
         let settings: Vec<Vec<f64>> = match &param.kind {
             Kind::Fixed { .. } => continue,
-            Kind::Choice { values } => (0..values.len()).map(|i| (0..values.len()).map(|j| f64::from(u8::from(i == j))).collect()).collect(),
+            Kind::Choice { values } => (0..values.len())
+                .map(|i| {
+                    (0..values.len())
+                        .map(|j| f64::from(u8::from(i == j)))
+                        .collect()
+                })
+                .collect(),
             Kind::Bool => vec![vec![0.0], vec![1.0]],
-            _ => (0..LEVELS).map(|i| vec![i as f64 / (LEVELS - 1) as f64]).collect(),
+            _ => (0..LEVELS)
+                .map(|i| vec![i as f64 / (LEVELS - 1) as f64])
+                .collect(),
         };
         let means: Vec<f64> = settings
             .iter()
@@ -63,17 +71,27 @@ mod tests {
     fn the_parameter_the_objective_depends_on_matters_most() {
         let space = Space::new(
             Direction::Minimize,
-            vec![Param::float("strong", 0.0, 1.0, false), Param::float("weak", 0.0, 1.0, false), Param::choice("c", &["a", "b"])],
+            vec![
+                Param::float("strong", 0.0, 1.0, false),
+                Param::float("weak", 0.0, 1.0, false),
+                Param::choice("c", &["a", "b"]),
+            ],
         )
         .unwrap();
         let mut rng = Rng::new(2);
         let x: Vec<Vec<f64>> = (0..40).map(|_| space.random_point(&mut rng)).collect();
-        let y: Vec<f64> = x.iter().map(|p| 5.0 * (3.0 * p[0]).sin() + 0.3 * p[1] + 0.05 * p[2]).collect();
+        let y: Vec<f64> = x
+            .iter()
+            .map(|p| 5.0 * (3.0 * p[0]).sin() + 0.3 * p[1] + 0.05 * p[2])
+            .collect();
         let gp = Gp::fit(&x, &y, None, 2, &mut rng);
         let effects = main_effects(&space, &gp, &mut rng);
         assert_eq!(effects.len(), 3);
         assert!((effects.iter().map(|(_, s)| s).sum::<f64>() - 1.0).abs() < 1e-9);
         assert!(effects[0].1 > 0.8, "{effects:?}");
-        assert!(effects[0].1 > effects[1].1 && effects[1].1 > effects[2].1, "{effects:?}");
+        assert!(
+            effects[0].1 > effects[1].1 && effects[1].1 > effects[2].1,
+            "{effects:?}"
+        );
     }
 }

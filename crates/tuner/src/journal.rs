@@ -43,7 +43,11 @@ pub enum Event {
         slot: Option<Slot>,
         at: f64,
     },
-    Intermediate { trial: usize, epoch: usize, value: f64 },
+    Intermediate {
+        trial: usize,
+        epoch: usize,
+        value: f64,
+    },
     Completed {
         trial: usize,
         value: f64,
@@ -52,8 +56,16 @@ pub enum Event {
         executions: Vec<f64>,
         at: f64,
     },
-    Pruned { trial: usize, epoch: usize, at: f64 },
-    Failed { trial: usize, reason: String, at: f64 },
+    Pruned {
+        trial: usize,
+        epoch: usize,
+        at: f64,
+    },
+    Failed {
+        trial: usize,
+        reason: String,
+        at: f64,
+    },
 }
 
 /// Seconds since the Unix epoch, for the journal's `at`.

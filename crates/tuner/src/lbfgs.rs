@@ -31,32 +31,47 @@ pub fn minimize_in_box(
     for _ in 0..iterations {
         let direction = two_loop(&gradient, &history);
         let slope = dot(&direction, &gradient);
-        let direction = if slope < 0.0 { direction } else { gradient.iter().map(|g| -g).collect() };
+        let direction = if slope < 0.0 {
+            direction
+        } else {
+            gradient.iter().map(|g| -g).collect()
+        };
         let slope = dot(&direction, &gradient);
         let try_step = |step: f64| {
-            let mut candidate: Vec<f64> = x.iter().zip(&direction).map(|(x, d)| x + step * d).collect();
+            let mut candidate: Vec<f64> = x
+                .iter()
+                .zip(&direction)
+                .map(|(x, d)| x + step * d)
+                .collect();
             project(&mut candidate);
             let (candidate_value, candidate_gradient) = f(&candidate);
-            let armijo = candidate_value.is_finite() && candidate_value <= value + 1e-4 * step * slope.min(0.0);
+            let armijo = candidate_value.is_finite()
+                && candidate_value <= value + 1e-4 * step * slope.min(0.0);
             armijo.then_some((candidate, candidate_value, candidate_gradient))
         };
         // Back off until the value falls enough (Armijo)…
         let mut step = 1.0;
         let mut accepted = None;
+        let mut backtracked = false;
         for _ in 0..30 {
             accepted = try_step(step);
             if accepted.is_some() {
                 break;
             }
             step *= 0.5;
+            backtracked = true;
         }
         // …and when the full step was taken while the slope is still steep
         // (the curvature condition fails), go further, so the step sees the
         // curvature L-BFGS needs.
-        if step == 1.0 {
+        if !backtracked {
             for _ in 0..10 {
-                let steep = accepted.as_ref().is_some_and(|(_, _, g)| dot(g, &direction) < 0.9 * slope);
-                let Some(further) = steep.then(|| try_step(step * 2.0)).flatten() else { break };
+                let steep = accepted
+                    .as_ref()
+                    .is_some_and(|(_, _, g)| dot(g, &direction) < 0.9 * slope);
+                let Some(further) = steep.then(|| try_step(step * 2.0)).flatten() else {
+                    break;
+                };
                 if further.1 >= accepted.as_ref().map_or(f64::INFINITY, |a| a.1) {
                     break;
                 }
@@ -64,9 +79,15 @@ pub fn minimize_in_box(
                 accepted = Some(further);
             }
         }
-        let Some((next, next_value, next_gradient)) = accepted else { break };
+        let Some((next, next_value, next_gradient)) = accepted else {
+            break;
+        };
         let s: Vec<f64> = next.iter().zip(&x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = next_gradient.iter().zip(&gradient).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = next_gradient
+            .iter()
+            .zip(&gradient)
+            .map(|(a, b)| a - b)
+            .collect();
         x = next;
         value = next_value;
         gradient = next_gradient;
@@ -96,7 +117,9 @@ fn two_loop(gradient: &[f64], history: &[(Vec<f64>, Vec<f64>, f64)]) -> Vec<f64>
         }
         alphas.push(alpha);
     }
-    let scale = history.last().map_or(1.0, |(_, y, rho)| 1.0 / (rho * dot(y, y)));
+    let scale = history
+        .last()
+        .map_or(1.0, |(_, y, rho)| 1.0 / (rho * dot(y, y)));
     for q in &mut q {
         *q *= scale;
     }
@@ -118,12 +141,30 @@ mod tests {
         let rosenbrock = |x: &[f64]| {
             let (a, b) = (x[0], x[1]);
             let value = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
-            let gradient = vec![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)];
+            let gradient = vec![
+                -2.0 * (1.0 - a) - 400.0 * a * (b - a * a),
+                200.0 * (b - a * a),
+            ];
             (value, gradient)
         };
-        let (x, value) = minimize_in_box(&rosenbrock, vec![-1.2, 1.0], &[-5.0, -5.0], &[5.0, 5.0], 200);
+        let (x, value) = minimize_in_box(
+            &rosenbrock,
+            vec![-1.2, 1.0],
+            &[-5.0, -5.0],
+            &[5.0, 5.0],
+            200,
+        );
         assert!(value < 1e-6 && (x[0] - 1.0).abs() < 1e-2, "{x:?} {value}");
-        let (x, _) = minimize_in_box(&rosenbrock, vec![-1.2, 1.0], &[-5.0, -5.0], &[0.5, 5.0], 200);
-        assert!((x[0] - 0.5).abs() < 1e-6 && (x[1] - 0.25).abs() < 1e-2, "{x:?}");
+        let (x, _) = minimize_in_box(
+            &rosenbrock,
+            vec![-1.2, 1.0],
+            &[-5.0, -5.0],
+            &[0.5, 5.0],
+            200,
+        );
+        assert!(
+            (x[0] - 0.5).abs() < 1e-6 && (x[1] - 0.25).abs() < 1e-2,
+            "{x:?}"
+        );
     }
 }

@@ -52,11 +52,13 @@ impl Cholesky {
         let n = self.n;
         let mut x = b.to_vec();
         for i in (0..n).rev() {
-            let mut sum = x[i];
-            for k in i + 1..n {
-                sum -= self.l[k * n + i] * x[k];
-            }
-            x[i] = sum / self.l[i * n + i];
+            let below: f64 = x
+                .iter()
+                .enumerate()
+                .skip(i + 1)
+                .map(|(k, xk)| self.l[k * n + i] * xk)
+                .sum();
+            x[i] = (x[i] - below) / self.l[i * n + i];
         }
         x
     }

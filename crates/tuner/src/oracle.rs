@@ -24,7 +24,10 @@ pub enum OracleConfig {
 
 impl OracleConfig {
     pub fn bayesian() -> Self {
-        Self::Bayesian { acquisition: Acquisition::Ei, initial_points: None }
+        Self::Bayesian {
+            acquisition: Acquisition::Ei,
+            initial_points: None,
+        }
     }
 
     /// `random`, `grid`, `bayesian` (EI), `bayesian-ucb`, `bayesian-pi`,
@@ -35,11 +38,19 @@ impl OracleConfig {
             "grid" => Self::Grid,
             "bayesian" | "bayesian-ei" => Self::bayesian(),
             "bayesian-ucb" => Self::Bayesian {
-                acquisition: Acquisition::Ucb { beta: Acquisition::KERAS_BETA },
+                acquisition: Acquisition::Ucb {
+                    beta: Acquisition::KERAS_BETA,
+                },
                 initial_points: None,
             },
-            "bayesian-pi" => Self::Bayesian { acquisition: Acquisition::Pi, initial_points: None },
-            "hyperband" => Self::Hyperband { max_epochs, factor: 3 },
+            "bayesian-pi" => Self::Bayesian {
+                acquisition: Acquisition::Pi,
+                initial_points: None,
+            },
+            "hyperband" => Self::Hyperband {
+                max_epochs,
+                factor: 3,
+            },
             _ => return None,
         })
     }
@@ -49,7 +60,9 @@ impl OracleConfig {
             Self::Random => "random".to_owned(),
             Self::Grid => "grid".to_owned(),
             Self::Bayesian { acquisition, .. } => format!("bayesian ({})", acquisition.name()),
-            Self::Hyperband { max_epochs, factor } => format!("hyperband (max {max_epochs} epochs, factor {factor})"),
+            Self::Hyperband { max_epochs, factor } => {
+                format!("hyperband (max {max_epochs} epochs, factor {factor})")
+            }
         }
     }
 }

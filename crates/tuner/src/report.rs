@@ -15,10 +15,22 @@ pub fn summary(study: &Study, top: usize) -> String {
     let _ = writeln!(text, "Oracle: {}", settings.oracle.name());
     let _ = writeln!(text, "Objective: {:?}", settings.space.direction);
     let counts = ["completed", "pruned", "failed", "running"].map(|state| {
-        (state, study.trials.iter().filter(|t| t.state.name() == state).count())
+        (
+            state,
+            study
+                .trials
+                .iter()
+                .filter(|t| t.state.name() == state)
+                .count(),
+        )
     });
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    let _ = writeln!(text, "Trials: {} ({})", study.trials.len(), counts.join(", "));
+    let _ = writeln!(
+        text,
+        "Trials: {} ({})",
+        study.trials.len(),
+        counts.join(", ")
+    );
     let _ = writeln!(text, "Showing {top} best trials");
     for trial in study.best(top) {
         let _ = writeln!(text, "\nTrial {} summary", trial.id);
@@ -31,8 +43,18 @@ pub fn summary(study: &Study, top: usize) -> String {
         let score = trial.value.unwrap_or(f64::NAN);
         if trial.executions.len() > 1 {
             let n = trial.executions.len() as f64;
-            let std = (trial.executions.iter().map(|v| (v - score).powi(2)).sum::<f64>() / n).sqrt();
-            let _ = writeln!(text, "Score: {score:.6} ± {std:.6} over {} executions", trial.executions.len());
+            let std = (trial
+                .executions
+                .iter()
+                .map(|v| (v - score).powi(2))
+                .sum::<f64>()
+                / n)
+                .sqrt();
+            let _ = writeln!(
+                text,
+                "Score: {score:.6} ± {std:.6} over {} executions",
+                trial.executions.len()
+            );
         } else {
             let _ = writeln!(text, "Score: {score:.6}");
         }
@@ -58,13 +80,26 @@ pub fn csv(study: &Study) -> String {
             let _ = write!(text, ",{}", quote(&value.unwrap_or_default()));
         }
         let value = trial.value.map(|v| v.to_string()).unwrap_or_default();
-        let epochs = trial.intermediate.iter().map(|(e, _)| *e).max().map(|e| e.to_string()).unwrap_or_default();
-        let seconds = trial.seconds().map(|s| format!("{s:.1}")).unwrap_or_default();
+        let epochs = trial
+            .intermediate
+            .iter()
+            .map(|(e, _)| *e)
+            .max()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let seconds = trial
+            .seconds()
+            .map(|s| format!("{s:.1}"))
+            .unwrap_or_default();
         let _ = writeln!(text, ",{value},{epochs},{seconds}");
     }
     text
 }
 
 fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_owned() }
+    if field.contains([',', '"', '\n']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
 }

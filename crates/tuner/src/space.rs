@@ -55,11 +55,24 @@ pub enum Direction {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Kind {
     /// `min..=max` in steps of `step` from `min`.
-    Int { min: i64, max: i64, step: i64, log: bool },
-    Float { min: f64, max: f64, log: bool },
-    Choice { values: Vec<Value> },
+    Int {
+        min: i64,
+        max: i64,
+        step: i64,
+        log: bool,
+    },
+    Float {
+        min: f64,
+        max: f64,
+        log: bool,
+    },
+    Choice {
+        values: Vec<Value>,
+    },
     Bool,
-    Fixed { value: Value },
+    Fixed {
+        value: Value,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,7 +91,11 @@ pub struct Space {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SpaceError {
     #[error("\"{name}\": min {min} is above max {max}")]
-    MinAboveMax { name: String, min: String, max: String },
+    MinAboveMax {
+        name: String,
+        min: String,
+        max: String,
+    },
     #[error("\"{name}\": a log scale needs min > 0 (min is {min})")]
     LogNeedsPositive { name: String, min: String },
     #[error("\"{name}\": a choice needs at least one value")]
@@ -97,26 +114,49 @@ pub enum SpaceError {
 
 impl Param {
     pub fn int(name: &str, min: i64, max: i64, step: i64) -> Self {
-        let kind = Kind::Int { min, max, step, log: false };
-        Self { name: name.to_owned(), kind }
+        let kind = Kind::Int {
+            min,
+            max,
+            step,
+            log: false,
+        };
+        Self {
+            name: name.to_owned(),
+            kind,
+        }
     }
 
     pub fn float(name: &str, min: f64, max: f64, log: bool) -> Self {
         let kind = Kind::Float { min, max, log };
-        Self { name: name.to_owned(), kind }
+        Self {
+            name: name.to_owned(),
+            kind,
+        }
     }
 
     pub fn choice(name: &str, values: &[&str]) -> Self {
-        let values = values.iter().map(|v| Value::Text((*v).to_owned())).collect();
-        Self { name: name.to_owned(), kind: Kind::Choice { values } }
+        let values = values
+            .iter()
+            .map(|v| Value::Text((*v).to_owned()))
+            .collect();
+        Self {
+            name: name.to_owned(),
+            kind: Kind::Choice { values },
+        }
     }
 
     pub fn boolean(name: &str) -> Self {
-        Self { name: name.to_owned(), kind: Kind::Bool }
+        Self {
+            name: name.to_owned(),
+            kind: Kind::Bool,
+        }
     }
 
     pub fn fixed(name: &str, value: Value) -> Self {
-        Self { name: name.to_owned(), kind: Kind::Fixed { value } }
+        Self {
+            name: name.to_owned(),
+            kind: Kind::Fixed { value },
+        }
     }
 
     /// Coordinates in the unit cube.
@@ -131,10 +171,8 @@ impl Param {
     /// How many values it takes, when that is finite.
     pub fn cardinality(&self) -> Option<usize> {
         match &self.kind {
-            Kind::Int { min, max, step, .. } => {
-                usize::try_from((max - min) / step + 1).ok()
-            }
-            Kind::Float { min, max, .. } => (min == max).then_some(1),
+            Kind::Int { min, max, step, .. } => usize::try_from((max - min) / step + 1).ok(),
+            Kind::Float { min, max, .. } => (max <= min).then_some(1),
             Kind::Choice { values } => Some(values.len()),
             Kind::Bool => Some(2),
             Kind::Fixed { .. } => Some(1),
@@ -147,7 +185,12 @@ impl Param {
             return Err(SpaceError::NoName);
         }
         match &self.kind {
-            Kind::Int { min, max, step, log } => {
+            Kind::Int {
+                min,
+                max,
+                step,
+                log,
+            } => {
                 if *step <= 0 {
                     return Err(SpaceError::BadStep { name, step: *step });
                 }
@@ -156,7 +199,10 @@ impl Param {
                     return Err(SpaceError::MinAboveMax { name, min, max });
                 }
                 if *log && *min <= 0 {
-                    return Err(SpaceError::LogNeedsPositive { name, min: min.to_string() });
+                    return Err(SpaceError::LogNeedsPositive {
+                        name,
+                        min: min.to_string(),
+                    });
                 }
             }
             Kind::Float { min, max, log } => {
@@ -168,7 +214,10 @@ impl Param {
                     return Err(SpaceError::MinAboveMax { name, min, max });
                 }
                 if *log && *min <= 0.0 {
-                    return Err(SpaceError::LogNeedsPositive { name, min: min.to_string() });
+                    return Err(SpaceError::LogNeedsPositive {
+                        name,
+                        min: min.to_string(),
+                    });
                 }
             }
             Kind::Choice { values } if values.is_empty() => {
@@ -184,7 +233,12 @@ impl Param {
     fn number_at(&self, u: f64) -> Value {
         let u = u.clamp(0.0, 1.0);
         match &self.kind {
-            Kind::Int { min, max, step, log } => {
+            Kind::Int {
+                min,
+                max,
+                step,
+                log,
+            } => {
                 let (lo, hi) = (*min as f64, *max as f64);
                 let x = warp_inverse(u, lo, hi, *log);
                 #[expect(clippy::cast_possible_truncation, reason = "within [min, max]")]
@@ -199,8 +253,16 @@ impl Param {
 
 /// [lo, hi] → [0, 1], through ln where `log`.
 fn warp(x: f64, lo: f64, hi: f64, log: bool) -> f64 {
-    let (x, lo, hi) = if log { (x.ln(), lo.ln(), hi.ln()) } else { (x, lo, hi) };
-    if hi > lo { ((x - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 }
+    let (x, lo, hi) = if log {
+        (x.ln(), lo.ln(), hi.ln())
+    } else {
+        (x, lo, hi)
+    };
+    if hi > lo {
+        ((x - lo) / (hi - lo)).clamp(0.0, 1.0)
+    } else {
+        0.5
+    }
 }
 
 fn warp_inverse(u: f64, lo: f64, hi: f64, log: bool) -> f64 {
@@ -225,7 +287,9 @@ impl Space {
         for (i, param) in self.params.iter().enumerate() {
             param.validate()?;
             if self.params[..i].iter().any(|p| p.name == param.name) {
-                return Err(SpaceError::Duplicate { name: param.name.clone() });
+                return Err(SpaceError::Duplicate {
+                    name: param.name.clone(),
+                });
             }
         }
         Ok(())
@@ -324,7 +388,10 @@ impl Space {
     pub fn differences(&self, other: &Self) -> Vec<String> {
         let mut found = Vec::new();
         if self.direction != other.direction {
-            found.push(format!("direction {:?} here, {:?} in the study", self.direction, other.direction));
+            found.push(format!(
+                "direction {:?} here, {:?} in the study",
+                self.direction, other.direction
+            ));
         }
         for param in &self.params {
             match other.params.iter().find(|p| p.name == param.name) {
@@ -350,10 +417,20 @@ impl Space {
 /// A kind in a few words: "int 16…64 step 16", "float 0.0001…0.1 log".
 pub fn describe(kind: &Kind) -> String {
     match kind {
-        Kind::Int { min, max, step, log } => {
-            format!("int {min}…{max} step {step}{}", if *log { " log" } else { "" })
+        Kind::Int {
+            min,
+            max,
+            step,
+            log,
+        } => {
+            format!(
+                "int {min}…{max} step {step}{}",
+                if *log { " log" } else { "" }
+            )
         }
-        Kind::Float { min, max, log } => format!("float {min}…{max}{}", if *log { " log" } else { "" }),
+        Kind::Float { min, max, log } => {
+            format!("float {min}…{max}{}", if *log { " log" } else { "" })
+        }
         Kind::Choice { values } => {
             let values: Vec<String> = values.iter().map(ToString::to_string).collect();
             format!("choice {{{}}}", values.join(", "))
@@ -384,14 +461,36 @@ mod tests {
 
     #[test]
     fn validation_names_the_problem() {
-        let bad = |param: Param| Space::new(Direction::Minimize, vec![param]).unwrap_err().to_string();
-        assert_eq!(bad(Param::float("x", 10.0, -5.0, false)), "\"x\": min 10 is above max -5");
-        assert_eq!(bad(Param::float("lr", 0.0, 1.0, true)), "\"lr\": a log scale needs min > 0 (min is 0)");
-        assert_eq!(bad(Param::choice("opt", &[])), "\"opt\": a choice needs at least one value");
-        assert_eq!(bad(Param::int("units", 16, 64, 0)), "\"units\": step must be positive (is 0)");
-        let twice = Space::new(Direction::Minimize, vec![Param::boolean("a"), Param::boolean("a")]);
+        let bad = |param: Param| {
+            Space::new(Direction::Minimize, vec![param])
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad(Param::float("x", 10.0, -5.0, false)),
+            "\"x\": min 10 is above max -5"
+        );
+        assert_eq!(
+            bad(Param::float("lr", 0.0, 1.0, true)),
+            "\"lr\": a log scale needs min > 0 (min is 0)"
+        );
+        assert_eq!(
+            bad(Param::choice("opt", &[])),
+            "\"opt\": a choice needs at least one value"
+        );
+        assert_eq!(
+            bad(Param::int("units", 16, 64, 0)),
+            "\"units\": step must be positive (is 0)"
+        );
+        let twice = Space::new(
+            Direction::Minimize,
+            vec![Param::boolean("a"), Param::boolean("a")],
+        );
         assert_eq!(twice.unwrap_err().to_string(), "\"a\" is defined twice");
-        assert_eq!(Space::new(Direction::Minimize, vec![]).unwrap_err(), SpaceError::Empty);
+        assert_eq!(
+            Space::new(Direction::Minimize, vec![]).unwrap_err(),
+            SpaceError::Empty
+        );
     }
 
     #[test]
@@ -401,22 +500,31 @@ mod tests {
         let mut rng = Rng::new(3);
         for _ in 0..200 {
             let params = space.decode(&space.random_point(&mut rng));
-            let Value::Int(units) = params["units"] else { panic!() };
+            let Value::Int(units) = params["units"] else {
+                panic!()
+            };
             assert!([16, 32, 48, 64].contains(&units), "{units}");
-            let Value::Float(lr) = params["lr"] else { panic!() };
+            let Value::Float(lr) = params["lr"] else {
+                panic!()
+            };
             assert!((1e-4..=1e-1).contains(&lr));
             assert_eq!(params["batch"], Value::Int(128));
             assert_eq!(space.decode(&space.encode(&params)), params);
         }
         assert_eq!(space.cardinality(), None);
-        let finite = Space::new(Direction::Minimize, vec![Param::int("u", 16, 64, 16), Param::boolean("b")]);
+        let finite = Space::new(
+            Direction::Minimize,
+            vec![Param::int("u", 16, 64, 16), Param::boolean("b")],
+        );
         assert_eq!(finite.unwrap().cardinality(), Some(8));
     }
 
     #[test]
     fn log_scale_spreads_orders_of_magnitude_evenly() {
         let param = Param::float("lr", 1e-4, 1e-1, true);
-        let Value::Float(middle) = param.number_at(0.5) else { panic!() };
+        let Value::Float(middle) = param.number_at(0.5) else {
+            panic!()
+        };
         assert!((middle - 10f64.powf(-2.5)).abs() < 1e-12, "{middle}");
         let odd = Param::int("n", 1, 10, 4); // 1, 5, 9
         assert_eq!(odd.number_at(1.0), Value::Int(9));

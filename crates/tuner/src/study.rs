@@ -59,7 +59,13 @@ impl Trial {
 /// What `ask` gives.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ask {
-    Trial { trial: usize, params: Params, seed: u64, epochs: Option<usize>, from: Option<usize> },
+    Trial {
+        trial: usize,
+        params: Params,
+        seed: u64,
+        epochs: Option<usize>,
+        from: Option<usize>,
+    },
     /// Nothing can start until running trials are told (a Hyperband rung).
     Wait { running: usize },
     /// The search is over (max trials, a finished grid or Hyperband, a used-up space).
@@ -72,7 +78,9 @@ pub enum Outcome {
     Value(f64),
     /// Several executions; the objective is their mean.
     Executions(Vec<f64>),
-    Pruned { epoch: usize },
+    Pruned {
+        epoch: usize,
+    },
     Failed(String),
 }
 
@@ -83,7 +91,10 @@ pub enum StudyError {
     #[error("trial {trial} is already {state}")]
     Finished { trial: usize, state: &'static str },
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0} has no study header: not a study journal")]
     NoHeader(String),
     #[error("this study was made for another space: {0}")]
@@ -119,7 +130,13 @@ const PURPOSE_TRIAL_SEED: u64 = 2;
 
 impl Study {
     pub fn in_memory(settings: Settings) -> Self {
-        Self { settings, trials: Vec::new(), notices: Vec::new(), journal: None, last_step: None }
+        Self {
+            settings,
+            trials: Vec::new(),
+            notices: Vec::new(),
+            journal: None,
+            last_step: None,
+        }
     }
 
     /// Opens the study in `dir`, or starts it there with `settings`; a study
@@ -133,7 +150,10 @@ impl Study {
             }
             return Ok(study);
         }
-        let io = |source| StudyError::Io { path: dir.display().to_string(), source };
+        let io = |source| StudyError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
         let mut journal = Journal::open(dir).map_err(io)?;
         let header = Event::Study {
             version: journal::VERSION,
@@ -144,27 +164,50 @@ impl Study {
             prune: settings.prune,
         };
         journal.append(&header).map_err(io)?;
-        Ok(Self { journal: Some(journal), ..Self::in_memory(settings) })
+        Ok(Self {
+            journal: Some(journal),
+            ..Self::in_memory(settings)
+        })
     }
 
     /// Reopens a study from its folder's journal.
     pub fn open(dir: &Path) -> Result<Self, StudyError> {
         let path = Journal::path_in(dir);
-        let io = |source| StudyError::Io { path: path.display().to_string(), source };
+        let io = |source| StudyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         let (events, skipped) = journal::read(&path).map_err(io)?;
         let mut events = events.into_iter();
-        let Some(Event::Study { version, space, oracle, seed, max_trials, prune }) = events.next() else {
+        let Some(Event::Study {
+            version,
+            space,
+            oracle,
+            seed,
+            max_trials,
+            prune,
+        }) = events.next()
+        else {
             return Err(StudyError::NoHeader(path.display().to_string()));
         };
         if version != journal::VERSION {
             return Err(StudyError::Version(version));
         }
-        let mut study = Self::in_memory(Settings { space, oracle, seed, max_trials, prune });
+        let mut study = Self::in_memory(Settings {
+            space,
+            oracle,
+            seed,
+            max_trials,
+            prune,
+        });
         for event in events {
             study.apply(event);
         }
         if skipped > 0 {
-            study.notices.push(format!("{skipped} damaged line(s) of {} skipped", path.display()));
+            study.notices.push(format!(
+                "{skipped} damaged line(s) of {} skipped",
+                path.display()
+            ));
         }
         study.journal = Some(Journal::open(dir).map_err(io)?);
         Ok(study)
@@ -174,7 +217,15 @@ impl Study {
     fn apply(&mut self, event: Event) {
         match event {
             Event::Study { .. } => {}
-            Event::Proposed { trial, params, seed, epochs, from, slot, at } => self.trials.push(Trial {
+            Event::Proposed {
+                trial,
+                params,
+                seed,
+                epochs,
+                from,
+                slot,
+                at,
+            } => self.trials.push(Trial {
                 id: trial,
                 params,
                 seed,
@@ -189,21 +240,35 @@ impl Study {
                 started: at,
                 finished: None,
             }),
-            Event::Intermediate { trial, epoch, value } => {
+            Event::Intermediate {
+                trial,
+                epoch,
+                value,
+            } => {
                 if let Some(t) = self.trials.get_mut(trial) {
                     t.intermediate.retain(|(e, _)| *e != epoch);
                     t.intermediate.push((epoch, value));
                 }
             }
-            Event::Completed { trial, value, executions, at } => {
+            Event::Completed {
+                trial,
+                value,
+                executions,
+                at,
+            } => {
                 if let Some(t) = self.trials.get_mut(trial) {
-                    (t.state, t.value, t.executions, t.finished) = (TrialState::Completed, Some(value), executions, Some(at));
+                    (t.state, t.value, t.executions, t.finished) =
+                        (TrialState::Completed, Some(value), executions, Some(at));
                 }
             }
             Event::Pruned { trial, epoch, at } => {
                 if let Some(t) = self.trials.get_mut(trial) {
                     t.state = TrialState::Pruned;
-                    t.value = t.intermediate.iter().find(|(e, _)| *e == epoch).map(|(_, v)| *v);
+                    t.value = t
+                        .intermediate
+                        .iter()
+                        .find(|(e, _)| *e == epoch)
+                        .map(|(_, v)| *v);
                     t.finished = Some(at);
                 }
             }
@@ -218,7 +283,9 @@ impl Study {
     fn record(&mut self, event: Event) -> Result<(), StudyError> {
         if let Some(journal) = &mut self.journal {
             let path = journal.path().display().to_string();
-            journal.append(&event).map_err(|source| StudyError::Io { path, source })?;
+            journal
+                .append(&event)
+                .map_err(|source| StudyError::Io { path, source })?;
         }
         self.apply(event);
         Ok(())
@@ -233,7 +300,10 @@ impl Study {
     }
 
     pub fn running(&self) -> usize {
-        self.trials.iter().filter(|t| t.state == TrialState::Running).count()
+        self.trials
+            .iter()
+            .filter(|t| t.state == TrialState::Running)
+            .count()
     }
 
     /// The next trial to run.
@@ -251,83 +321,138 @@ impl Study {
         let params = match self.settings.oracle.clone() {
             OracleConfig::Random => random_new(&space, &tried, &mut rng),
             OracleConfig::Grid => crate::grid::next(&space, &tried),
-            OracleConfig::Bayesian { acquisition, initial_points } => {
-                let initial = initial_points.unwrap_or((3 * space.dimensions()).max(3));
-                let observed: Vec<(Vec<f64>, f64)> = self
-                    .trials
-                    .iter()
-                    .filter(|t| t.state == TrialState::Completed)
-                    .filter_map(|t| Some((space.encode(&t.params), self.loss(t.value?))))
-                    .filter(|(_, loss)| loss.is_finite())
-                    .collect();
-                if self.trials.len() < initial || observed.is_empty() {
-                    random_new(&space, &tried, &mut rng)
-                } else {
-                    let pending: Vec<Vec<f64>> = self
-                        .trials
-                        .iter()
-                        .filter(|t| t.state == TrialState::Running)
-                        .map(|t| space.encode(&t.params))
-                        .collect();
-                    // No warm start from the last fit: a reopened study
-                    // proposes exactly what the uninterrupted one would.
-                    let step = bayesian::propose(&space, &observed, &pending, &tried, acquisition, None, &mut rng);
-                    let params = step.as_ref().map(|s| s.params.clone());
-                    self.last_step = step;
-                    params
-                }
-            }
+            OracleConfig::Bayesian {
+                acquisition,
+                initial_points,
+            } => self.propose_bayesian(acquisition, initial_points, &tried, &mut rng),
             OracleConfig::Hyperband { max_epochs, factor } => {
-                let brackets = hyperband::brackets(max_epochs, factor);
-                let seen: Vec<hyperband::Seen> = self
-                    .trials
-                    .iter()
-                    .filter_map(|t| {
-                        Some(hyperband::Seen {
-                            id: t.id,
-                            slot: t.slot?,
-                            parent: t.from,
-                            finished: t.state != TrialState::Running,
-                            loss: (t.state == TrialState::Completed).then(|| t.value.map(|v| self.loss(v))).flatten(),
-                        })
-                    })
-                    .collect();
-                match hyperband::next(&brackets, &seen) {
+                match self.hyperband_next(max_epochs, factor) {
                     hyperband::Next::New { slot: s, epochs: e } => {
                         (epochs, slot) = (Some(e), Some(s));
                         random_new(&space, &tried, &mut rng)
                     }
-                    hyperband::Next::Promote { slot: s, from: parent, epochs: e } => {
+                    hyperband::Next::Promote {
+                        slot: s,
+                        from: parent,
+                        epochs: e,
+                    } => {
                         (epochs, from, slot) = (Some(e), Some(parent), Some(s));
                         Some(self.trials[parent].params.clone())
                     }
-                    hyperband::Next::Wait => return Ok(Ask::Wait { running: self.running() }),
-                    hyperband::Next::Done => return Ok(Ask::Done("every Hyperband bracket is done".to_owned())),
+                    hyperband::Next::Wait => {
+                        return Ok(Ask::Wait {
+                            running: self.running(),
+                        });
+                    }
+                    hyperband::Next::Done => {
+                        return Ok(Ask::Done("every Hyperband bracket is done".to_owned()));
+                    }
                 }
             }
         };
         let Some(params) = params else {
-            return Ok(Ask::Done("every configuration of the space has been tried".to_owned()));
+            return Ok(Ask::Done(
+                "every configuration of the space has been tried".to_owned(),
+            ));
         };
         let seed = Rng::for_trial(self.settings.seed, id, PURPOSE_TRIAL_SEED).next_u64() >> 11;
         let at = journal::now();
-        self.record(Event::Proposed { trial: id, params: params.clone(), seed, epochs, from, slot, at })?;
-        Ok(Ask::Trial { trial: id, params, seed, epochs, from })
+        self.record(Event::Proposed {
+            trial: id,
+            params: params.clone(),
+            seed,
+            epochs,
+            from,
+            slot,
+            at,
+        })?;
+        Ok(Ask::Trial {
+            trial: id,
+            params,
+            seed,
+            epochs,
+            from,
+        })
     }
 
     fn running_trial(&self, trial: usize) -> Result<&Trial, StudyError> {
-        let found = self.trials.get(trial).ok_or(StudyError::UnknownTrial(trial))?;
+        let found = self
+            .trials
+            .get(trial)
+            .ok_or(StudyError::UnknownTrial(trial))?;
         if found.state != TrialState::Running {
-            return Err(StudyError::Finished { trial, state: found.state.name() });
+            return Err(StudyError::Finished {
+                trial,
+                state: found.state.name(),
+            });
         }
         Ok(found)
+    }
+
+    /// Random trials first, then the surrogate's proposal (kept in
+    /// `last_step` for a look inside).
+    fn propose_bayesian(
+        &mut self,
+        acquisition: crate::Acquisition,
+        initial_points: Option<usize>,
+        tried: &[Params],
+        rng: &mut Rng,
+    ) -> Option<Params> {
+        let space = &self.settings.space;
+        let initial = initial_points.unwrap_or((3 * space.dimensions()).max(3));
+        let observed: Vec<(Vec<f64>, f64)> = self
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Completed)
+            .filter_map(|t| Some((space.encode(&t.params), self.loss(t.value?))))
+            .filter(|(_, loss)| loss.is_finite())
+            .collect();
+        if self.trials.len() < initial || observed.is_empty() {
+            return random_new(space, tried, rng);
+        }
+        let pending: Vec<Vec<f64>> = self
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Running)
+            .map(|t| space.encode(&t.params))
+            .collect();
+        // No warm start from the last fit: a reopened study proposes exactly
+        // what the uninterrupted one would.
+        let step = bayesian::propose(space, &observed, &pending, tried, acquisition, None, rng);
+        let params = step.as_ref().map(|s| s.params.clone());
+        self.last_step = step;
+        params
+    }
+
+    fn hyperband_next(&self, max_epochs: usize, factor: usize) -> hyperband::Next {
+        let brackets = hyperband::brackets(max_epochs, factor);
+        let seen: Vec<hyperband::Seen> = self
+            .trials
+            .iter()
+            .filter_map(|t| {
+                Some(hyperband::Seen {
+                    id: t.id,
+                    slot: t.slot?,
+                    parent: t.from,
+                    finished: t.state != TrialState::Running,
+                    loss: (t.state == TrialState::Completed)
+                        .then(|| t.value.map(|v| self.loss(v)))
+                        .flatten(),
+                })
+            })
+            .collect();
+        hyperband::next(&brackets, &seen)
     }
 
     /// Records a running trial's value after `epoch`; `true` when median
     /// pruning says to stop it (the caller then tells `Outcome::Pruned`).
     pub fn report(&mut self, trial: usize, epoch: usize, value: f64) -> Result<bool, StudyError> {
         self.running_trial(trial)?;
-        self.record(Event::Intermediate { trial, epoch, value })?;
+        self.record(Event::Intermediate {
+            trial,
+            epoch,
+            value,
+        })?;
         if !self.settings.prune || !value.is_finite() {
             return Ok(!value.is_finite() && self.settings.prune);
         }
@@ -335,14 +460,23 @@ impl Study {
             .trials
             .iter()
             .filter(|t| t.state == TrialState::Completed && t.id != trial)
-            .filter_map(|t| t.intermediate.iter().find(|(e, _)| *e == epoch).map(|(_, v)| self.loss(*v)))
+            .filter_map(|t| {
+                t.intermediate
+                    .iter()
+                    .find(|(e, _)| *e == epoch)
+                    .map(|(_, v)| self.loss(*v))
+            })
             .collect();
         if others.len() < PRUNE_AFTER {
             return Ok(false);
         }
         others.sort_by(f64::total_cmp);
         let middle = others.len() / 2;
-        let median = if others.len() % 2 == 1 { others[middle] } else { f64::midpoint(others[middle - 1], others[middle]) };
+        let median = if others.len() % 2 == 1 {
+            others[middle]
+        } else {
+            f64::midpoint(others[middle - 1], others[middle])
+        };
         Ok(self.loss(value) > median)
     }
 
@@ -351,13 +485,33 @@ impl Study {
         self.running_trial(trial)?;
         let at = journal::now();
         let event = match outcome {
-            Outcome::Value(value) if value.is_finite() => Event::Completed { trial, value, executions: Vec::new(), at },
-            Outcome::Executions(values) if !values.is_empty() && values.iter().all(|v| v.is_finite()) => {
+            Outcome::Value(value) if value.is_finite() => Event::Completed {
+                trial,
+                value,
+                executions: Vec::new(),
+                at,
+            },
+            Outcome::Executions(values)
+                if !values.is_empty() && values.iter().all(|v| v.is_finite()) =>
+            {
                 let value = values.iter().sum::<f64>() / values.len() as f64;
-                Event::Completed { trial, value, executions: values, at }
+                Event::Completed {
+                    trial,
+                    value,
+                    executions: values,
+                    at,
+                }
             }
-            Outcome::Value(value) => Event::Failed { trial, reason: format!("the objective was {value}"), at },
-            Outcome::Executions(values) => Event::Failed { trial, reason: format!("the objectives were {values:?}"), at },
+            Outcome::Value(value) => Event::Failed {
+                trial,
+                reason: format!("the objective was {value}"),
+                at,
+            },
+            Outcome::Executions(values) => Event::Failed {
+                trial,
+                reason: format!("the objectives were {values:?}"),
+                at,
+            },
             Outcome::Pruned { epoch } => Event::Pruned { trial, epoch, at },
             Outcome::Failed(reason) => Event::Failed { trial, reason, at },
         };
@@ -366,8 +520,15 @@ impl Study {
 
     /// The `top` completed trials, best first.
     pub fn best(&self, top: usize) -> Vec<&Trial> {
-        let mut done: Vec<&Trial> = self.trials.iter().filter(|t| t.state == TrialState::Completed).collect();
-        done.sort_by(|a, b| self.loss(a.value.unwrap_or(f64::NAN)).total_cmp(&self.loss(b.value.unwrap_or(f64::NAN))));
+        let mut done: Vec<&Trial> = self
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Completed)
+            .collect();
+        done.sort_by(|a, b| {
+            self.loss(a.value.unwrap_or(f64::NAN))
+                .total_cmp(&self.loss(b.value.unwrap_or(f64::NAN)))
+        });
         done.truncate(top);
         done
     }

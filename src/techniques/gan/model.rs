@@ -98,7 +98,12 @@ impl GanConfig {
             conv2: conv(a, b),
             conv3: conv(b, c),
             dropout: DropoutConfig::new(self.dropout).init(),
-            dense: dense((c + usize::from(self.minibatch_std)) * base * base, 1, true, device),
+            dense: dense(
+                (c + usize::from(self.minibatch_std)) * base * base,
+                1,
+                true,
+                device,
+            ),
             spectral: self.spectral_norm,
             minibatch_std: self.minibatch_std,
         }
@@ -154,7 +159,11 @@ impl Discriminator {
         let x = self.conv1.forward_act_with(x, kernel(&self.conv1), leaky);
         let x = self.conv2.forward_act_with(x, kernel(&self.conv2), leaky);
         let x = self.conv3.forward_act_with(x, kernel(&self.conv3), leaky);
-        let x = if self.minibatch_std { with_group_spread(x) } else { x };
+        let x = if self.minibatch_std {
+            with_group_spread(x)
+        } else {
+            x
+        };
         let x: Tensor<2> = self.dropout.forward(x.flatten(1, 3));
         if !self.spectral {
             return self.dense.forward(x);
@@ -182,10 +191,10 @@ pub const STD_GROUP: usize = 4;
 /// each group of consecutive images, averaged over positions and channels
 /// (one figure per group, the same for its images). A batch that is not a
 /// multiple of [`STD_GROUP`] is one group.
-pub fn with_group_spread(x: Tensor<4>) -> Tensor<4> {
-    let [n, h, w, c] = x.dims();
+pub fn with_group_spread(features: Tensor<4>) -> Tensor<4> {
+    let [n, h, w, c] = features.dims();
     let group = if n % STD_GROUP == 0 { STD_GROUP } else { n };
-    let grouped: Tensor<5> = x.clone().reshape([n / group, group, h, w, c]);
+    let grouped: Tensor<5> = features.clone().reshape([n / group, group, h, w, c]);
     let spread = grouped
         .var_bias(1)
         .add_scalar(1e-8)
@@ -196,7 +205,7 @@ pub fn with_group_spread(x: Tensor<4>) -> Tensor<4> {
         .reshape([n / group, 1, 1, 1, 1])
         .expand([n / group, group, h, w, 1])
         .reshape([n, h, w, 1]);
-    Tensor::cat(vec![x, channel], 3)
+    Tensor::cat(vec![features, channel], 3)
 }
 
 /// Dense 8·8·128 → reshape → ConvT 128 k4 s2 → LeakyReLU → ConvT 256 →

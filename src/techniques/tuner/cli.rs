@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
 use burn::tensor::Device;
+use clap::Subcommand;
 use tuner::{Ask, OracleConfig, Outcome, Settings, Study, TrialState};
 
 use super::finish::{self, FinishEvent};
@@ -164,19 +164,49 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
             run_study(args.settings()?, args.dir.clone(), device())?;
             Ok(0)
         }
-        TuneCommandLine::Finish { dir, top, limit, max_epochs } => {
-            let settings = TuneSettings { limit: *limit, max_epochs: *max_epochs, ..TuneSettings::book() };
-            finish(dir, *top, settings, device())?;
+        TuneCommandLine::Finish {
+            dir,
+            top,
+            limit,
+            max_epochs,
+        } => {
+            let settings = TuneSettings {
+                limit: *limit,
+                max_epochs: *max_epochs,
+                ..TuneSettings::book()
+            };
+            finish(dir, *top, &settings, device())?;
             Ok(0)
         }
-        TuneCommandLine::Ask { dir, space, oracle, max_epochs, seed, max_trials } => {
-            let mut study = open_for_ask(dir, space.as_deref(), oracle, *max_epochs, *seed, *max_trials)?;
+        TuneCommandLine::Ask {
+            dir,
+            space,
+            oracle,
+            max_epochs,
+            seed,
+            max_trials,
+        } => {
+            let mut study = open_for_ask(
+                dir,
+                space.as_deref(),
+                oracle,
+                *max_epochs,
+                *seed,
+                *max_trials,
+            )?;
             for notice in &study.notices {
                 eprintln!("notice: {notice}");
             }
             match study.ask()? {
-                Ask::Trial { trial, params, seed, epochs, from } => {
-                    let mut line = serde_json::json!({ "trial": trial, "params": params, "seed": seed });
+                Ask::Trial {
+                    trial,
+                    params,
+                    seed,
+                    epochs,
+                    from,
+                } => {
+                    let mut line =
+                        serde_json::json!({ "trial": trial, "params": params, "seed": seed });
                     if let Some(epochs) = epochs {
                         line["epochs"] = epochs.into();
                     }
@@ -187,7 +217,9 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
                     Ok(0)
                 }
                 Ask::Wait { running } => {
-                    eprintln!("waiting: {running} running trial(s) must be told before the next rung");
+                    eprintln!(
+                        "waiting: {running} running trial(s) must be told before the next rung"
+                    );
                     Ok(EXIT_WAIT)
                 }
                 Ask::Done(reason) => {
@@ -196,7 +228,12 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
                 }
             }
         }
-        TuneCommandLine::Tell { dir, trial, value, failed } => {
+        TuneCommandLine::Tell {
+            dir,
+            trial,
+            value,
+            failed,
+        } => {
             let mut study = open_existing(dir)?;
             let outcome = match (failed, value) {
                 (Some(reason), _) => Outcome::Failed(reason.clone()),
@@ -215,7 +252,8 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
         TuneCommandLine::Export { dir, out } => {
             let csv = tuner::report::csv(&open_existing(dir)?);
             match out {
-                Some(path) => std::fs::write(path, csv).with_context(|| format!("could not write {}", path.display()))?,
+                Some(path) => std::fs::write(path, csv)
+                    .with_context(|| format!("could not write {}", path.display()))?,
                 None => print!("{csv}"),
             }
             Ok(0)
@@ -225,7 +263,11 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
 
 fn open_existing(dir: &Path) -> anyhow::Result<Study> {
     if !tuner::journal::Journal::path_in(dir).exists() {
-        bail!("{} holds no study (no {}); `tune ask --space FILE` starts one", dir.display(), tuner::journal::FILE);
+        bail!(
+            "{} holds no study (no {}); `tune ask --space FILE` starts one",
+            dir.display(),
+            tuner::journal::FILE
+        );
     }
     Ok(Study::open(dir)?)
 }
@@ -241,15 +283,26 @@ fn open_for_ask(
     let Some(space_path) = space else {
         return open_existing(dir);
     };
-    let text = std::fs::read_to_string(space_path).with_context(|| format!("could not read {}", space_path.display()))?;
-    let space = tuner::parse_space(&text).map_err(|e| anyhow::anyhow!("{}: {e}", space_path.display()))?;
+    let text = std::fs::read_to_string(space_path)
+        .with_context(|| format!("could not read {}", space_path.display()))?;
+    let space =
+        tuner::parse_space(&text).map_err(|e| anyhow::anyhow!("{}: {e}", space_path.display()))?;
     let oracle = OracleConfig::parse(oracle, max_epochs).with_context(|| {
         format!("unknown oracle \"{oracle}\": random, grid, bayesian, bayesian-ucb, bayesian-pi or hyperband")
     })?;
-    let settings = Settings { space, oracle: oracle.clone(), seed, max_trials, prune: false };
+    let settings = Settings {
+        space,
+        oracle: oracle.clone(),
+        seed,
+        max_trials,
+        prune: false,
+    };
     let study = Study::open_or_create(dir, settings)?;
     if study.settings.oracle != oracle && !study.trials.is_empty() {
-        eprintln!("notice: this study's oracle is {}; it continues with it", study.settings.oracle.name());
+        eprintln!(
+            "notice: this study's oracle is {}; it continues with it",
+            study.settings.oracle.name()
+        );
     }
     Ok(study)
 }
@@ -264,21 +317,40 @@ fn run_study(settings: TuneSettings, dir: Option<PathBuf>, device: Device) -> an
         settings.executions,
         settings.max_epochs,
         settings.patience,
-        if settings.prune { ", median pruning" } else { "" }
+        if settings.prune {
+            ", median pruning"
+        } else {
+            ""
+        }
     );
     let mut handle = job::start(settings, dir, device, no_waker())?;
     let mut best: Option<f64> = None;
     let summary = wait_for(&mut handle, |event| match event {
-        TunerEvent::Loaded { train, val, notices, trials, .. } => {
-            println!("{train} training digits, {val} validation digits; {} trials already in the study", trials.len());
+        TunerEvent::Loaded {
+            train,
+            val,
+            notices,
+            trials,
+            ..
+        } => {
+            println!(
+                "{train} training digits, {val} validation digits; {} trials already in the study",
+                trials.len()
+            );
             for notice in notices {
                 println!("notice: {notice}");
             }
-            best = trials.iter().filter(|t| t.state == TrialState::Completed).filter_map(|t| t.value).reduce(f64::max);
+            best = trials
+                .iter()
+                .filter(|t| t.state == TrialState::Completed)
+                .filter_map(|t| t.value)
+                .reduce(f64::max);
             None
         }
         TunerEvent::Proposed { row, why } => {
-            let why = why.map(|w| format!(" ({} over {} observations)", w.acquisition, w.observed)).unwrap_or_default();
+            let why = why
+                .map(|w| format!(" ({} over {} observations)", w.acquisition, w.observed))
+                .unwrap_or_default();
             println!("Trial {} {}{why}", row.id, describe(&row.params));
             None
         }
@@ -290,10 +362,18 @@ fn run_study(settings: TuneSettings, dir: Option<PathBuf>, device: Device) -> an
                     (b, v) => b.or(v),
                 };
             }
-            let value = row.value.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
+            let value = row
+                .value
+                .map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
             let spread = if row.executions.len() > 1 {
                 let mean = row.value.unwrap_or(0.0);
-                let var = row.executions.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / row.executions.len() as f64;
+                #[expect(clippy::cast_precision_loss, reason = "a few executions")]
+                let var = row
+                    .executions
+                    .iter()
+                    .map(|v| (v - mean).powi(2))
+                    .sum::<f64>()
+                    / row.executions.len() as f64;
                 format!(" ± {:.4}", var.sqrt())
             } else {
                 String::new()
@@ -319,9 +399,12 @@ fn describe(params: &tuner::Params) -> String {
 }
 
 /// `tune finish`: the table of the note's last step.
-fn finish(dir: &Path, top: usize, settings: TuneSettings, device: Device) -> anyhow::Result<()> {
+fn finish(dir: &Path, top: usize, settings: &TuneSettings, device: Device) -> anyhow::Result<()> {
     let mut handle = finish::start(dir.to_path_buf(), top, settings, device, no_waker())?;
-    println!("{:<6} {:<28} {:>10} {:>9} {:>10} {:>13}", "trial", "configuration", "best epoch", "retrain", "test loss", "test accuracy");
+    println!(
+        "{:<6} {:<28} {:>10} {:>9} {:>10} {:>13}",
+        "trial", "configuration", "best epoch", "retrain", "test loss", "test accuracy"
+    );
     loop {
         match handle.recv_blocking() {
             Some(crate::job::JobMessage::Event(FinishEvent::Row(row))) => println!(
@@ -334,7 +417,11 @@ fn finish(dir: &Path, top: usize, settings: TuneSettings, device: Device) -> any
                 row.test_accuracy,
                 row.saved.display()
             ),
-            Some(crate::job::JobMessage::Event(FinishEvent::Stage { trial, stage, epoch })) => {
+            Some(crate::job::JobMessage::Event(FinishEvent::Stage {
+                trial,
+                stage,
+                epoch,
+            })) => {
                 eprintln!("trial {trial}: {stage} ({epoch} epochs)");
             }
             Some(crate::job::JobMessage::Failed(message)) => bail!("{message}"),

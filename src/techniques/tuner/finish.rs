@@ -32,7 +32,11 @@ pub struct FinishRow {
 #[derive(Clone, Debug)]
 pub enum FinishEvent {
     /// Which stage of which configuration (for progress).
-    Stage { trial: usize, stage: &'static str, epoch: usize },
+    Stage {
+        trial: usize,
+        stage: &'static str,
+        epoch: usize,
+    },
     Row(FinishRow),
 }
 
@@ -41,37 +45,91 @@ pub fn retrain_epochs(best_epoch: usize) -> usize {
     (best_epoch * 12) / 10
 }
 
-pub fn start(dir: PathBuf, top: usize, settings: TuneSettings, device: Device, waker: Waker) -> std::io::Result<JobHandle<FinishEvent, ()>> {
-    JobBuilder::new("tuner-finish").waker(waker).spawn(move |ctx: &mut JobContext<FinishEvent, ()>| {
-        let study = Study::open(&dir).map_err(anyhow::Error::from)?;
-        let best: Vec<(usize, tuner::Params, u64)> = study.best(top).iter().map(|t| (t.id, t.params.clone(), t.seed)).collect();
-        if best.is_empty() {
-            return Err(anyhow::anyhow!("the study in {} has no completed trial to finish", dir.display()).into());
-        }
-        let data = MnistData::load(settings.limit)?;
-        let everything = data.train_and_val();
-        for (trial, params, seed) in best {
-            let (units, optimizer) = mnist_params(&params)?;
-            let spec = TrialSpec { units, optimizer, seed, batch: settings.batch, patience: FINISH_PATIENCE };
-            let mut search = Run::new(spec, &device);
-            let check = || ctx.checkpoint();
-            let mut quiet = |_: &EpochFigures| -> Result<Next, JobError> { Ok(Next::Continue) };
-            search.train_to(settings.max_epochs, &data.train, Some(&data.val), &device, &check, &mut quiet)?;
-            ctx.send(FinishEvent::Stage { trial, stage: "best epoch", epoch: search.epochs_done() })?;
-            let best_epoch = search.best_epoch().unwrap_or(1);
-            let epochs = retrain_epochs(best_epoch).max(1);
-            let mut full = Run::new(TrialSpec { patience: 0, ..spec }, &device);
-            full.train_to(epochs, &everything, None, &device, &check, &mut quiet)?;
-            ctx.send(FinishEvent::Stage { trial, stage: "retrained", epoch: epochs })?;
-            let model = full.model();
-            let (test_loss, test_accuracy) = evaluate(&model, &data.test, &device)?;
-            let saved = dir.join("finish").join(format!("trial-{trial}"));
-            std::fs::create_dir_all(dir.join("finish")).map_err(anyhow::Error::from)?;
-            model.save_file(&saved).map_err(|e| anyhow::anyhow!("could not save {}: {e:?}", saved.display()))?;
-            ctx.send(FinishEvent::Row(FinishRow { trial, params, best_epoch, retrain_epochs: epochs, test_loss, test_accuracy, saved }))?;
-        }
-        Ok(())
-    })
+pub fn start(
+    dir: PathBuf,
+    top: usize,
+    settings: &TuneSettings,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<FinishEvent, ()>> {
+    let settings = settings.clone();
+    JobBuilder::new("tuner-finish").waker(waker).spawn(
+        move |ctx: &mut JobContext<FinishEvent, ()>| {
+            let study = Study::open(&dir).map_err(anyhow::Error::from)?;
+            let best: Vec<(usize, tuner::Params, u64)> = study
+                .best(top)
+                .iter()
+                .map(|t| (t.id, t.params.clone(), t.seed))
+                .collect();
+            if best.is_empty() {
+                return Err(anyhow::anyhow!(
+                    "the study in {} has no completed trial to finish",
+                    dir.display()
+                )
+                .into());
+            }
+            let data = MnistData::load(settings.limit)?;
+            let everything = data.train_and_val();
+            for (trial, params, seed) in best {
+                let (units, optimizer) = mnist_params(&params)?;
+                let spec = TrialSpec {
+                    units,
+                    optimizer,
+                    seed,
+                    batch: settings.batch,
+                    patience: FINISH_PATIENCE,
+                };
+                let mut search = Run::new(spec, &device);
+                let check = || ctx.checkpoint();
+                let mut quiet = |_: &EpochFigures| -> Result<Next, JobError> { Ok(Next::Continue) };
+                search.train_to(
+                    settings.max_epochs,
+                    &data.train,
+                    Some(&data.val),
+                    &device,
+                    &check,
+                    &mut quiet,
+                )?;
+                ctx.send(FinishEvent::Stage {
+                    trial,
+                    stage: "best epoch",
+                    epoch: search.epochs_done(),
+                })?;
+                let best_epoch = search.best_epoch().unwrap_or(1);
+                let epochs = retrain_epochs(best_epoch).max(1);
+                let mut full = Run::new(
+                    TrialSpec {
+                        patience: 0,
+                        ..spec
+                    },
+                    &device,
+                );
+                full.train_to(epochs, &everything, None, &device, &check, &mut quiet)?;
+                ctx.send(FinishEvent::Stage {
+                    trial,
+                    stage: "retrained",
+                    epoch: epochs,
+                })?;
+                let model = full.model();
+                let (test_loss, test_accuracy) = evaluate(&model, &data.test, &device)?;
+                let saved = dir.join("finish").join(format!("trial-{trial}"));
+                std::fs::create_dir_all(dir.join("finish")).map_err(anyhow::Error::from)?;
+                model
+                    .save_file(&saved)
+                    .map_err(|e| anyhow::anyhow!("could not save {}: {e:?}", saved.display()))?;
+                ctx.send(FinishEvent::Row(FinishRow {
+                    trial,
+                    params,
+                    best_epoch,
+                    retrain_epochs: epochs,
+                    test_loss,
+                    test_accuracy,
+                    saved,
+                }))?;
+            }
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! resumable by opening its folder again.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::Device;
@@ -56,7 +56,13 @@ impl TuneSettings {
 
     /// A few minutes on a CPU: 12 trials, one execution each, 5 000 digits, 20 epochs.
     pub fn quick() -> Self {
-        Self { max_trials: 12, executions: 1, max_epochs: 20, limit: Some(5_000), ..Self::book() }
+        Self {
+            max_trials: 12,
+            executions: 1,
+            max_epochs: 20,
+            limit: Some(5_000),
+            ..Self::book()
+        }
     }
 }
 
@@ -81,7 +87,12 @@ impl TrialRow {
             state: trial.state,
             value: trial.value,
             executions: trial.executions.clone(),
-            epochs: trial.intermediate.iter().map(|(e, _)| *e).max().unwrap_or(0),
+            epochs: trial
+                .intermediate
+                .iter()
+                .map(|(e, _)| *e)
+                .max()
+                .unwrap_or(0),
             seconds: trial.seconds().unwrap_or(0.0),
             from: trial.from,
         }
@@ -90,13 +101,26 @@ impl TrialRow {
 
 #[derive(Clone, Debug)]
 pub enum TunerEvent {
-    Loaded { train: usize, val: usize, notices: Vec<String>, trials: Vec<TrialRow>, curves: Vec<Vec<(usize, f64)>> },
+    Loaded {
+        train: usize,
+        val: usize,
+        notices: Vec<String>,
+        trials: Vec<TrialRow>,
+        curves: Vec<Vec<(usize, f64)>>,
+    },
     /// A trial starts; `why` is the Bayesian oracle's look inside, when it chose.
     Proposed { row: TrialRow, why: Option<Why> },
-    Epoch { trial: usize, execution: usize, figures: EpochFigures },
+    Epoch {
+        trial: usize,
+        execution: usize,
+        figures: EpochFigures,
+    },
     /// A trial is over; `importance` is each parameter's share of the
     /// surrogate's main-effect variance once 5 trials have completed.
-    Ended { row: TrialRow, importance: Vec<(String, f64)> },
+    Ended {
+        row: TrialRow,
+        importance: Vec<(String, f64)>,
+    },
     /// The search is over (or was stopped); the text is the results summary.
     Done { reason: String, summary: String },
 }
@@ -116,35 +140,37 @@ pub enum TunerCommand {
     Stop,
 }
 
-pub fn start(settings: TuneSettings, dir: Option<PathBuf>, device: Device, waker: Waker) -> std::io::Result<JobHandle<TunerEvent, TunerCommand>> {
-    JobBuilder::new("tuner").waker(waker).spawn(move |ctx: &mut JobContext<TunerEvent, TunerCommand>| run(ctx, &settings, dir, &device))
+pub fn start(
+    settings: TuneSettings,
+    dir: Option<PathBuf>,
+    device: Device,
+    waker: Waker,
+) -> std::io::Result<JobHandle<TunerEvent, TunerCommand>> {
+    JobBuilder::new("tuner").waker(waker).spawn(
+        move |ctx: &mut JobContext<TunerEvent, TunerCommand>| {
+            run(ctx, &settings, dir.as_deref(), &device)
+        },
+    )
 }
 
-fn run(ctx: &mut JobContext<TunerEvent, TunerCommand>, settings: &TuneSettings, dir: Option<PathBuf>, device: &Device) -> Result<(), JobError> {
+fn run(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    settings: &TuneSettings,
+    dir: Option<&Path>,
+    device: &Device,
+) -> Result<(), JobError> {
     let data = MnistData::load(settings.limit)?;
-    let study_settings = Settings {
-        space: settings.kind.space(),
-        oracle: settings.oracle.clone(),
-        seed: settings.seed,
-        max_trials: Some(settings.max_trials),
-        prune: settings.prune,
-    };
-    let mut study = match &dir {
-        Some(dir) => Study::open_or_create(dir, study_settings).map_err(anyhow::Error::from)?,
-        None => Study::in_memory(study_settings),
-    };
-    // A trial the last session left running lost its training: failed, and
-    // the search goes on.
-    let interrupted: Vec<usize> = study.trials.iter().filter(|t| t.state == TrialState::Running).map(|t| t.id).collect();
-    for id in interrupted {
-        study.tell(id, Outcome::Failed("interrupted: the study stopped during this trial".into())).map_err(anyhow::Error::from)?;
-    }
+    let mut study = open_study(settings, dir)?;
     ctx.send(TunerEvent::Loaded {
         train: data.train.len(),
         val: data.val.len(),
         notices: study.notices.clone(),
         trials: study.trials.iter().map(TrialRow::of).collect(),
-        curves: study.trials.iter().map(|t| t.intermediate.clone()).collect(),
+        curves: study
+            .trials
+            .iter()
+            .map(|t| t.intermediate.clone())
+            .collect(),
     })?;
     // Hyperband promotions continue their parent's training.
     let mut runs: HashMap<usize, Run> = HashMap::new();
@@ -155,27 +181,48 @@ fn run(ctx: &mut JobContext<TunerEvent, TunerCommand>, settings: &TuneSettings, 
             break "stopped".to_owned();
         }
         let (trial, params, seed, epochs, from) = match study.ask().map_err(anyhow::Error::from)? {
-            Ask::Trial { trial, params, seed, epochs, from } => (trial, params, seed, epochs, from),
+            Ask::Trial {
+                trial,
+                params,
+                seed,
+                epochs,
+                from,
+            } => (trial, params, seed, epochs, from),
             Ask::Wait { .. } => break "waiting for trials no one is running".to_owned(),
             Ask::Done(reason) => break reason,
         };
-        let why = study.last_step.take().filter(|_| study.trials.len() == trial + 1).map(|step| {
-            let observed: Vec<(Vec<f64>, f64)> = study
-                .trials
-                .iter()
-                .filter(|t| t.state == TrialState::Completed)
-                .filter_map(|t| Some((study.settings.space.encode(&t.params), t.value?)))
-                .collect();
-            Why {
-                acquisition: step.acquisition.name(),
-                observed: observed.len(),
-                pending: 0,
-                slices: insight::slices(&study.settings.space, &step, &observed),
-            }
-        });
-        ctx.send(TunerEvent::Proposed { row: TrialRow::of(&study.trials[trial]), why })?;
+        let why = study
+            .last_step
+            .take()
+            .filter(|_| study.trials.len() == trial + 1)
+            .map(|step| {
+                let observed: Vec<(Vec<f64>, f64)> = study
+                    .trials
+                    .iter()
+                    .filter(|t| t.state == TrialState::Completed)
+                    .filter_map(|t| Some((study.settings.space.encode(&t.params), t.value?)))
+                    .collect();
+                Why {
+                    acquisition: step.acquisition.name(),
+                    observed: observed.len(),
+                    pending: 0,
+                    slices: insight::slices(&study.settings.space, &step, &observed),
+                }
+            });
+        ctx.send(TunerEvent::Proposed {
+            row: TrialRow::of(&study.trials[trial]),
+            why,
+        })?;
         let started = Instant::now();
-        let outcome = run_trial(ctx, settings, &data, device, &mut study, &mut runs, (trial, &params, seed, epochs, from));
+        let outcome = run_trial(
+            ctx,
+            settings,
+            &data,
+            device,
+            &mut study,
+            &mut runs,
+            (trial, &params, seed, epochs, from),
+        );
         let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(JobError::Cancelled) => return Err(JobError::Cancelled),
@@ -187,7 +234,42 @@ fn run(ctx: &mut JobContext<TunerEvent, TunerCommand>, settings: &TuneSettings, 
         let importance = importance(&study);
         ctx.send(TunerEvent::Ended { row, importance })?;
     };
-    ctx.send(TunerEvent::Done { reason, summary: tuner::report::summary(&study, 4) })
+    ctx.send(TunerEvent::Done {
+        reason,
+        summary: tuner::report::summary(&study, 4),
+    })
+}
+
+/// The study in `dir` (resumed when there is one) or in memory; a trial a
+/// previous session left running lost its training: it is marked failed,
+/// and the search goes on.
+fn open_study(settings: &TuneSettings, dir: Option<&Path>) -> Result<Study, JobError> {
+    let study_settings = Settings {
+        space: settings.kind.space(),
+        oracle: settings.oracle.clone(),
+        seed: settings.seed,
+        max_trials: Some(settings.max_trials),
+        prune: settings.prune,
+    };
+    let mut study = match dir {
+        Some(dir) => Study::open_or_create(dir, study_settings).map_err(anyhow::Error::from)?,
+        None => Study::in_memory(study_settings),
+    };
+    let interrupted: Vec<usize> = study
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Running)
+        .map(|t| t.id)
+        .collect();
+    for id in interrupted {
+        study
+            .tell(
+                id,
+                Outcome::Failed("interrupted: the study stopped during this trial".into()),
+            )
+            .map_err(anyhow::Error::from)?;
+    }
+    Ok(study)
 }
 
 /// Trains one trial's executions; its objective is each execution's best
@@ -205,26 +287,48 @@ fn run_trial(
     let epochs = epochs.unwrap_or(settings.max_epochs);
     let mut values = Vec::with_capacity(settings.executions);
     for execution in 0..settings.executions.max(1) {
-        let spec = TrialSpec { units, optimizer, seed: seed + execution as u64, batch: settings.batch, patience: settings.patience };
-        let mut run = match from.and_then(|parent| runs.remove(&parent)).filter(|_| execution == 0) {
+        let spec = TrialSpec {
+            units,
+            optimizer,
+            seed: seed + execution as u64,
+            batch: settings.batch,
+            patience: settings.patience,
+        };
+        let mut run = match from
+            .and_then(|parent| runs.remove(&parent))
+            .filter(|_| execution == 0)
+        {
             Some(parent) => parent,
             None => Run::new(spec, device),
         };
         let mut pruned_at = None;
         let check = || ctx.checkpoint();
         let mut on_epoch = |figures: &EpochFigures| -> Result<Next, JobError> {
-            ctx.send(TunerEvent::Epoch { trial, execution, figures: *figures })?;
+            ctx.send(TunerEvent::Epoch {
+                trial,
+                execution,
+                figures: *figures,
+            })?;
             if execution > 0 {
                 return Ok(Next::Continue);
             }
-            let prune = study.report(trial, figures.epoch, figures.val_accuracy).map_err(anyhow::Error::from)?;
+            let prune = study
+                .report(trial, figures.epoch, figures.val_accuracy)
+                .map_err(anyhow::Error::from)?;
             if prune {
                 pruned_at = Some(figures.epoch);
                 return Ok(Next::Stop);
             }
             Ok(Next::Continue)
         };
-        run.train_to(epochs, &data.train, Some(&data.val), device, &check, &mut on_epoch)?;
+        run.train_to(
+            epochs,
+            &data.train,
+            Some(&data.val),
+            device,
+            &check,
+            &mut on_epoch,
+        )?;
         if let Some(epoch) = pruned_at {
             return Ok(Outcome::Pruned { epoch });
         }
@@ -233,7 +337,11 @@ fn run_trial(
             runs.insert(trial, run);
         }
     }
-    Ok(if values.len() == 1 { Outcome::Value(values[0]) } else { Outcome::Executions(values) })
+    Ok(if values.len() == 1 {
+        Outcome::Value(values[0])
+    } else {
+        Outcome::Executions(values)
+    })
 }
 
 /// Completed trials needed before importance is shown.

@@ -3,6 +3,11 @@
 //! best so far, every trial's curve, and inside the Bayesian oracle the
 //! surrogate and acquisition along a parameter. egui only.
 
+#![expect(
+    clippy::cast_precision_loss,
+    reason = "trial numbers and epochs as plot coordinates"
+)]
+
 mod saved;
 mod views;
 
@@ -41,7 +46,11 @@ impl TunerPanel {
     pub fn new(device: impl Into<ComputeDevice>, waker: Waker) -> Self {
         let device: ComputeDevice = device.into();
         // On a CPU the note's 100 trials × 2 executions take hours: open on Quick.
-        let settings = if device.is_cpu() { TuneSettings::quick() } else { TuneSettings::book() };
+        let settings = if device.is_cpu() {
+            TuneSettings::quick()
+        } else {
+            TuneSettings::book()
+        };
         Self {
             device,
             waker,
@@ -63,8 +72,13 @@ impl TunerPanel {
 
     /// Starts a new study in a fresh folder of the user cache.
     pub fn start_now(&mut self) {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let dir = crate::assets::Cache::user().root().join("studies").join(format!("mnist-{stamp}"));
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let dir = crate::assets::Cache::user()
+            .root()
+            .join("studies")
+            .join(format!("mnist-{stamp}"));
         self.open_study(dir);
     }
 
@@ -73,15 +87,25 @@ impl TunerPanel {
         (self.trials, self.curves, self.why) = (Vec::new(), Vec::new(), Vec::new());
         (self.selected, self.summary, self.notice, self.exported) = (None, None, None, None);
         self.importance.clear();
-        match job::start(self.settings.clone(), Some(dir.clone()), self.device.clone().into(), self.waker.clone()) {
+        match job::start(
+            self.settings.clone(),
+            Some(dir.clone()),
+            self.device.clone().into(),
+            self.waker.clone(),
+        ) {
             Ok(handle) => self.job = JobState::started(handle),
-            Err(error) => self.job = JobState::Failed(format!("could not start the study: {error}")),
+            Err(error) => {
+                self.job = JobState::Failed(format!("could not start the study: {error}"));
+            }
         }
         self.dir = Some(dir);
     }
 
     pub fn poll(&mut self) {
-        for event in self.job.poll(256, |text| format!("The study stopped: {text}")) {
+        for event in self
+            .job
+            .poll(256, |text| format!("The study stopped: {text}"))
+        {
             self.apply(event);
         }
         let progress = self.progress();
@@ -92,9 +116,23 @@ impl TunerPanel {
 
     fn apply(&mut self, event: TunerEvent) {
         match event {
-            TunerEvent::Loaded { train, val, notices, trials, curves } => {
-                self.notice = Some(format!("{train} training digits, {val} validation digits").to_owned() + &notices.iter().map(|n| format!(" · {n}")).collect::<String>());
-                self.curves = curves.iter().map(|c| c.iter().map(|&(e, v)| [e as f64, v]).collect()).collect();
+            TunerEvent::Loaded {
+                train,
+                val,
+                notices,
+                trials,
+                curves,
+            } => {
+                let mut notice = format!("{train} training digits, {val} validation digits");
+                for said in notices {
+                    notice.push_str(" · ");
+                    notice.push_str(&said);
+                }
+                self.notice = Some(notice);
+                self.curves = curves
+                    .iter()
+                    .map(|c| c.iter().map(|&(e, v)| [e as f64, v]).collect())
+                    .collect();
                 self.why = vec![None; trials.len()];
                 self.trials = trials;
             }
@@ -105,7 +143,11 @@ impl TunerPanel {
                 self.why[id] = why;
                 self.running_epoch = 0;
             }
-            TunerEvent::Epoch { trial, execution, figures } => {
+            TunerEvent::Epoch {
+                trial,
+                execution,
+                figures,
+            } => {
                 self.ensure(trial);
                 self.running_epoch = figures.epoch;
                 if execution == 0 {
@@ -129,7 +171,16 @@ impl TunerPanel {
 
     fn ensure(&mut self, id: usize) {
         while self.trials.len() <= id {
-            let placeholder = TrialRow { id: self.trials.len(), params: tuner::Params::new(), state: TrialState::Running, value: None, executions: Vec::new(), epochs: 0, seconds: 0.0, from: None };
+            let placeholder = TrialRow {
+                id: self.trials.len(),
+                params: tuner::Params::new(),
+                state: TrialState::Running,
+                value: None,
+                executions: Vec::new(),
+                epochs: 0,
+                seconds: 0.0,
+                from: None,
+            };
             self.trials.push(placeholder);
         }
         self.curves.resize(self.trials.len(), Vec::new());
@@ -137,16 +188,26 @@ impl TunerPanel {
     }
 
     fn progress(&self) -> Progress {
-        let done = self.trials.iter().filter(|t| t.state != TrialState::Running).count();
+        let done = self
+            .trials
+            .iter()
+            .filter(|t| t.state != TrialState::Running)
+            .count();
         let total = self.settings.max_trials.max(1);
         #[expect(clippy::cast_precision_loss, reason = "a progress fraction")]
-        let fraction = (done as f32 + self.running_epoch as f32 / self.settings.max_epochs.max(1) as f32) / total as f32;
+        let fraction = (done as f32
+            + self.running_epoch as f32 / self.settings.max_epochs.max(1) as f32)
+            / total as f32;
         Progress {
             loading: self.trials.is_empty() && self.notice.is_none(),
             text: if self.notice.is_none() {
                 "loading MNIST…".to_owned()
             } else {
-                format!("trial {}/{total} · epoch {}", (done + 1).min(total), self.running_epoch)
+                format!(
+                    "trial {}/{total} · epoch {}",
+                    (done + 1).min(total),
+                    self.running_epoch
+                )
             },
             fraction,
             rate: None,
@@ -177,7 +238,10 @@ impl TunerPanel {
         self.exported = Some(
             tuner::Study::open(dir)
                 .map_err(|e| e.to_string())
-                .and_then(|study| std::fs::write(&path, tuner::report::csv(&study)).map_err(|e| format!("could not write {}: {e}", path.display())))
+                .and_then(|study| {
+                    std::fs::write(&path, tuner::report::csv(&study))
+                        .map_err(|e| format!("could not write {}: {e}", path.display()))
+                })
                 .map(|()| path),
         );
     }

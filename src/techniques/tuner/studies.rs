@@ -7,7 +7,9 @@ use super::train::Optimizer;
 use crate::job::JobError;
 use crate::techniques::vae::data::Digits;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 pub enum StudyKind {
     /// Dense(units, relu) → Dense(10, softmax) on MNIST, `units` and the
     /// optimiser searched, val_accuracy maximised (the source note's example).
@@ -27,7 +29,10 @@ impl StudyKind {
         match self {
             Self::Mnist => Space::new(
                 Direction::Maximize,
-                vec![Param::int("units", 16, 64, 16), Param::choice("optimizer", &["rmsprop", "adam"])],
+                vec![
+                    Param::int("units", 16, 64, 16),
+                    Param::choice("optimizer", &["rmsprop", "adam"]),
+                ],
             )
             .expect("the note's space is valid"),
         }
@@ -55,15 +60,21 @@ pub const VALIDATION: usize = 10_000;
 impl MnistData {
     pub fn load(limit: Option<usize>) -> Result<Self, JobError> {
         use crate::assets::{self, Cache, Manifest};
-        let dir = assets::ensure(&Cache::user(), &Manifest::bundled(), "mnist").map_err(anyhow::Error::from)?;
-        let (all, test) = crate::techniques::vae::data::load_mnist(&dir).map_err(anyhow::Error::from)?;
+        let dir = assets::ensure(&Cache::user(), &Manifest::bundled(), "mnist")
+            .map_err(anyhow::Error::from)?;
+        let (all, test) =
+            crate::techniques::vae::data::load_mnist(&dir).map_err(anyhow::Error::from)?;
         let split = all.len().saturating_sub(VALIDATION);
         let (train, val) = (all.range(0, split), all.range(split, all.len()));
         Ok(match limit {
             None => Self { train, val, test },
             Some(limit) => {
                 let small = (limit / 5).max(1);
-                Self { train: train.take(limit), val: val.take(small), test: test.take(small) }
+                Self {
+                    train: train.take(limit),
+                    val: val.take(small),
+                    test: test.take(small),
+                }
             }
         })
     }
@@ -87,6 +98,10 @@ pub fn mnist_params(params: &tuner::Params) -> Result<(usize, Optimizer), JobErr
         _ => None,
     }
     .ok_or_else(|| anyhow::anyhow!("the configuration has no known optimizer"))?;
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "16…64")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "16…64"
+    )]
     Ok((units as usize, optimizer))
 }

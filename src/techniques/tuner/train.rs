@@ -32,7 +32,11 @@ impl Optimizer {
 
     fn build(self) -> ModuleOptimizer {
         match self {
-            Self::RmsProp => RmsPropConfig::new().with_alpha(0.9).with_momentum(0.0).with_epsilon(1e-7).init(),
+            Self::RmsProp => RmsPropConfig::new()
+                .with_alpha(0.9)
+                .with_momentum(0.0)
+                .with_epsilon(1e-7)
+                .init(),
             Self::Adam => AdamConfig::new().with_epsilon(1e-7).init(),
         }
     }
@@ -131,7 +135,9 @@ impl Run {
                 #[expect(clippy::cast_precision_loss, reason = "a batch size")]
                 let mean = loss.div_scalar(chunk.len() as f32);
                 let grads = GradientsParams::from_grads(mean.backward(), &self.model);
-                self.model = self.optimizer.step(LEARNING_RATE, self.model.clone(), grads);
+                self.model = self
+                    .optimizer
+                    .step(LEARNING_RATE, self.model.clone(), grads);
             }
             #[expect(clippy::cast_precision_loss, reason = "digit counts")]
             let n = train.len().max(1) as f64;
@@ -143,7 +149,13 @@ impl Run {
                 None => (f64::NAN, f64::NAN),
             };
             let epoch = self.history.len() + 1;
-            let figures = EpochFigures { epoch, loss, accuracy, val_loss, val_accuracy };
+            let figures = EpochFigures {
+                epoch,
+                loss,
+                accuracy,
+                val_loss,
+                val_accuracy,
+            };
             self.history.push(figures);
             let next = on_epoch(&figures)?;
             if val_loss < self.best_val {
@@ -152,7 +164,8 @@ impl Run {
                 self.since_best += 1;
             }
             let patience = self.spec.patience;
-            if next == Next::Stop || (patience > 0 && val.is_some() && self.since_best >= patience) {
+            if next == Next::Stop || (patience > 0 && val.is_some() && self.since_best >= patience)
+            {
                 return Ok(true);
             }
         }
@@ -161,18 +174,29 @@ impl Run {
 
     /// The epoch (from 1) with the lowest validation loss.
     pub fn best_epoch(&self) -> Option<usize> {
-        self.history.iter().min_by(|a, b| a.val_loss.total_cmp(&b.val_loss)).map(|f| f.epoch)
+        self.history
+            .iter()
+            .min_by(|a, b| a.val_loss.total_cmp(&b.val_loss))
+            .map(|f| f.epoch)
     }
 
     /// The highest validation accuracy of any epoch (KerasTuner scores a
     /// trial by its best epoch).
     pub fn best_val_accuracy(&self) -> Option<f64> {
-        self.history.iter().map(|f| f.val_accuracy).filter(|v| v.is_finite()).reduce(f64::max)
+        self.history
+            .iter()
+            .map(|f| f.val_accuracy)
+            .filter(|v| v.is_finite())
+            .reduce(f64::max)
     }
 }
 
 /// Mean loss and accuracy on `digits` (no gradients), in chunks.
-pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Result<(f64, f64), JobError> {
+pub fn evaluate(
+    model: &Classifier,
+    digits: &Digits,
+    device: &Device,
+) -> Result<(f64, f64), JobError> {
     let mut loss = Tensor::<1>::zeros([1], device);
     let mut hits = Tensor::<1, Int>::zeros([1], device);
     let indices: Vec<usize> = (0..digits.len()).collect();
@@ -185,12 +209,17 @@ pub fn evaluate(model: &Classifier, digits: &Digits, device: &Device) -> Result<
     #[expect(clippy::cast_precision_loss, reason = "digit counts")]
     let n = digits.len().max(1) as f64;
     #[expect(clippy::cast_precision_loss, reason = "digit counts")]
-    Ok((f64::from(read_f32(loss)?[0]) / n, read_count(hits)? as f64 / n))
+    Ok((
+        f64::from(read_f32(loss)?[0]) / n,
+        read_count(hits)? as f64 / n,
+    ))
 }
 
 fn read_count(count: Tensor<1, Int>) -> Result<i64, JobError> {
     let data = count.into_data().convert::<i64>();
-    let values = data.as_slice::<i64>().map_err(|e| anyhow::anyhow!("reading a count back: {e:?}"))?;
+    let values = data
+        .as_slice::<i64>()
+        .map_err(|e| anyhow::anyhow!("reading a count back: {e:?}"))?;
     Ok(values.first().copied().unwrap_or(0))
 }
 

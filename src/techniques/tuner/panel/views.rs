@@ -1,5 +1,10 @@
 //! The Tuner tab's layout.
 
+#![expect(
+    clippy::cast_precision_loss,
+    reason = "trial numbers, epochs and axes as plot coordinates"
+)]
+
 use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 use tuner::{OracleConfig, TrialState};
 
@@ -111,17 +116,23 @@ impl TunerPanel {
         });
         if let OracleConfig::Hyperband { max_epochs, factor } = self.settings.oracle {
             ui.collapsing("Hyperband brackets", |ui| {
-                egui::Grid::new("tuner-brackets").striped(true).show(ui, |ui| {
-                    ui.strong("bracket");
-                    ui.strong("rungs: trials × epochs");
-                    ui.end_row();
-                    for bracket in tuner::hyperband::brackets(max_epochs, factor) {
-                        ui.label(format!("s = {}", bracket.s));
-                        let rungs: Vec<String> = bracket.rungs.iter().map(|r| format!("{} × {}", r.trials, r.epochs)).collect();
-                        ui.label(rungs.join("  →  "));
+                egui::Grid::new("tuner-brackets")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        ui.strong("bracket");
+                        ui.strong("rungs: trials × epochs");
                         ui.end_row();
-                    }
-                });
+                        for bracket in tuner::hyperband::brackets(max_epochs, factor) {
+                            ui.label(format!("s = {}", bracket.s));
+                            let rungs: Vec<String> = bracket
+                                .rungs
+                                .iter()
+                                .map(|r| format!("{} × {}", r.trials, r.epochs))
+                                .collect();
+                            ui.label(rungs.join("  →  "));
+                            ui.end_row();
+                        }
+                    });
             });
         }
     }
@@ -129,29 +140,51 @@ impl TunerPanel {
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let running = self.job.is_running();
-            if ui.add_enabled(!running, egui::Button::new("Start")).clicked() {
+            if ui
+                .add_enabled(!running, egui::Button::new("Start"))
+                .clicked()
+            {
                 self.start_now();
             }
-            let paused = self.job.handle().is_some_and(crate::job::JobHandle::is_paused);
-            if running && !paused && ui.button("Pause").clicked()
+            let paused = self
+                .job
+                .handle()
+                .is_some_and(crate::job::JobHandle::is_paused);
+            if running
+                && !paused
+                && ui.button("Pause").clicked()
                 && let Some(handle) = self.job.handle()
             {
                 handle.pause();
             }
-            if running && paused && ui.button("Resume").clicked()
+            if running
+                && paused
+                && ui.button("Resume").clicked()
                 && let Some(handle) = self.job.handle()
             {
                 handle.resume();
             }
-            if ui.add_enabled(running, egui::Button::new("Stop")).on_hover_text("Finish the running trial, then stop").clicked() {
+            if ui
+                .add_enabled(running, egui::Button::new("Stop"))
+                .on_hover_text("Finish the running trial, then stop")
+                .clicked()
+            {
                 self.stop();
             }
-            if ui.add_enabled(running, egui::Button::new("Cancel")).on_hover_text("Stop now; the running trial is lost (the study's folder keeps the others)").clicked()
+            if ui
+                .add_enabled(running, egui::Button::new("Cancel"))
+                .on_hover_text(
+                    "Stop now; the running trial is lost (the study's folder keeps the others)",
+                )
+                .clicked()
                 && let Some(handle) = self.job.handle()
             {
                 handle.cancel();
             }
-            if ui.add_enabled(self.dir.is_some(), egui::Button::new("Export CSV")).clicked() {
+            if ui
+                .add_enabled(self.dir.is_some(), egui::Button::new("Export CSV"))
+                .clicked()
+            {
                 self.export_csv();
             }
             match &self.exported {
@@ -171,71 +204,123 @@ impl TunerPanel {
 
     fn trials_ui(&mut self, ui: &mut egui::Ui) {
         ui.strong("Trials");
-        let names: Vec<String> = self.settings.kind.space().params.iter().map(|p| p.name.clone()).collect();
-        egui::ScrollArea::vertical().id_salt("tuner-trials").max_height(300.0).show(ui, |ui| {
-            egui::Grid::new("tuner-trial-table").striped(true).show(ui, |ui| {
-                ui.strong("#");
-                for name in &names {
-                    ui.strong(name);
-                }
-                for header in ["state", self.settings.kind.objective(), "epochs", "time"] {
-                    ui.strong(header);
-                }
-                ui.end_row();
-                for row in &self.trials {
-                    let selected = self.selected == Some(row.id);
-                    if ui.selectable_label(selected, row.id.to_string()).clicked() {
-                        self.selected = if selected { None } else { Some(row.id) };
-                    }
-                    for name in &names {
-                        ui.label(row.params.get(name).map(ToString::to_string).unwrap_or_default());
-                    }
-                    let state = row.state.name();
-                    match row.state {
-                        TrialState::Failed => ui.colored_label(ui.visuals().error_fg_color, state),
-                        TrialState::Running => ui.strong(state),
-                        _ => ui.label(state),
-                    };
-                    let value = row.value.map(|v| format!("{v:.4}")).unwrap_or_default();
-                    ui.label(value);
-                    ui.label(row.epochs.to_string());
-                    ui.label(if row.seconds > 0.0 { format!("{:.0} s", row.seconds) } else { String::new() });
-                    ui.end_row();
-                }
+        let names: Vec<String> = self
+            .settings
+            .kind
+            .space()
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        egui::ScrollArea::vertical()
+            .id_salt("tuner-trials")
+            .max_height(300.0)
+            .show(ui, |ui| {
+                egui::Grid::new("tuner-trial-table")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        ui.strong("#");
+                        for name in &names {
+                            ui.strong(name);
+                        }
+                        for header in ["state", self.settings.kind.objective(), "epochs", "time"] {
+                            ui.strong(header);
+                        }
+                        ui.end_row();
+                        for row in &self.trials {
+                            let selected = self.selected == Some(row.id);
+                            if ui.selectable_label(selected, row.id.to_string()).clicked() {
+                                self.selected = if selected { None } else { Some(row.id) };
+                            }
+                            for name in &names {
+                                ui.label(
+                                    row.params
+                                        .get(name)
+                                        .map(ToString::to_string)
+                                        .unwrap_or_default(),
+                                );
+                            }
+                            let state = row.state.name();
+                            match row.state {
+                                TrialState::Failed => {
+                                    ui.colored_label(ui.visuals().error_fg_color, state)
+                                }
+                                TrialState::Running => ui.strong(state),
+                                _ => ui.label(state),
+                            };
+                            let value = row.value.map(|v| format!("{v:.4}")).unwrap_or_default();
+                            ui.label(value);
+                            ui.label(row.epochs.to_string());
+                            ui.label(if row.seconds > 0.0 {
+                                format!("{:.0} s", row.seconds)
+                            } else {
+                                String::new()
+                            });
+                            ui.end_row();
+                        }
+                    });
             });
-        });
     }
 
     fn objective_plot_ui(&self, ui: &mut egui::Ui) {
-        let points: Vec<[f64; 2]> =
-            self.trials.iter().filter(|t| t.state == TrialState::Completed).filter_map(|t| Some([t.id as f64, t.value?])).collect();
-        Plot::new("tuner-objective").legend(Legend::default()).height(150.0).x_axis_label("trial").show(ui, |plot| {
-            plot.points(Points::new(self.settings.kind.objective(), PlotPoints::new(points)).radius(3.0));
-            plot.line(Line::new("best so far", PlotPoints::new(self.best_so_far())).width(2.0));
-        });
+        let points: Vec<[f64; 2]> = self
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Completed)
+            .filter_map(|t| Some([t.id as f64, t.value?]))
+            .collect();
+        Plot::new("tuner-objective")
+            .legend(Legend::default())
+            .height(150.0)
+            .x_axis_label("trial")
+            .show(ui, |plot| {
+                plot.points(
+                    Points::new(self.settings.kind.objective(), PlotPoints::new(points))
+                        .radius(3.0),
+                );
+                plot.line(Line::new("best so far", PlotPoints::new(self.best_so_far())).width(2.0));
+            });
     }
 
     fn curves_plot_ui(&self, ui: &mut egui::Ui) {
-        Plot::new("tuner-curves").height(180.0).x_axis_label("epoch").y_axis_label("val_accuracy").show(ui, |plot| {
-            for (id, curve) in self.curves.iter().enumerate() {
-                if curve.is_empty() {
-                    continue;
+        Plot::new("tuner-curves")
+            .height(180.0)
+            .x_axis_label("epoch")
+            .y_axis_label("val_accuracy")
+            .show(ui, |plot| {
+                for (id, curve) in self.curves.iter().enumerate() {
+                    if curve.is_empty() {
+                        continue;
+                    }
+                    let state = self.trials.get(id).map_or(TrialState::Running, |t| t.state);
+                    let width = if self.selected == Some(id) {
+                        3.0
+                    } else if state == TrialState::Running {
+                        2.0
+                    } else {
+                        1.0
+                    };
+                    let mut line = Line::new(format!("trial {id}"), PlotPoints::new(curve.clone()))
+                        .width(width);
+                    if state == TrialState::Pruned {
+                        line = line.style(egui_plot::LineStyle::dashed_loose());
+                    }
+                    plot.line(line);
                 }
-                let state = self.trials.get(id).map_or(TrialState::Running, |t| t.state);
-                let width = if self.selected == Some(id) { 3.0 } else if state == TrialState::Running { 2.0 } else { 1.0 };
-                let mut line = Line::new(format!("trial {id}"), PlotPoints::new(curve.clone())).width(width);
-                if state == TrialState::Pruned {
-                    line = line.style(egui_plot::LineStyle::dashed_loose());
-                }
-                plot.line(line);
-            }
-        });
+            });
     }
 
     fn oracle_ui(&mut self, ui: &mut egui::Ui) {
         // The latest Bayesian step, or the selected trial's.
-        let chosen = self.selected.and_then(|id| self.why.get(id).cloned().flatten().map(|w| (id, w)));
-        let latest = self.why.iter().enumerate().rev().find_map(|(id, w)| w.clone().map(|w| (id, w)));
+        let chosen = self
+            .selected
+            .and_then(|id| self.why.get(id).cloned().flatten().map(|w| (id, w)));
+        let latest = self
+            .why
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(id, w)| w.clone().map(|w| (id, w)));
         let Some((trial, why)) = chosen.or(latest) else {
             ui.label("Inside the Bayesian oracle: once its random start is over, each proposal shows the surrogate and the acquisition here.");
             return;
@@ -261,22 +346,49 @@ impl TunerPanel {
         });
         let slice = &why.slices[self.slice_param];
         let xs = &slice.values;
-        let series = |ys: Vec<f64>| -> PlotPoints { xs.iter().zip(ys).map(|(x, y)| [*x, y]).collect() };
-        let upper: Vec<f64> = slice.mean.iter().zip(&slice.std).map(|(m, s)| m + 2.0 * s).collect();
-        let lower: Vec<f64> = slice.mean.iter().zip(&slice.std).map(|(m, s)| m - 2.0 * s).collect();
+        let series =
+            |ys: Vec<f64>| -> PlotPoints { xs.iter().zip(ys).map(|(x, y)| [*x, y]).collect() };
+        let upper: Vec<f64> = slice
+            .mean
+            .iter()
+            .zip(&slice.std)
+            .map(|(m, s)| m + 2.0 * s)
+            .collect();
+        let lower: Vec<f64> = slice
+            .mean
+            .iter()
+            .zip(&slice.std)
+            .map(|(m, s)| m - 2.0 * s)
+            .collect();
         ui.columns(2, |columns| {
-            Plot::new("tuner-surrogate").legend(Legend::default()).height(170.0).x_axis_label(&slice.param).show(&mut columns[0], |plot| {
-                plot.line(Line::new("mean", series(slice.mean.clone())).width(2.0));
-                plot.line(Line::new("± 2σ", series(upper)).style(egui_plot::LineStyle::dashed_dense()));
-                plot.line(Line::new("± 2σ", series(lower)).style(egui_plot::LineStyle::dashed_dense()));
-                let observed: Vec<[f64; 2]> = slice.observed.iter().map(|(x, y)| [*x, *y]).collect();
-                plot.points(Points::new("observed", PlotPoints::new(observed)).radius(4.0));
-                plot.vline(VLine::new("proposed", slice.proposed));
-            });
-            Plot::new("tuner-acquisition").height(170.0).x_axis_label(&slice.param).show(&mut columns[1], |plot| {
-                plot.line(Line::new(why.acquisition, series(slice.acquisition.clone())).width(2.0));
-                plot.vline(VLine::new("proposed", slice.proposed));
-            });
+            Plot::new("tuner-surrogate")
+                .legend(Legend::default())
+                .height(170.0)
+                .x_axis_label(&slice.param)
+                .show(&mut columns[0], |plot| {
+                    plot.line(Line::new("mean", series(slice.mean.clone())).width(2.0));
+                    plot.line(
+                        Line::new("± 2σ", series(upper))
+                            .style(egui_plot::LineStyle::dashed_dense()),
+                    );
+                    plot.line(
+                        Line::new("± 2σ", series(lower))
+                            .style(egui_plot::LineStyle::dashed_dense()),
+                    );
+                    let observed: Vec<[f64; 2]> =
+                        slice.observed.iter().map(|(x, y)| [*x, *y]).collect();
+                    plot.points(Points::new("observed", PlotPoints::new(observed)).radius(4.0));
+                    plot.vline(VLine::new("proposed", slice.proposed));
+                });
+            Plot::new("tuner-acquisition")
+                .height(170.0)
+                .x_axis_label(&slice.param)
+                .show(&mut columns[1], |plot| {
+                    plot.line(
+                        Line::new(why.acquisition, series(slice.acquisition.clone())).width(2.0),
+                    );
+                    plot.vline(VLine::new("proposed", slice.proposed));
+                });
         });
     }
 }
@@ -288,9 +400,17 @@ impl TunerPanel {
     fn parallel_ui(&self, ui: &mut egui::Ui) {
         ui.strong("Parameters by objective");
         let space = self.settings.kind.space();
-        let done: Vec<(&tuner::Params, f64)> =
-            self.trials.iter().filter(|t| t.state == TrialState::Completed).filter_map(|t| Some((&t.params, t.value?))).collect();
-        let (lo, hi) = done.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| (lo.min(*v), hi.max(*v)));
+        let done: Vec<(&tuner::Params, f64)> = self
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Completed)
+            .filter_map(|t| Some((&t.params, t.value?)))
+            .collect();
+        let (lo, hi) = done
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+                (lo.min(*v), hi.max(*v))
+            });
         let maximise = space.direction == tuner::Direction::Maximize;
         let names: Vec<String> = space.params.iter().map(|p| p.name.clone()).collect();
         Plot::new("tuner-parallel")
@@ -300,16 +420,40 @@ impl TunerPanel {
             .show(ui, |plot| {
                 for (params, value) in &done {
                     let axes = axis_positions(&space, params);
-                    let t = if hi > lo { (value - lo) / (hi - lo) } else { 1.0 };
+                    let t = if hi > lo {
+                        (value - lo) / (hi - lo)
+                    } else {
+                        1.0
+                    };
                     let good = if maximise { t } else { 1.0 - t };
-                    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a colour channel")]
-                    let colour = egui::Color32::from_rgb((255.0 * (1.0 - good)) as u8, (200.0 * good) as u8, 60);
-                    let points: Vec<[f64; 2]> = axes.iter().enumerate().map(|(i, y)| [i as f64, *y]).collect();
-                    plot.line(Line::new("", PlotPoints::new(points)).color(colour).width(1.5));
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "a colour channel"
+                    )]
+                    let colour = egui::Color32::from_rgb(
+                        (255.0 * (1.0 - good)) as u8,
+                        (200.0 * good) as u8,
+                        60,
+                    );
+                    let points: Vec<[f64; 2]> = axes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, y)| [i as f64, *y])
+                        .collect();
+                    plot.line(
+                        Line::new("", PlotPoints::new(points))
+                            .color(colour)
+                            .width(1.5),
+                    );
                 }
                 for (i, name) in names.iter().enumerate() {
                     plot.vline(VLine::new(name.as_str(), i as f64).color(egui::Color32::GRAY));
-                    plot.text(egui_plot::Text::new(name.as_str(), egui_plot::PlotPoint::new(i as f64, 1.08), name.as_str()));
+                    plot.text(egui_plot::Text::new(
+                        name.as_str(),
+                        egui_plot::PlotPoint::new(i as f64, 1.08),
+                        name.as_str(),
+                    ));
                 }
             });
     }
@@ -326,7 +470,11 @@ impl TunerPanel {
             ui.horizontal(|ui| {
                 ui.label(format!("{name:>10}"));
                 #[expect(clippy::cast_possible_truncation, reason = "a progress fraction")]
-                ui.add(egui::ProgressBar::new(*share as f32).desired_width(200.0).text(format!("{:.0} %", share * 100.0)));
+                ui.add(
+                    egui::ProgressBar::new(*share as f32)
+                        .desired_width(200.0)
+                        .text(format!("{:.0} %", share * 100.0)),
+                );
             });
         }
     }
@@ -358,8 +506,14 @@ fn oracle_key(oracle: &OracleConfig) -> &'static str {
     match oracle {
         OracleConfig::Random => "random",
         OracleConfig::Grid => "grid",
-        OracleConfig::Bayesian { acquisition: tuner::Acquisition::Ucb { .. }, .. } => "bayesian-ucb",
-        OracleConfig::Bayesian { acquisition: tuner::Acquisition::Pi, .. } => "bayesian-pi",
+        OracleConfig::Bayesian {
+            acquisition: tuner::Acquisition::Ucb { .. },
+            ..
+        } => "bayesian-ucb",
+        OracleConfig::Bayesian {
+            acquisition: tuner::Acquisition::Pi,
+            ..
+        } => "bayesian-pi",
         OracleConfig::Bayesian { .. } => "bayesian",
         OracleConfig::Hyperband { .. } => "hyperband",
     }
