@@ -84,7 +84,7 @@ fn the_mnist_study_runs_six_trials_then_finishes_the_best() {
         "a Dense(units) classifier learns MNIST: best val_accuracy {best}"
     );
     assert!(epochs_seen >= 6);
-    // KerasTuner's default: max(3 · 3 dimensions, 3) = 9 random trials first, so none of six is Bayesian's.
+    // KerasTuner's default: 3 × 2 parameters = 6 random trials first, so none of six is Bayesian's.
     assert_eq!(bayesian_reasons, 0);
 
     let mut finish = finish::start(dir.clone(), 2, &settings, Device::flex(), no_waker()).unwrap();

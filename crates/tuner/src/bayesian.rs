@@ -53,7 +53,15 @@ pub fn propose(
         x.push(point.clone());
         y.push(best_observed);
     }
-    let restarts = if x.len() <= 40 { 3 } else { 1 };
+    // Random restarts while the data are few; later the last fit (warm) is
+    // near the optimum and one search from it is enough.
+    let restarts = match (warm, x.len()) {
+        (_, n) if n <= 20 => 3,
+        (None, _) => 2,
+        (Some(_), n) if n <= 40 => 1,
+        (Some(_), _) => 0,
+    };
+    let warm = warm.filter(|h| h.log_lengths.len() == space.dimensions());
     let gp = Gp::fit(&x, &y, warm, restarts, rng);
     let best = gp.standardise(best_observed);
     let score = |point: &[f64]| {

@@ -17,13 +17,14 @@ pub struct Hyper {
 }
 
 impl Hyper {
-    fn to_vec(&self) -> Vec<f64> {
+    /// (log lengths…, log signal, log noise), as the journal keeps them.
+    pub fn to_vec(&self) -> Vec<f64> {
         let mut theta = self.log_lengths.clone();
         theta.extend([self.log_signal, self.log_noise]);
         theta
     }
 
-    fn from_vec(theta: &[f64]) -> Self {
+    pub fn from_vec(theta: &[f64]) -> Self {
         let d = theta.len() - 2;
         Self {
             log_lengths: theta[..d].to_vec(),
@@ -215,30 +216,46 @@ pub fn log_marginal_likelihood(
     let d = hyper.log_lengths.len();
     let lengths: Vec<f64> = hyper.log_lengths.iter().map(|l| l.exp()).collect();
     let (signal, noise) = (hyper.log_signal.exp(), hyper.log_noise.exp());
-    let factor = Cholesky::new(covariance(x, &lengths, signal, noise), n)?;
+    // Each pair's scaled distance and e^(−√5 r), once for K and its gradient.
+    let mut distance = vec![0.0; n * n];
+    let mut decay = vec![1.0; n * n];
+    let mut k = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..i {
+            let r = scaled_distance(&x[i], &x[j], &lengths);
+            let e = (-SQRT5 * r).exp();
+            let value = signal * (1.0 + SQRT5 * r + 5.0 / 3.0 * r * r) * e;
+            (distance[i * n + j], decay[i * n + j]) = (r, e);
+            k[i * n + j] = value;
+            k[j * n + i] = value;
+        }
+        k[i * n + i] = signal + noise + 1e-10;
+    }
+    let factor = Cholesky::new(k.clone(), n)?;
     let alpha = factor.solve(y);
     let value = -0.5 * dot(y, &alpha)
         - factor.log_determinant() / 2.0
         - n as f64 / 2.0 * (std::f64::consts::TAU).ln();
     let inverse = factor.inverse();
     let mut gradient = vec![0.0; d + 2];
+    let scaled: Vec<Vec<f64>> = x
+        .iter()
+        .map(|p| p.iter().zip(&lengths).map(|(v, l)| v / l).collect())
+        .collect();
     for i in 0..n {
-        for j in 0..=i {
+        // Off-diagonal pairs count twice (K is symmetric); the diagonal's
+        // signal part is σ² and its noise part σₙ².
+        let w = alpha[i] * alpha[i] - inverse[i * n + i];
+        gradient[d] += 0.5 * w * signal;
+        gradient[d + 1] += 0.5 * w * noise;
+        for j in 0..i {
             let w = alpha[i] * alpha[j] - inverse[i * n + j];
-            // Off-diagonal pairs count twice (K is symmetric).
-            let weight = if i == j { 0.5 * w } else { w };
-            let r = scaled_distance(&x[i], &x[j], &lengths);
-            let base = signal * matern(r);
-            gradient[d] += weight * base;
-            if i == j {
-                gradient[d + 1] += weight * noise;
-            } else {
-                // ∂k/∂log ℓ_c = (5/3)·σ²·(1 + √5 r)·e^(−√5 r)·(Δ_c/ℓ_c)².
-                let common = 5.0 / 3.0 * signal * (1.0 + SQRT5 * r) * (-SQRT5 * r).exp();
-                for c in 0..d {
-                    let scaled = (x[i][c] - x[j][c]) / lengths[c];
-                    gradient[c] += weight * common * scaled * scaled;
-                }
+            let r = distance[i * n + j];
+            gradient[d] += w * (k[i * n + j]);
+            // ∂k/∂log ℓ_c = (5/3)·σ²·(1 + √5 r)·e^(−√5 r)·(Δ_c/ℓ_c)².
+            let common = w * 5.0 / 3.0 * signal * (1.0 + SQRT5 * r) * decay[i * n + j];
+            for ((g, a), b) in gradient[..d].iter_mut().zip(&scaled[i]).zip(&scaled[j]) {
+                *g += common * (a - b) * (a - b);
             }
         }
     }

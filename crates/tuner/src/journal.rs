@@ -41,6 +41,10 @@ pub enum Event {
         from: Option<usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         slot: Option<Slot>,
+        /// The Bayesian oracle's fitted hyper-parameters (log scale): the
+        /// next fit starts from them, also after the study is reopened.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hyper: Option<Vec<f64>>,
         at: f64,
     },
     Intermediate {

@@ -88,6 +88,7 @@ pub fn minimize_in_box(
             .zip(&gradient)
             .map(|(a, b)| a - b)
             .collect();
+        let improvement = value - next_value;
         x = next;
         value = next_value;
         gradient = next_gradient;
@@ -99,7 +100,8 @@ pub fn minimize_in_box(
                 history.remove(0);
             }
         }
-        if moved < 1e-20 || dot(&gradient, &gradient) < 1e-16 {
+        let settled = improvement < 1e-9 * (1.0 + value.abs());
+        if moved < 1e-20 || dot(&gradient, &gradient) < 1e-16 || (settled && history.len() > 1) {
             break;
         }
     }

@@ -12,7 +12,7 @@ pub enum OracleConfig {
     Bayesian {
         acquisition: Acquisition,
         /// Random trials before the surrogate is used (KerasTuner's default:
-        /// max(3 · dimensions, 3)).
+        /// 3 × the number of parameters, at least 3).
         #[serde(default)]
         initial_points: Option<usize>,
     },

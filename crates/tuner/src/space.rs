@@ -295,6 +295,11 @@ impl Space {
         Ok(())
     }
 
+    /// Parameters that vary (KerasTuner's dimensionality of the space).
+    pub fn varying(&self) -> usize {
+        self.params.iter().filter(|p| p.width() > 0).count()
+    }
+
     /// Coordinates of the unit cube.
     pub fn dimensions(&self) -> usize {
         self.params.iter().map(Param::width).sum()

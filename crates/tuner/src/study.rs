@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use crate::bayesian;
+use crate::gp::Hyper;
 use crate::hyperband::{self, Slot};
 use crate::journal::{self, Event, Journal};
 use crate::oracle::OracleConfig;
@@ -121,6 +122,8 @@ pub struct Study {
     /// Said once when the journal was read (damaged lines skipped).
     pub notices: Vec<String>,
     journal: Option<Journal>,
+    /// The last Bayesian fit's hyper-parameters.
+    warm: Option<Hyper>,
     /// The Bayesian oracle's last step, for a look inside.
     pub last_step: Option<bayesian::Step>,
 }
@@ -135,6 +138,7 @@ impl Study {
             trials: Vec::new(),
             notices: Vec::new(),
             journal: None,
+            warm: None,
             last_step: None,
         }
     }
@@ -224,22 +228,28 @@ impl Study {
                 epochs,
                 from,
                 slot,
+                hyper,
                 at,
-            } => self.trials.push(Trial {
-                id: trial,
-                params,
-                seed,
-                state: TrialState::Running,
-                value: None,
-                executions: Vec::new(),
-                intermediate: Vec::new(),
-                epochs,
-                from,
-                slot,
-                reason: None,
-                started: at,
-                finished: None,
-            }),
+            } => {
+                if let Some(theta) = hyper.filter(|t| t.len() >= 2) {
+                    self.warm = Some(Hyper::from_vec(&theta));
+                }
+                self.trials.push(Trial {
+                    id: trial,
+                    params,
+                    seed,
+                    state: TrialState::Running,
+                    value: None,
+                    executions: Vec::new(),
+                    intermediate: Vec::new(),
+                    epochs,
+                    from,
+                    slot,
+                    reason: None,
+                    started: at,
+                    finished: None,
+                });
+            }
             Event::Intermediate {
                 trial,
                 epoch,
@@ -318,6 +328,7 @@ impl Study {
         let tried: Vec<Params> = self.trials.iter().map(|t| t.params.clone()).collect();
         let space = self.settings.space.clone();
         let (mut epochs, mut from, mut slot) = (None, None, None);
+        self.last_step = None;
         let params = match self.settings.oracle.clone() {
             OracleConfig::Random => random_new(&space, &tried, &mut rng),
             OracleConfig::Grid => crate::grid::next(&space, &tried),
@@ -350,6 +361,7 @@ impl Study {
                 }
             }
         };
+        let bayesian_now = self.last_step.is_some();
         let Some(params) = params else {
             return Ok(Ask::Done(
                 "every configuration of the space has been tried".to_owned(),
@@ -357,6 +369,11 @@ impl Study {
         };
         let seed = Rng::for_trial(self.settings.seed, id, PURPOSE_TRIAL_SEED).next_u64() >> 11;
         let at = journal::now();
+        let hyper = self
+            .last_step
+            .as_ref()
+            .filter(|_| bayesian_now)
+            .map(|s| s.gp.hyper().to_vec());
         self.record(Event::Proposed {
             trial: id,
             params: params.clone(),
@@ -364,6 +381,7 @@ impl Study {
             epochs,
             from,
             slot,
+            hyper,
             at,
         })?;
         Ok(Ask::Trial {
@@ -399,7 +417,7 @@ impl Study {
         rng: &mut Rng,
     ) -> Option<Params> {
         let space = &self.settings.space;
-        let initial = initial_points.unwrap_or((3 * space.dimensions()).max(3));
+        let initial = initial_points.unwrap_or((3 * space.varying()).max(3));
         let observed: Vec<(Vec<f64>, f64)> = self
             .trials
             .iter()
@@ -416,9 +434,17 @@ impl Study {
             .filter(|t| t.state == TrialState::Running)
             .map(|t| space.encode(&t.params))
             .collect();
-        // No warm start from the last fit: a reopened study proposes exactly
-        // what the uninterrupted one would.
-        let step = bayesian::propose(space, &observed, &pending, tried, acquisition, None, rng);
+        // The fit starts from the last one's hyper-parameters, which the
+        // journal keeps: a reopened study proposes what the uninterrupted one would.
+        let step = bayesian::propose(
+            space,
+            &observed,
+            &pending,
+            tried,
+            acquisition,
+            self.warm.as_ref(),
+            rng,
+        );
         let params = step.as_ref().map(|s| s.params.clone());
         self.last_step = step;
         params

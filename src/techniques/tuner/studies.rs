@@ -19,7 +19,7 @@ pub enum StudyKind {
 impl StudyKind {
     pub fn title(self) -> &'static str {
         match self {
-            Self::Mnist => "mnist: Dense(units) → Dense(10), val_accuracy",
+            Self::Mnist => "mnist: Dense(units), Dense(10); val_accuracy",
         }
     }
 

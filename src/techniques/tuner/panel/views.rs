@@ -44,16 +44,12 @@ impl TunerPanel {
             ui.separator();
             ui.columns(2, |columns| {
                 self.trials_ui(&mut columns[0]);
+                self.parallel_ui(&mut columns[0]);
+                self.importance_ui(&mut columns[0]);
                 self.objective_plot_ui(&mut columns[1]);
                 self.curves_plot_ui(&mut columns[1]);
+                self.oracle_ui(&mut columns[1]);
             });
-            ui.separator();
-            ui.columns(2, |columns| {
-                self.parallel_ui(&mut columns[0]);
-                self.importance_ui(&mut columns[1]);
-            });
-            ui.separator();
-            self.oracle_ui(ui);
             if let Some(summary) = &self.summary {
                 ui.separator();
                 ui.label(egui::RichText::new(summary).monospace());
@@ -129,7 +125,7 @@ impl TunerPanel {
                                 .iter()
                                 .map(|r| format!("{} × {}", r.trials, r.epochs))
                                 .collect();
-                            ui.label(rungs.join("  →  "));
+                            ui.label(rungs.join(", then "));
                             ui.end_row();
                         }
                     });
@@ -214,7 +210,7 @@ impl TunerPanel {
             .collect();
         egui::ScrollArea::vertical()
             .id_salt("tuner-trials")
-            .max_height(300.0)
+            .max_height(180.0)
             .show(ui, |ui| {
                 egui::Grid::new("tuner-trial-table")
                     .striped(true)
@@ -271,7 +267,7 @@ impl TunerPanel {
             .collect();
         Plot::new("tuner-objective")
             .legend(Legend::default())
-            .height(150.0)
+            .height(110.0)
             .x_axis_label("trial")
             .show(ui, |plot| {
                 plot.points(
@@ -284,7 +280,7 @@ impl TunerPanel {
 
     fn curves_plot_ui(&self, ui: &mut egui::Ui) {
         Plot::new("tuner-curves")
-            .height(180.0)
+            .height(140.0)
             .x_axis_label("epoch")
             .y_axis_label("val_accuracy")
             .show(ui, |plot| {
@@ -328,7 +324,7 @@ impl TunerPanel {
         ui.horizontal(|ui| {
             ui.strong(format!("Inside the Bayesian oracle · trial {trial}"));
             ui.label(format!(
-                "observe {} trials → update the Gaussian process → maximise {} → propose",
+                "observe {} trials, update the Gaussian process, maximise {}, propose",
                 why.observed, why.acquisition
             ));
         });
@@ -363,7 +359,7 @@ impl TunerPanel {
         ui.columns(2, |columns| {
             Plot::new("tuner-surrogate")
                 .legend(Legend::default())
-                .height(170.0)
+                .height(120.0)
                 .x_axis_label(&slice.param)
                 .show(&mut columns[0], |plot| {
                     plot.line(Line::new("mean", series(slice.mean.clone())).width(2.0));
@@ -381,7 +377,7 @@ impl TunerPanel {
                     plot.vline(VLine::new("proposed", slice.proposed));
                 });
             Plot::new("tuner-acquisition")
-                .height(170.0)
+                .height(120.0)
                 .x_axis_label(&slice.param)
                 .show(&mut columns[1], |plot| {
                     plot.line(
@@ -414,7 +410,7 @@ impl TunerPanel {
         let maximise = space.direction == tuner::Direction::Maximize;
         let names: Vec<String> = space.params.iter().map(|p| p.name.clone()).collect();
         Plot::new("tuner-parallel")
-            .height(170.0)
+            .height(130.0)
             .show_axes([false, true])
             .x_grid_spacer(|_| Vec::new())
             .show(ui, |plot| {
