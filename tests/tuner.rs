@@ -231,7 +231,7 @@ fn ask_and_tell_through_the_binary_keep_the_study_in_its_folder() {
 }
 
 #[test]
-fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
+fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_last_epoch() {
     let dir = scratch("killed");
     let run = |trials: &str| {
         studio(&[
@@ -244,7 +244,9 @@ fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
             "--max-trials",
             trials,
             "--max-epochs",
-            "3",
+            "6",
+            "--patience",
+            "0",
             "--limit",
             "3000",
         ])
@@ -255,18 +257,27 @@ fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
     };
     let mut child = run("3");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    // Kill it once the first trial is told and the second has started.
-    let mut completed = false;
+    // Once trial 1 has started, kill the process as soon as its first epoch is on disk.
     for line in lines.by_ref() {
-        let line = line.unwrap();
-        completed |= line.contains("completed");
-        if completed && line.starts_with("Trial 1 ") {
+        if line.unwrap().starts_with("Trial 1 ") {
             break;
         }
     }
-    assert!(completed);
+    let checkpoint = dir.join("trials").join("1-0");
+    let start = std::time::Instant::now();
+    while !checkpoint.join("progress.json").exists() {
+        assert!(start.elapsed().as_secs() < 120, "trial 1 saved no epoch");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     child.kill().unwrap();
     let _ = child.wait();
+    let before = tuner::Study::open(&dir).unwrap();
+    assert_eq!(before.trials[1].state, TrialState::Running);
+    let done_before = before.trials[1].intermediate.len();
+    assert!(
+        done_before < 6,
+        "killed mid-trial: {done_before} epochs reported"
+    );
 
     let out = run("3").wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -274,19 +285,77 @@ fn a_study_killed_in_the_middle_of_a_trial_resumes_from_its_folder() {
     assert!(text.contains("2 trials already in the study"), "{text}");
     let study = tuner::Study::open(&dir).unwrap();
     assert_eq!(study.trials.len(), 3);
-    assert_eq!(study.trials[0].state, TrialState::Completed);
-    assert_eq!(
-        study.trials[1].state,
-        TrialState::Failed,
-        "the killed trial"
-    );
     assert!(
-        study.trials[1]
-            .reason
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("interrupted")
+        study
+            .trials
+            .iter()
+            .all(|t| t.state == TrialState::Completed),
+        "{:?}",
+        study.trials.iter().map(|t| t.state).collect::<Vec<_>>()
     );
-    assert_eq!(study.trials[2].state, TrialState::Completed);
+    let epochs: Vec<usize> = study.trials[1]
+        .intermediate
+        .iter()
+        .map(|(e, _)| *e)
+        .collect();
+    assert_eq!(
+        epochs,
+        (1..=6).collect::<Vec<_>>(),
+        "every epoch once: none lost, none twice"
+    );
+
+    // The resumed trial, trained again from its seed in one go: the same curve.
+    let rerun = studio(&[
+        "tune",
+        "rerun",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--trial",
+        "1",
+    ])
+    .output()
+    .unwrap();
+    let said = String::from_utf8_lossy(&rerun.stdout);
+    assert!(rerun.status.success(), "{said}");
+    assert!(
+        said.contains("the re-run's curve is the journal's, epoch for epoch"),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_trial_saved_and_loaded_trains_on_exactly_as_one_that_was_not() {
+    use latent_studio::techniques::tuner::studies::MnistData;
+    use latent_studio::techniques::tuner::train::{EpochFigures, Next, Optimizer, Run, TrialSpec};
+    let data = MnistData::load(Some(2_000)).unwrap();
+    let device = Device::flex();
+    let check = || Ok(());
+    let mut quiet = |_: &EpochFigures| Ok(Next::Continue);
+    for optimizer in [Optimizer::Adam, Optimizer::RmsProp] {
+        let spec = TrialSpec {
+            units: 32,
+            optimizer,
+            seed: 11,
+            batch: 128,
+            patience: 0,
+        };
+        let mut straight = Run::new(spec, &device);
+        straight
+            .train_to(3, &data.train, Some(&data.val), &device, &check, &mut quiet)
+            .unwrap();
+        let dir = scratch(&format!("resume-{optimizer:?}"));
+        let mut first = Run::new(spec, &device);
+        first
+            .train_to(1, &data.train, Some(&data.val), &device, &check, &mut quiet)
+            .unwrap();
+        first.save(&dir).unwrap();
+        let mut resumed = Run::load(&dir, &device).unwrap();
+        resumed.finished = false;
+        resumed
+            .train_to(3, &data.train, Some(&data.val), &device, &check, &mut quiet)
+            .unwrap();
+        assert_eq!(resumed.history, straight.history, "{optimizer:?}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -12,5 +12,7 @@ pub mod finish;
 pub mod job;
 pub mod model;
 pub mod panel;
+pub mod rerun;
+pub mod store;
 pub mod studies;
 pub mod train;

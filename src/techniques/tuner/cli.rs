@@ -71,6 +71,14 @@ pub enum TuneCommandLine {
         #[arg(long, default_value_t = 100)]
         max_epochs: usize,
     },
+    /// Train trial N again from its recorded seed and set its curve beside
+    /// the journal's (exit status 1 when they differ).
+    Rerun {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        trial: usize,
+    },
     /// The best trials, like KerasTuner's results_summary.
     Best {
         #[arg(long)]
@@ -164,6 +172,7 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
             run_study(args.settings()?, args.dir.clone(), device())?;
             Ok(0)
         }
+        TuneCommandLine::Rerun { dir, trial } => rerun(dir, *trial, device()),
         TuneCommandLine::Finish {
             dir,
             top,
@@ -186,7 +195,7 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
             seed,
             max_trials,
         } => {
-            let mut study = open_for_ask(
+            let study = open_for_ask(
                 dir,
                 space.as_deref(),
                 oracle,
@@ -194,39 +203,7 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
                 *seed,
                 *max_trials,
             )?;
-            for notice in &study.notices {
-                eprintln!("notice: {notice}");
-            }
-            match study.ask()? {
-                Ask::Trial {
-                    trial,
-                    params,
-                    seed,
-                    epochs,
-                    from,
-                } => {
-                    let mut line =
-                        serde_json::json!({ "trial": trial, "params": params, "seed": seed });
-                    if let Some(epochs) = epochs {
-                        line["epochs"] = epochs.into();
-                    }
-                    if let Some(from) = from {
-                        line["from"] = from.into();
-                    }
-                    println!("{line}");
-                    Ok(0)
-                }
-                Ask::Wait { running } => {
-                    eprintln!(
-                        "waiting: {running} running trial(s) must be told before the next rung"
-                    );
-                    Ok(EXIT_WAIT)
-                }
-                Ask::Done(reason) => {
-                    eprintln!("done: {reason}");
-                    Ok(EXIT_DONE)
-                }
-            }
+            ask(study)
         }
         TuneCommandLine::Tell {
             dir,
@@ -257,6 +234,40 @@ pub fn run(command: &TuneCommandLine, device: impl FnOnce() -> Device) -> anyhow
                 None => print!("{csv}"),
             }
             Ok(0)
+        }
+    }
+}
+
+/// `tune ask`: the proposal as one JSON line, or why there is none.
+fn ask(mut study: Study) -> anyhow::Result<u8> {
+    for notice in &study.notices {
+        eprintln!("notice: {notice}");
+    }
+    match study.ask()? {
+        Ask::Trial {
+            trial,
+            params,
+            seed,
+            epochs,
+            from,
+        } => {
+            let mut line = serde_json::json!({ "trial": trial, "params": params, "seed": seed });
+            if let Some(epochs) = epochs {
+                line["epochs"] = epochs.into();
+            }
+            if let Some(from) = from {
+                line["from"] = from.into();
+            }
+            println!("{line}");
+            Ok(0)
+        }
+        Ask::Wait { running } => {
+            eprintln!("waiting: {running} running trial(s) must be told before the next rung");
+            Ok(EXIT_WAIT)
+        }
+        Ask::Done(reason) => {
+            eprintln!("done: {reason}");
+            Ok(EXIT_DONE)
         }
     }
 }
@@ -427,6 +438,38 @@ fn finish(dir: &Path, top: usize, settings: &TuneSettings, device: Device) -> an
             Some(crate::job::JobMessage::Failed(message)) => bail!("{message}"),
             Some(crate::job::JobMessage::Finished) | None => return Ok(()),
             Some(crate::job::JobMessage::Cancelled) => bail!("cancelled"),
+        }
+    }
+}
+
+/// `tune rerun`: the two curves side by side.
+fn rerun(dir: &Path, trial: usize, device: Device) -> anyhow::Result<u8> {
+    let mut handle = super::rerun::start(dir.to_path_buf(), trial, device, no_waker())?;
+    let rerun = wait_for(&mut handle, Some)?;
+    println!("{:>6} {:>14} {:>14}", "epoch", "journal", "re-run");
+    for figures in &rerun.figures {
+        let journal = rerun
+            .journal
+            .iter()
+            .find(|(e, _)| *e == figures.epoch)
+            .map_or_else(|| "-".to_owned(), |(_, v)| format!("{v:.6}"));
+        println!(
+            "{:>6} {journal:>14} {:>14.6}",
+            figures.epoch, figures.val_accuracy
+        );
+    }
+    match rerun.largest_difference() {
+        Some(d) if d <= 0.0 => {
+            println!("trial {trial}: the re-run's curve is the journal's, epoch for epoch");
+            Ok(0)
+        }
+        Some(d) => {
+            println!("trial {trial}: the curves differ by up to {d:.2e}");
+            Ok(1)
+        }
+        None => {
+            println!("trial {trial}: the re-run stopped before an epoch the journal has");
+            Ok(1)
         }
     }
 }

@@ -12,6 +12,7 @@ use burn::tensor::Device;
 use tuner::insight::{self, Slice};
 use tuner::{Ask, OracleConfig, Outcome, Settings, Study, TrialState};
 
+use super::store;
 use super::studies::{MnistData, StudyKind, mnist_params};
 use super::train::{EpochFigures, Next, Run, TrialSpec};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
@@ -175,22 +176,38 @@ fn run(
     // Hyperband promotions continue their parent's training.
     let mut runs: HashMap<usize, Run> = HashMap::new();
     let mut stop = false;
+    // Trials a stopped or killed session left running go on first, each
+    // from its last epoch's checkpoint.
+    let mut left_running: Vec<usize> = study
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Running)
+        .map(|t| t.id)
+        .rev()
+        .collect();
     let reason = loop {
         stop |= ctx.commands().any(|c| c == TunerCommand::Stop);
         if stop {
             break "stopped".to_owned();
         }
-        let (trial, params, seed, epochs, from) = match study.ask().map_err(anyhow::Error::from)? {
-            Ask::Trial {
-                trial,
-                params,
-                seed,
-                epochs,
-                from,
-            } => (trial, params, seed, epochs, from),
-            Ask::Wait { .. } => break "waiting for trials no one is running".to_owned(),
-            Ask::Done(reason) => break reason,
+        let next = match left_running.pop() {
+            Some(id) => {
+                let t = &study.trials[id];
+                (id, t.params.clone(), t.seed, t.epochs, t.from)
+            }
+            None => match study.ask().map_err(anyhow::Error::from)? {
+                Ask::Trial {
+                    trial,
+                    params,
+                    seed,
+                    epochs,
+                    from,
+                } => (trial, params, seed, epochs, from),
+                Ask::Wait { .. } => break "waiting for trials no one is running".to_owned(),
+                Ask::Done(reason) => break reason,
+            },
         };
+        let (trial, params, seed, epochs, from) = next;
         let why = study
             .last_step
             .take()
@@ -214,11 +231,15 @@ fn run(
             why,
         })?;
         let started = Instant::now();
+        let bench = Bench {
+            settings,
+            data: &data,
+            device,
+            dir,
+        };
         let outcome = run_trial(
             ctx,
-            settings,
-            &data,
-            device,
+            &bench,
             &mut study,
             &mut runs,
             (trial, &params, seed, epochs, from),
@@ -240,9 +261,9 @@ fn run(
     })
 }
 
-/// The study in `dir` (resumed when there is one) or in memory; a trial a
-/// previous session left running lost its training: it is marked failed,
-/// and the search goes on.
+/// The study in `dir` (resumed when there is one) or in memory. The run's
+/// settings are kept beside the journal (`settings.json`), so `tune rerun`
+/// trains a trial again on the same digits with the same epochs.
 fn open_study(settings: &TuneSettings, dir: Option<&Path>) -> Result<Study, JobError> {
     let study_settings = Settings {
         space: settings.kind.space(),
@@ -251,38 +272,54 @@ fn open_study(settings: &TuneSettings, dir: Option<&Path>) -> Result<Study, JobE
         max_trials: Some(settings.max_trials),
         prune: settings.prune,
     };
-    let mut study = match dir {
-        Some(dir) => Study::open_or_create(dir, study_settings).map_err(anyhow::Error::from)?,
-        None => Study::in_memory(study_settings),
+    let Some(dir) = dir else {
+        return Ok(Study::in_memory(study_settings));
     };
-    let interrupted: Vec<usize> = study
-        .trials
-        .iter()
-        .filter(|t| t.state == TrialState::Running)
-        .map(|t| t.id)
-        .collect();
-    for id in interrupted {
-        study
-            .tell(
-                id,
-                Outcome::Failed("interrupted: the study stopped during this trial".into()),
-            )
-            .map_err(anyhow::Error::from)?;
-    }
+    let study = Study::open_or_create(dir, study_settings).map_err(anyhow::Error::from)?;
+    let path = dir.join(SETTINGS_FILE);
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(settings).map_err(anyhow::Error::from)?,
+    )
+    .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
     Ok(study)
+}
+
+/// The run's settings, beside the journal.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// The settings a study in `dir` was last run with.
+pub fn stored_settings(dir: &Path) -> anyhow::Result<TuneSettings> {
+    let path = dir.join(SETTINGS_FILE);
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// Trains one trial's executions; its objective is each execution's best
 /// epoch's val_accuracy, averaged.
+/// What every trial of a run shares.
+struct Bench<'a> {
+    settings: &'a TuneSettings,
+    data: &'a MnistData,
+    device: &'a Device,
+    /// The study's folder, where each trial keeps its checkpoints.
+    dir: Option<&'a Path>,
+}
+
 fn run_trial(
     ctx: &mut JobContext<TunerEvent, TunerCommand>,
-    settings: &TuneSettings,
-    data: &MnistData,
-    device: &Device,
+    bench: &Bench<'_>,
     study: &mut Study,
     runs: &mut HashMap<usize, Run>,
     (trial, params, seed, epochs, from): (usize, &tuner::Params, u64, Option<usize>, Option<usize>),
 ) -> Result<Outcome, JobError> {
+    let Bench {
+        settings,
+        data,
+        device,
+        dir,
+    } = *bench;
     let (units, optimizer) = mnist_params(params)?;
     let epochs = epochs.unwrap_or(settings.max_epochs);
     let mut values = Vec::with_capacity(settings.executions);
@@ -294,13 +331,22 @@ fn run_trial(
             batch: settings.batch,
             patience: settings.patience,
         };
-        let mut run = match from
-            .and_then(|parent| runs.remove(&parent))
-            .filter(|_| execution == 0)
-        {
-            Some(parent) => parent,
-            None => Run::new(spec, device),
+        let saved = dir.map(|d| store::trial_dir(d, trial, execution));
+        let mut run = match saved.as_deref().filter(|p| p.exists()) {
+            // Where a stopped or killed session left it.
+            Some(path) => Run::load(path, device)?,
+            None => match from.filter(|_| execution == 0).and_then(|parent| {
+                runs.remove(&parent)
+                    .or_else(|| Run::load(&store::trial_dir(dir?, parent, 0), device).ok())
+            }) {
+                Some(mut parent) => {
+                    parent.finished = false;
+                    parent
+                }
+                None => Run::new(spec, device),
+            },
         };
+        run.checkpoint = saved;
         let mut pruned_at = None;
         let check = || ctx.checkpoint();
         let mut on_epoch = |figures: &EpochFigures| -> Result<Next, JobError> {
@@ -321,14 +367,16 @@ fn run_trial(
             }
             Ok(Next::Continue)
         };
-        run.train_to(
-            epochs,
-            &data.train,
-            Some(&data.val),
-            device,
-            &check,
-            &mut on_epoch,
-        )?;
+        if !run.finished {
+            run.train_to(
+                epochs,
+                &data.train,
+                Some(&data.val),
+                device,
+                &check,
+                &mut on_epoch,
+            )?;
+        }
         if let Some(epoch) = pruned_at {
             return Ok(Outcome::Pruned { epoch });
         }

@@ -15,7 +15,7 @@ use crate::techniques::vae::data::Digits;
 /// Keras' default learning rate for both optimisers.
 const LEARNING_RATE: f64 = 1e-3;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Optimizer {
     RmsProp,
     Adam,
@@ -30,7 +30,7 @@ impl Optimizer {
         }
     }
 
-    fn build(self) -> ModuleOptimizer {
+    pub(super) fn build(self) -> ModuleOptimizer {
         match self {
             Self::RmsProp => RmsPropConfig::new()
                 .with_alpha(0.9)
@@ -42,7 +42,7 @@ impl Optimizer {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrialSpec {
     pub units: usize,
     pub optimizer: Optimizer,
@@ -53,7 +53,7 @@ pub struct TrialSpec {
 }
 
 /// One epoch's figures (epochs count from 1, as Keras prints them).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochFigures {
     pub epoch: usize,
     pub loss: f64,
@@ -76,12 +76,16 @@ pub enum Next {
 /// continues where its parent stopped.
 pub struct Run {
     pub spec: TrialSpec,
-    model: Classifier,
-    optimizer: ModuleOptimizer,
-    shuffler: Rng,
+    pub(super) model: Classifier,
+    pub(super) optimizer: ModuleOptimizer,
+    pub(super) shuffler: Rng,
     pub history: Vec<EpochFigures>,
-    best_val: f64,
-    since_best: usize,
+    pub(super) best_val: f64,
+    pub(super) since_best: usize,
+    /// Trained to its epochs or stopped early: nothing more to do.
+    pub finished: bool,
+    /// Saved here after every epoch (the study's trial folder).
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 impl Run {
@@ -95,6 +99,8 @@ impl Run {
             history: Vec::new(),
             best_val: f64::INFINITY,
             since_best: 0,
+            finished: false,
+            checkpoint: None,
         }
     }
 
@@ -120,8 +126,10 @@ impl Run {
         on_epoch: &mut dyn FnMut(&EpochFigures) -> Result<Next, JobError>,
     ) -> Result<bool, JobError> {
         let autodiff = device.clone().autodiff();
-        let mut order: Vec<usize> = (0..train.len()).collect();
         while self.history.len() < epochs {
+            // Each epoch shuffles the digits in their own order, so an epoch's
+            // order follows from the shuffler alone (a resumed run repeats it).
+            let mut order: Vec<usize> = (0..train.len()).collect();
             self.shuffler.shuffle(&mut order);
             let mut loss_sum = Tensor::<1>::zeros([1], &autodiff);
             let mut correct_sum = Tensor::<1, Int>::zeros([1], &autodiff);
@@ -158,17 +166,24 @@ impl Run {
             };
             self.history.push(figures);
             let next = on_epoch(&figures)?;
+            let patience = self.spec.patience;
             if val_loss < self.best_val {
                 (self.best_val, self.since_best) = (val_loss, 0);
             } else {
                 self.since_best += 1;
             }
-            let patience = self.spec.patience;
-            if next == Next::Stop || (patience > 0 && val.is_some() && self.since_best >= patience)
-            {
+            let stopped = next == Next::Stop
+                || (patience > 0 && val.is_some() && self.since_best >= patience);
+            self.finished = stopped || self.history.len() >= epochs;
+            // After the epoch is reported: a kill before this line redoes it.
+            if let Some(dir) = &self.checkpoint {
+                self.save(dir)?;
+            }
+            if stopped {
                 return Ok(true);
             }
         }
+        self.finished = true;
         Ok(false)
     }
 
