@@ -35,9 +35,17 @@ pub struct TuneSettings {
     pub limit: Option<usize>,
     pub seed: u64,
     pub batch: usize,
+    /// The study's space as edited in the tab (None: the study's own).
+    #[serde(default)]
+    pub space: Option<tuner::Space>,
 }
 
 impl TuneSettings {
+    /// The space searched: the tab's edit, or the study's own.
+    pub fn space(&self) -> tuner::Space {
+        self.space.clone().unwrap_or_else(|| self.kind.space())
+    }
+
     /// The note: BayesianOptimization(max_trials=100, executions_per_trial=2),
     /// 100 epochs with EarlyStopping(val_loss, patience 5), batch 128.
     pub fn book() -> Self {
@@ -52,6 +60,7 @@ impl TuneSettings {
             limit: None,
             seed: 1,
             batch: 128,
+            space: None,
         }
     }
 
@@ -266,7 +275,7 @@ fn run(
 /// trains a trial again on the same digits with the same epochs.
 fn open_study(settings: &TuneSettings, dir: Option<&Path>) -> Result<Study, JobError> {
     let study_settings = Settings {
-        space: settings.kind.space(),
+        space: settings.space(),
         oracle: settings.oracle.clone(),
         seed: settings.seed,
         max_trials: Some(settings.max_trials),

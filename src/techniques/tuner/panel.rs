@@ -8,6 +8,7 @@
     reason = "trial numbers and epochs as plot coordinates"
 )]
 
+mod charts;
 mod saved;
 mod views;
 
@@ -40,6 +41,9 @@ pub struct TunerPanel {
     running_epoch: usize,
     exported: Option<Result<PathBuf, String>>,
     importance: Vec<(String, f64)>,
+    /// "Re-run trial N": the job, then its curve beside the journal's.
+    rerun: Option<crate::job::JobHandle<super::rerun::Rerun, ()>>,
+    rerun_result: Option<Result<super::rerun::Rerun, String>>,
 }
 
 impl TunerPanel {
@@ -67,6 +71,8 @@ impl TunerPanel {
             running_epoch: 0,
             exported: None,
             importance: Vec::new(),
+            rerun: None,
+            rerun_result: None,
         }
     }
 
@@ -101,7 +107,36 @@ impl TunerPanel {
         self.dir = Some(dir);
     }
 
+    /// Trains trial `id` again from its seed (the study's folder and settings).
+    fn rerun_now(&mut self, id: usize) {
+        let Some(dir) = self.dir.clone() else { return };
+        self.rerun_result = None;
+        match super::rerun::start(dir, id, self.device.clone().into(), self.waker.clone()) {
+            Ok(handle) => self.rerun = Some(handle),
+            Err(error) => {
+                self.rerun_result = Some(Err(format!("could not start the re-run: {error}")));
+            }
+        }
+    }
+
+    fn poll_rerun(&mut self) {
+        let Some(handle) = &mut self.rerun else {
+            return;
+        };
+        for message in handle.poll(4) {
+            match message {
+                crate::job::JobMessage::Event(rerun) => self.rerun_result = Some(Ok(rerun)),
+                crate::job::JobMessage::Failed(text) => self.rerun_result = Some(Err(text)),
+                crate::job::JobMessage::Cancelled | crate::job::JobMessage::Finished => {}
+            }
+        }
+        if handle.is_finished() {
+            self.rerun = None;
+        }
+    }
+
     pub fn poll(&mut self) {
+        self.poll_rerun();
         for event in self
             .job
             .poll(256, |text| format!("The study stopped: {text}"))
@@ -217,7 +252,7 @@ impl TunerPanel {
     /// The best completed value so far after each trial.
     fn best_so_far(&self) -> Vec<[f64; 2]> {
         let mut best: Option<f64> = None;
-        let maximise = self.settings.kind.space().direction == tuner::Direction::Maximize;
+        let maximise = self.settings.space().direction == tuner::Direction::Maximize;
         let mut line = Vec::new();
         for row in &self.trials {
             if row.state == TrialState::Completed

@@ -5,7 +5,6 @@
     reason = "trial numbers, epochs and axes as plot coordinates"
 )]
 
-use egui_plot::{Legend, Line, Plot, PlotPoints, Points, VLine};
 use tuner::{OracleConfig, TrialState};
 
 use super::TunerPanel;
@@ -44,6 +43,7 @@ impl TunerPanel {
             ui.separator();
             ui.columns(2, |columns| {
                 self.trials_ui(&mut columns[0]);
+                self.rerun_ui(&mut columns[0]);
                 self.parallel_ui(&mut columns[0]);
                 self.importance_ui(&mut columns[0]);
                 self.objective_plot_ui(&mut columns[1]);
@@ -98,18 +98,7 @@ impl TunerPanel {
             });
             ui.end_row();
         });
-        ui.collapsing("Search space", |ui| {
-            egui::Grid::new("tuner-space").striped(true).show(ui, |ui| {
-                ui.strong("parameter");
-                ui.strong("values");
-                ui.end_row();
-                for param in &self.settings.kind.space().params {
-                    ui.label(&param.name);
-                    ui.label(tuner::space::describe(&param.kind));
-                    ui.end_row();
-                }
-            });
-        });
+        ui.collapsing("Search space", |ui| self.space_ui(ui));
         if let OracleConfig::Hyperband { max_epochs, factor } = self.settings.oracle {
             ui.collapsing("Hyperband brackets", |ui| {
                 egui::Grid::new("tuner-brackets")
@@ -130,6 +119,69 @@ impl TunerPanel {
                         }
                     });
             });
+        }
+    }
+
+    /// The space as a table whose ranges and choices can be edited: an int's
+    /// min, max and step, which of a choice's values take part.
+    fn space_ui(&mut self, ui: &mut egui::Ui) {
+        let own = self.settings.kind.space();
+        let mut space = self.settings.space();
+        let mut changed = false;
+        egui::Grid::new("tuner-space").striped(true).show(ui, |ui| {
+            ui.strong("parameter");
+            ui.strong("values");
+            ui.end_row();
+            for (param, original) in space.params.iter_mut().zip(&own.params) {
+                ui.label(&param.name);
+                ui.horizontal(|ui| match (&mut param.kind, &original.kind) {
+                    (tuner::Kind::Int { min, max, step, .. }, _) => {
+                        ui.label("int");
+                        changed |= ui.add(egui::DragValue::new(min).prefix("min ")).changed();
+                        changed |= ui.add(egui::DragValue::new(max).prefix("max ")).changed();
+                        changed |= ui.add(egui::DragValue::new(step).prefix("step ")).changed();
+                    }
+                    (tuner::Kind::Choice { values }, tuner::Kind::Choice { values: all }) => {
+                        ui.label("choice");
+                        for value in all {
+                            let mut on = values.contains(value);
+                            if ui.checkbox(&mut on, value.to_string()).changed() {
+                                changed = true;
+                                if on {
+                                    values.push(value.clone());
+                                } else {
+                                    values.retain(|v| v != value);
+                                }
+                            }
+                        }
+                    }
+                    (kind, _) => {
+                        ui.label(tuner::space::describe(kind));
+                    }
+                });
+                ui.end_row();
+            }
+        });
+        if changed {
+            self.settings.space = Some(space.clone());
+        }
+        match space.validate() {
+            Ok(()) => {
+                let size = space.cardinality().map_or_else(
+                    || "continuous".to_owned(),
+                    |n| format!("{n} configurations"),
+                );
+                ui.label(size);
+            }
+            Err(error) => {
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    format!("{error}: Start is off until it is fixed"),
+                );
+            }
+        }
+        if self.settings.space.is_some() && ui.button("The note's space").clicked() {
+            self.settings.space = None;
         }
     }
 
@@ -244,7 +296,10 @@ impl TunerPanel {
                                 TrialState::Running => ui.strong(state),
                                 _ => ui.label(state),
                             };
-                            let value = row.value.map(|v| format!("{v:.4}")).unwrap_or_default();
+                            let value = row
+                                .value
+                                .map(|v| format!("{v:.4}{}", spread(&row.executions, v)))
+                                .unwrap_or_default();
                             ui.label(value);
                             ui.label(row.epochs.to_string());
                             ui.label(if row.seconds > 0.0 {
@@ -258,244 +313,59 @@ impl TunerPanel {
             });
     }
 
-    fn objective_plot_ui(&self, ui: &mut egui::Ui) {
-        let points: Vec<[f64; 2]> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Completed)
-            .filter_map(|t| Some([t.id as f64, t.value?]))
-            .collect();
-        Plot::new("tuner-objective")
-            .legend(Legend::default())
-            .height(110.0)
-            .x_axis_label("trial")
-            .show(ui, |plot| {
-                plot.points(
-                    Points::new(self.settings.kind.objective(), PlotPoints::new(points))
-                        .radius(3.0),
-                );
-                plot.line(Line::new("best so far", PlotPoints::new(self.best_so_far())).width(2.0));
-            });
-    }
-
-    fn curves_plot_ui(&self, ui: &mut egui::Ui) {
-        Plot::new("tuner-curves")
-            .height(140.0)
-            .x_axis_label("epoch")
-            .y_axis_label("val_accuracy")
-            .show(ui, |plot| {
-                for (id, curve) in self.curves.iter().enumerate() {
-                    if curve.is_empty() {
-                        continue;
-                    }
-                    let state = self.trials.get(id).map_or(TrialState::Running, |t| t.state);
-                    let width = if self.selected == Some(id) {
-                        3.0
-                    } else if state == TrialState::Running {
-                        2.0
-                    } else {
-                        1.0
-                    };
-                    let mut line = Line::new(format!("trial {id}"), PlotPoints::new(curve.clone()))
-                        .width(width);
-                    if state == TrialState::Pruned {
-                        line = line.style(egui_plot::LineStyle::dashed_loose());
-                    }
-                    plot.line(line);
-                }
-            });
-    }
-
-    fn oracle_ui(&mut self, ui: &mut egui::Ui) {
-        // The latest Bayesian step, or the selected trial's.
-        let chosen = self
-            .selected
-            .and_then(|id| self.why.get(id).cloned().flatten().map(|w| (id, w)));
-        let latest = self
-            .why
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(id, w)| w.clone().map(|w| (id, w)));
-        let Some((trial, why)) = chosen.or(latest) else {
-            ui.label("Inside the Bayesian oracle: once its random start is over, each proposal shows the surrogate and the acquisition here.");
-            return;
-        };
-        ui.horizontal(|ui| {
-            ui.strong(format!("Inside the Bayesian oracle · trial {trial}"));
-            ui.label(format!(
-                "observe {} trials, update the Gaussian process, maximise {}, propose",
-                why.observed, why.acquisition
-            ));
+    /// Below the table: re-run the selected trial, and what came of it.
+    fn rerun_ui(&mut self, ui: &mut egui::Ui) {
+        let selected = self.selected.filter(|id| {
+            self.trials
+                .get(*id)
+                .is_some_and(|t| t.state == TrialState::Completed)
         });
-        if why.slices.is_empty() {
-            ui.label("No numeric parameter to slice along.");
-            return;
-        }
-        self.slice_param = self.slice_param.min(why.slices.len() - 1);
         ui.horizontal(|ui| {
-            ui.label("along");
-            for (i, slice) in why.slices.iter().enumerate() {
-                ui.selectable_value(&mut self.slice_param, i, &slice.param);
+            let idle = self.rerun.is_none() && !self.job.is_running();
+            let label = selected.map_or_else(|| "Re-run trial".to_owned(), |id| format!("Re-run trial {id}"));
+            if ui
+                .add_enabled(idle && selected.is_some(), egui::Button::new(label))
+                .on_hover_text("Train the selected trial again from its recorded seed and compare its curve with the journal's")
+                .clicked()
+                && let Some(id) = selected
+            {
+                self.rerun_now(id);
             }
-            ui.label("(the other parameters at the proposal)");
-        });
-        let slice = &why.slices[self.slice_param];
-        let xs = &slice.values;
-        let series =
-            |ys: Vec<f64>| -> PlotPoints { xs.iter().zip(ys).map(|(x, y)| [*x, y]).collect() };
-        let upper: Vec<f64> = slice
-            .mean
-            .iter()
-            .zip(&slice.std)
-            .map(|(m, s)| m + 2.0 * s)
-            .collect();
-        let lower: Vec<f64> = slice
-            .mean
-            .iter()
-            .zip(&slice.std)
-            .map(|(m, s)| m - 2.0 * s)
-            .collect();
-        ui.columns(2, |columns| {
-            Plot::new("tuner-surrogate")
-                .legend(Legend::default())
-                .height(120.0)
-                .x_axis_label(&slice.param)
-                .show(&mut columns[0], |plot| {
-                    plot.line(Line::new("mean", series(slice.mean.clone())).width(2.0));
-                    plot.line(
-                        Line::new("± 2σ", series(upper))
-                            .style(egui_plot::LineStyle::dashed_dense()),
-                    );
-                    plot.line(
-                        Line::new("± 2σ", series(lower))
-                            .style(egui_plot::LineStyle::dashed_dense()),
-                    );
-                    let observed: Vec<[f64; 2]> =
-                        slice.observed.iter().map(|(x, y)| [*x, *y]).collect();
-                    plot.points(Points::new("observed", PlotPoints::new(observed)).radius(4.0));
-                    plot.vline(VLine::new("proposed", slice.proposed));
-                });
-            Plot::new("tuner-acquisition")
-                .height(120.0)
-                .x_axis_label(&slice.param)
-                .show(&mut columns[1], |plot| {
-                    plot.line(
-                        Line::new(why.acquisition, series(slice.acquisition.clone())).width(2.0),
-                    );
-                    plot.vline(VLine::new("proposed", slice.proposed));
-                });
+            if self.rerun.is_some() {
+                ui.spinner();
+            }
+            match &self.rerun_result {
+                Some(Ok(rerun)) => match rerun.largest_difference() {
+                    Some(d) if d <= 0.0 => {
+                        ui.label(format!("trial {}: the same curve, epoch for epoch", rerun.trial));
+                    }
+                    Some(d) => {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("trial {}: differs by up to {d:.2e}", rerun.trial),
+                        );
+                    }
+                    None => {
+                        ui.label(format!("trial {}: the re-run stopped earlier", rerun.trial));
+                    }
+                },
+                Some(Err(error)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
+                }
+                None => {}
+            }
         });
     }
 }
 
-impl TunerPanel {
-    /// Parallel coordinates: one polyline per completed trial across the
-    /// parameters' axes (each scaled to 0…1 as the oracle sees it), coloured
-    /// from red (worst) to green (best) by the objective.
-    fn parallel_ui(&self, ui: &mut egui::Ui) {
-        ui.strong("Parameters by objective");
-        let space = self.settings.kind.space();
-        let done: Vec<(&tuner::Params, f64)> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Completed)
-            .filter_map(|t| Some((&t.params, t.value?)))
-            .collect();
-        let (lo, hi) = done
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
-                (lo.min(*v), hi.max(*v))
-            });
-        let maximise = space.direction == tuner::Direction::Maximize;
-        let names: Vec<String> = space.params.iter().map(|p| p.name.clone()).collect();
-        Plot::new("tuner-parallel")
-            .height(130.0)
-            .show_axes([false, true])
-            .x_grid_spacer(|_| Vec::new())
-            .show(ui, |plot| {
-                for (params, value) in &done {
-                    let axes = axis_positions(&space, params);
-                    let t = if hi > lo {
-                        (value - lo) / (hi - lo)
-                    } else {
-                        1.0
-                    };
-                    let good = if maximise { t } else { 1.0 - t };
-                    #[expect(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "a colour channel"
-                    )]
-                    let colour = egui::Color32::from_rgb(
-                        (255.0 * (1.0 - good)) as u8,
-                        (200.0 * good) as u8,
-                        60,
-                    );
-                    let points: Vec<[f64; 2]> = axes
-                        .iter()
-                        .enumerate()
-                        .map(|(i, y)| [i as f64, *y])
-                        .collect();
-                    plot.line(
-                        Line::new("", PlotPoints::new(points))
-                            .color(colour)
-                            .width(1.5),
-                    );
-                }
-                for (i, name) in names.iter().enumerate() {
-                    plot.vline(VLine::new(name.as_str(), i as f64).color(egui::Color32::GRAY));
-                    plot.text(egui_plot::Text::new(
-                        name.as_str(),
-                        egui_plot::PlotPoint::new(i as f64, 1.08),
-                        name.as_str(),
-                    ));
-                }
-            });
+/// " ± std" over several executions, nothing for one.
+fn spread(executions: &[f64], mean: f64) -> String {
+    if executions.len() < 2 {
+        return String::new();
     }
-
-    fn importance_ui(&self, ui: &mut egui::Ui) {
-        ui.strong("Parameter importance").on_hover_text(
-            "Each parameter's main effect on the Gaussian process fitted to the completed trials: the variance of the surrogate's mean over the parameter's values, the others averaged out (the first-order part of fANOVA), as a share",
-        );
-        if self.importance.is_empty() {
-            ui.label("After 5 completed trials.");
-            return;
-        }
-        for (name, share) in &self.importance {
-            ui.horizontal(|ui| {
-                ui.label(format!("{name:>10}"));
-                #[expect(clippy::cast_possible_truncation, reason = "a progress fraction")]
-                ui.add(
-                    egui::ProgressBar::new(*share as f32)
-                        .desired_width(200.0)
-                        .text(format!("{:.0} %", share * 100.0)),
-                );
-            });
-        }
-    }
-}
-
-/// A configuration's place on each parameter's axis (0…1): numbers as the
-/// oracle scales them, a choice by its index.
-fn axis_positions(space: &tuner::Space, params: &tuner::Params) -> Vec<f64> {
-    let point = space.encode(params);
-    let mut axes = Vec::new();
-    let mut at = 0;
-    for param in &space.params {
-        let width = param.width();
-        let coordinates = &point[at..at + width];
-        at += width;
-        axes.push(match &param.kind {
-            tuner::Kind::Choice { values } if values.len() > 1 => {
-                let index = coordinates.iter().position(|c| *c > 0.5).unwrap_or(0);
-                index as f64 / (values.len() - 1) as f64
-            }
-            tuner::Kind::Fixed { .. } | tuner::Kind::Choice { .. } => 0.5,
-            _ => coordinates[0],
-        });
-    }
-    axes
+    let variance =
+        executions.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / executions.len() as f64;
+    format!(" ± {:.4}", variance.sqrt())
 }
 
 fn oracle_key(oracle: &OracleConfig) -> &'static str {
