@@ -194,31 +194,18 @@ impl Param {
                 if *step <= 0 {
                     return Err(SpaceError::BadStep { name, step: *step });
                 }
-                if min > max {
-                    let (min, max) = (min.to_string(), max.to_string());
-                    return Err(SpaceError::MinAboveMax { name, min, max });
-                }
-                if *log && *min <= 0 {
-                    return Err(SpaceError::LogNeedsPositive {
-                        name,
-                        min: min.to_string(),
-                    });
-                }
+                check_range(
+                    name,
+                    (*min as f64, *max as f64),
+                    *log,
+                    (min.to_string(), max.to_string()),
+                )?;
             }
             Kind::Float { min, max, log } => {
                 if !min.is_finite() || !max.is_finite() {
                     return Err(SpaceError::NotFinite { name });
                 }
-                if min > max {
-                    let (min, max) = (min.to_string(), max.to_string());
-                    return Err(SpaceError::MinAboveMax { name, min, max });
-                }
-                if *log && *min <= 0.0 {
-                    return Err(SpaceError::LogNeedsPositive {
-                        name,
-                        min: min.to_string(),
-                    });
-                }
+                check_range(name, (*min, *max), *log, (min.to_string(), max.to_string()))?;
             }
             Kind::Choice { values } if values.is_empty() => {
                 return Err(SpaceError::EmptyChoice { name });
@@ -249,6 +236,30 @@ impl Param {
             _ => unreachable!("number_at is for numbers"),
         }
     }
+}
+
+/// min ≤ max, and min > 0 on a log scale; `shown` is how the bounds read.
+fn check_range(
+    name: String,
+    (min, max): (f64, f64),
+    log: bool,
+    shown: (String, String),
+) -> Result<(), SpaceError> {
+    let (min_text, max_text) = shown;
+    if min > max {
+        return Err(SpaceError::MinAboveMax {
+            name,
+            min: min_text,
+            max: max_text,
+        });
+    }
+    if log && min <= 0.0 {
+        return Err(SpaceError::LogNeedsPositive {
+            name,
+            min: min_text,
+        });
+    }
+    Ok(())
 }
 
 /// [lo, hi] → [0, 1], through ln where `log`.
