@@ -13,6 +13,7 @@
 mod convert;
 mod extract;
 mod fetch;
+mod lock;
 pub mod manifest;
 pub mod safetensors;
 pub mod verify;

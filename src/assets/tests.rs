@@ -360,14 +360,14 @@ fn a_second_holder_of_the_process_lock_waits_for_the_first() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let temp = TempCache::new("process-lock");
     let asset = spec(&["true"], "fake.zip", ArchiveFormat::Zip, Vec::new());
-    let first = fetch::process_lock(&temp.cache(), &asset).expect("a lock file in the cache");
+    let first = lock::process_lock(&temp.cache(), &asset).expect("a lock file in the cache");
     let released = Arc::new(AtomicBool::new(false));
     let (cache, seen, waiting) = (temp.cache(), Arc::clone(&released), asset.clone());
     // Another open of the lock file, as another process makes: it must wait.
     let second = std::thread::Builder::new()
         .name("second-lock".into())
         .spawn(move || {
-            let _lock = fetch::process_lock(&cache, &waiting);
+            let _lock = lock::process_lock(&cache, &waiting);
             seen.load(Ordering::SeqCst)
         })
         .unwrap();

@@ -206,7 +206,7 @@ impl TunerPanel {
 
     fn ensure(&mut self, id: usize) {
         while self.trials.len() <= id {
-            let placeholder = TrialRow {
+            let pending = TrialRow {
                 id: self.trials.len(),
                 params: tuner::Params::new(),
                 state: TrialState::Running,
@@ -216,7 +216,7 @@ impl TunerPanel {
                 seconds: 0.0,
                 from: None,
             };
-            self.trials.push(placeholder);
+            self.trials.push(pending);
         }
         self.curves.resize(self.trials.len(), Vec::new());
         self.why.resize(self.trials.len(), None);
