@@ -124,3 +124,38 @@ fn vae_panel_opens_on_mnist_with_its_guidance() {
     assert_eq!(book["config"]["latent_dim"], 2, "{book}");
     assert!(book["limit"].is_null(), "{book}");
 }
+
+#[test]
+fn tuner_panel_opens_quick_on_the_cpu_and_its_space_edit_is_checked() {
+    use latent_studio::techniques::tuner::panel::TunerPanel;
+    let mut h = harness(TunerPanel::new(Device::flex(), no_waker()), |ui, p| {
+        p.ui(ui)
+    });
+    h.run_steps(2);
+    // On the CPU: 12 trials of one execution on 5 000 digits; the note's book is 100 × 2.
+    assert_eq!(h.state().save()["max_trials"], 12);
+    assert_eq!(h.state().save()["limit"], 5_000);
+    h.get_by_label("Reset to Book").click();
+    h.run_steps(2);
+    assert_eq!(h.state().save()["max_trials"], 100);
+    assert_eq!(h.state().save()["executions"], 2);
+    assert!(h.state().save()["limit"].is_null());
+    // The space, edited to min 80 > max 64, is refused in words.
+    h.get_by_label("Search space").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("8 configurations").is_some());
+    let mut saved = h.state().save();
+    saved["space"] = serde_json::json!({
+        "direction": "maximize",
+        "params": [
+            {"name": "units", "kind": "int", "min": 80, "max": 64, "step": 16, "log": false},
+            {"name": "optimizer", "kind": "choice", "values": ["adam"]}
+        ]
+    });
+    h.state_mut().restore(saved).unwrap();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("\"units\": min 80 is above max 64")
+            .is_some()
+    );
+}

@@ -60,31 +60,33 @@ impl TunerPanel {
     fn settings_ui(&mut self, ui: &mut egui::Ui) {
         let s = &mut self.settings;
         egui::Grid::new("tuner-settings").num_columns(4).show(ui, |ui| {
-            ui.label("Oracle");
+            let label = ui.label("Oracle");
             let current = oracle_key(&s.oracle);
             egui::ComboBox::from_id_salt("tuner-oracle")
                 .selected_text(ORACLES.iter().find(|(k, _)| *k == current).map_or(current, |(_, l)| l))
                 .show_ui(ui, |ui| {
-                    for (key, label) in ORACLES {
-                        if ui.selectable_label(current == key, label).clicked() {
+                    for (key, name) in ORACLES {
+                        if ui.selectable_label(current == key, name).clicked() {
                             s.oracle = OracleConfig::parse(key, s.max_epochs).unwrap_or(OracleConfig::Random);
                         }
                     }
-                });
-            ui.label("Max trials");
-            ui.add(egui::DragValue::new(&mut s.max_trials).range(1..=1000));
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label("Max trials");
+            ui.add(egui::DragValue::new(&mut s.max_trials).range(1..=1000)).labelled_by(label.id);
             ui.end_row();
-            ui.label("Executions per trial");
-            ui.add(egui::DragValue::new(&mut s.executions).range(1..=5));
-            ui.label("Max epochs");
-            if ui.add(egui::DragValue::new(&mut s.max_epochs).range(1..=500)).changed()
+            let label = ui.label("Executions per trial");
+            ui.add(egui::DragValue::new(&mut s.executions).range(1..=5)).labelled_by(label.id);
+            let label = ui.label("Max epochs");
+            if ui.add(egui::DragValue::new(&mut s.max_epochs).range(1..=500)).labelled_by(label.id).changed()
                 && let OracleConfig::Hyperband { max_epochs, .. } = &mut s.oracle
             {
                 *max_epochs = s.max_epochs;
             }
             ui.end_row();
-            ui.label("EarlyStopping patience").on_hover_text("On val_loss; 0 = train every epoch");
-            ui.add(egui::DragValue::new(&mut s.patience).range(0..=50));
+            let label = ui.label("EarlyStopping patience").on_hover_text("On val_loss; 0 = train every epoch");
+            ui.add(egui::DragValue::new(&mut s.patience).range(0..=50)).labelled_by(label.id);
             ui.checkbox(&mut s.prune, "median pruning")
                 .on_hover_text("Stop a trial whose val_accuracy is below the median of the finished trials at the same epoch");
             let mut all = s.limit.is_none();
@@ -93,7 +95,7 @@ impl TunerPanel {
                     s.limit = if all { None } else { Some(5_000) };
                 }
                 if let Some(limit) = &mut s.limit {
-                    ui.add(egui::DragValue::new(limit).range(500..=50_000).suffix(" digits"));
+                    ui.add(egui::DragValue::new(limit).range(500..=50_000).prefix("training ").suffix(" digits"));
                 }
             });
             ui.end_row();
