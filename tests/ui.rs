@@ -129,7 +129,7 @@ fn vae_panel_opens_on_mnist_with_its_guidance() {
 fn tuner_panel_opens_quick_on_the_cpu_and_its_space_edit_is_checked() {
     use latent_studio::techniques::tuner::panel::TunerPanel;
     let mut h = harness(TunerPanel::new(Device::flex(), no_waker()), |ui, p| {
-        p.ui(ui)
+        p.ui(ui);
     });
     h.run_steps(2);
     // On the CPU: 12 trials of one execution on 5 000 digits; the note's book is 100 × 2.
