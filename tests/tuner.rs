@@ -359,3 +359,40 @@ fn a_trial_saved_and_loaded_trains_on_exactly_as_one_that_was_not() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
+    let dir = scratch("vae");
+    let settings = TuneSettings {
+        max_trials: 2,
+        max_epochs: 1,
+        limit: Some(1_000),
+        ..TuneSettings::quick_vae()
+    };
+    let mut handle = job::start(settings, Some(dir.clone()), Device::flex(), no_waker()).unwrap();
+    let mut values = Vec::new();
+    loop {
+        match handle.recv_blocking() {
+            Some(JobMessage::Event(TunerEvent::Epoch { value, figures, .. })) => {
+                assert!(
+                    value.is_finite() && value > 0.0 && (value - figures.val_loss).abs() < 1e-9
+                );
+            }
+            Some(JobMessage::Event(TunerEvent::Ended { row, .. })) => {
+                assert_eq!(row.state, TrialState::Completed, "{row:?}");
+                values.push(row.value.unwrap());
+            }
+            Some(JobMessage::Event(_)) => {}
+            Some(JobMessage::Finished) | None => break,
+            Some(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(values.len(), 2);
+    let study = tuner::Study::open(&dir).unwrap();
+    assert_eq!(study.settings.space.direction, tuner::Direction::Minimize);
+    assert_eq!(
+        study.best(1)[0].value,
+        values.iter().copied().reduce(f64::min)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

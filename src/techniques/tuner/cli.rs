@@ -135,6 +135,7 @@ impl RunArgs {
     pub fn settings(&self) -> anyhow::Result<TuneSettings> {
         let preset = match self.preset.as_str() {
             "book" => TuneSettings::book(),
+            "quick" if self.study == StudyKind::Vae => TuneSettings::quick_vae(),
             "quick" => TuneSettings::quick(),
             other => bail!("unknown preset \"{other}\": book or quick"),
         };

@@ -55,7 +55,10 @@ pub fn start(
     let settings = settings.clone();
     JobBuilder::new("tuner-finish").waker(waker).spawn(
         move |ctx: &mut JobContext<FinishEvent, ()>| {
-            let study = Study::open(&dir).map_err(anyhow::Error::from)?;
+            if settings.kind != super::studies::StudyKind::Mnist {
+            return Err(anyhow::anyhow!("the note's finish (best epoch, retrain, test) is built for the mnist study only").into());
+        }
+        let study = Study::open(&dir).map_err(anyhow::Error::from)?;
             let best: Vec<(usize, tuner::Params, u64)> = study
                 .best(top)
                 .iter()

@@ -182,11 +182,12 @@ impl TunerPanel {
                 trial,
                 execution,
                 figures,
+                value,
             } => {
                 self.ensure(trial);
                 self.running_epoch = figures.epoch;
                 if execution == 0 {
-                    self.curves[trial].push([figures.epoch as f64, figures.val_accuracy]);
+                    self.curves[trial].push([figures.epoch as f64, value]);
                 }
             }
             TunerEvent::Ended { row, importance } => {

@@ -47,6 +47,12 @@ pub fn start(
         .spawn(move |ctx: &mut JobContext<Rerun, ()>| {
             let study = Study::open(&dir).map_err(anyhow::Error::from)?;
             let settings = stored_settings(&dir)?;
+            if settings.kind != super::studies::StudyKind::Mnist {
+                return Err(anyhow::anyhow!(
+                    "re-running a trial is built for the mnist study only"
+                )
+                .into());
+            }
             let found = study
                 .trials
                 .get(trial)

@@ -14,12 +14,16 @@ pub enum StudyKind {
     /// Dense(units, relu) → Dense(10, softmax) on MNIST, `units` and the
     /// optimiser searched, val_accuracy maximised (the source note's example).
     Mnist,
+    /// The book's VAE (chapter 12.4) on MNIST, its learning rate (log scale)
+    /// and batch size searched, the loss on held-out test digits minimised.
+    Vae,
 }
 
 impl StudyKind {
     pub fn title(self) -> &'static str {
         match self {
             Self::Mnist => "mnist: Dense(units), Dense(10); val_accuracy",
+            Self::Vae => "vae: the book's VAE, learning rate and batch; val_loss on test digits",
         }
     }
 
@@ -35,12 +39,26 @@ impl StudyKind {
                 ],
             )
             .expect("the note's space is valid"),
+            Self::Vae => Space::new(
+                Direction::Minimize,
+                vec![
+                    Param::float("learning_rate", 1e-4, 1e-2, true),
+                    Param {
+                        name: "batch_size".to_owned(),
+                        kind: tuner::Kind::Choice {
+                            values: [32, 64, 128, 256].map(tuner::Value::Int).to_vec(),
+                        },
+                    },
+                ],
+            )
+            .expect("the VAE's space is valid"),
         }
     }
 
     pub fn objective(self) -> &'static str {
         match self {
             Self::Mnist => "val_accuracy",
+            Self::Vae => "val_loss",
         }
     }
 }
@@ -85,6 +103,22 @@ impl MnistData {
         all.extend(self.val.clone());
         all
     }
+}
+
+/// A configuration of the `vae` space as (learning rate, batch size).
+pub fn vae_params(params: &tuner::Params) -> Result<(f64, usize), JobError> {
+    let number = |name: &str| {
+        params
+            .get(name)
+            .and_then(tuner::Value::as_f64)
+            .ok_or_else(|| anyhow::anyhow!("the configuration has no {name}"))
+    };
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "32…256"
+    )]
+    Ok((number("learning_rate")?, number("batch_size")? as usize))
 }
 
 /// A configuration of the `mnist` space as (units, optimiser).

@@ -32,6 +32,10 @@ pub enum DataSource {
     /// Digits already in memory (tests).
     #[serde(skip)]
     Digits(Digits),
+    /// Training digits and held-out ones: after each epoch the loss on the
+    /// held-out digits is sent too (the tuner's objective); the map shows them.
+    #[serde(skip)]
+    Split { train: Digits, validation: Digits },
 }
 
 /// One batch's losses.
@@ -69,6 +73,11 @@ pub enum VaeEvent {
         batch: usize,
     },
     Losses(Vec<BatchLoss>),
+    /// After an epoch, with a [`DataSource::Split`]: the loss on the held-out digits.
+    Validation {
+        epoch: usize,
+        loss: BatchLoss,
+    },
     EpochDone {
         epoch: usize,
         mean: BatchLoss,
@@ -176,6 +185,7 @@ pub fn start(
             let mut session = match start {
                 VaeStart::Train { config, data } => {
                     let autosave = Autosaver::start("vae", &data);
+                    let validate = matches!(data, DataSource::Split { .. });
                     let (train, test) = load(data)?;
                     ctx.send(VaeEvent::Loaded {
                         images: train.len(),
@@ -183,6 +193,7 @@ pub fn start(
                         latent_dim: config.latent_dim,
                     })?;
                     let mut session = VaeJob::new(config, device, test);
+                    session.validate = validate;
                     session.train(ctx, &train, autosave)?;
                     session
                 }
@@ -231,6 +242,8 @@ struct VaeJob {
     grid_range: f32,
     /// The plane the grid, the map and the panel's points live in.
     slice: LatentSlice,
+    /// `shown` is held out: its loss is sent after every epoch.
+    validate: bool,
 }
 
 impl VaeJob {
@@ -249,6 +262,7 @@ impl VaeJob {
             learning_rate,
             grid_range: 1.0,
             slice: LatentSlice::new(latent_dim),
+            validate: false,
         }
     }
 

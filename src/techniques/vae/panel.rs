@@ -280,6 +280,8 @@ impl VaePanel {
 
     fn apply(&mut self, ctx: &egui::Context, event: VaeEvent) {
         match event {
+            // Only a held-out split (the tuner's) sends it; the tab trains on all digits.
+            VaeEvent::Validation { .. } => {}
             VaeEvent::Loaded {
                 skipped,
                 latent_dim,

@@ -31,6 +31,8 @@ pub(super) fn run_study(
             ""
         }
     );
+    let objective = settings.kind.objective();
+    let maximise = settings.space().direction == tuner::Direction::Maximize;
     let mut handle = job::start(settings, dir, device, no_waker())?;
     let mut best: Option<f64> = None;
     let summary = wait_for(&mut handle, |event| match event {
@@ -52,7 +54,7 @@ pub(super) fn run_study(
                 .iter()
                 .filter(|t| t.state == TrialState::Completed)
                 .filter_map(|t| t.value)
-                .reduce(f64::max);
+                .reduce(if maximise { f64::max } else { f64::min });
             None
         }
         TunerEvent::Proposed { row, why } => {
@@ -66,7 +68,8 @@ pub(super) fn run_study(
         TunerEvent::Ended { row, .. } => {
             if row.state == TrialState::Completed {
                 best = match (best, row.value) {
-                    (Some(b), Some(v)) => Some(b.max(v)),
+                    (Some(b), Some(v)) if maximise => Some(b.max(v)),
+                    (Some(b), Some(v)) => Some(b.min(v)),
                     (b, v) => b.or(v),
                 };
             }
@@ -88,7 +91,7 @@ pub(super) fn run_study(
             };
             let best = best.map_or_else(|| "-".to_owned(), |v| format!("{v:.4}"));
             println!(
-                "  {} · val_accuracy {value}{spread} · best so far {best} · {} epochs · {:.1} s",
+                "  {} · {objective} {value}{spread} · best so far {best} · {} epochs · {:.1} s",
                 row.state.name(),
                 row.epochs,
                 row.seconds

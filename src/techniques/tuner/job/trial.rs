@@ -73,6 +73,7 @@ pub(super) fn run_trial(
                 trial,
                 execution,
                 figures: *figures,
+                value: figures.val_accuracy,
             })?;
             if execution > 0 {
                 return Ok(Next::Continue);

@@ -36,7 +36,7 @@ impl TunerPanel {
         Plot::new("tuner-curves")
             .height(140.0)
             .x_axis_label("epoch")
-            .y_axis_label("val_accuracy")
+            .y_axis_label(self.settings.kind.objective())
             .show(ui, |plot| {
                 for (id, curve) in self.curves.iter().enumerate() {
                     if curve.is_empty() {

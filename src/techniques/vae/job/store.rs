@@ -56,6 +56,7 @@ impl VaeJob {
             learning_rate,
             grid_range: 1.0,
             slice: super::LatentSlice::new(latent_dim),
+            validate: false,
         })
     }
 

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 
@@ -106,9 +107,51 @@ impl VaeJob {
                 mean,
                 secs: started.elapsed().as_secs_f32(),
             })?;
+            if self.validate {
+                let loss = self.held_out_loss()?;
+                ctx.send(VaeEvent::Validation {
+                    epoch: epoch + 1,
+                    loss,
+                })?;
+            }
             self.snapshot(ctx)?;
         }
         Ok(())
+    }
+
+    /// The loss on the held-out digits (`shown`), averaged over them, in
+    /// chunks and without gradients.
+    fn held_out_loss(&self) -> Result<BatchLoss, JobError> {
+        let model = self.model.valid();
+        let indices: Vec<usize> = (0..self.shown.len()).collect();
+        let mut sums = [0.0f64; 3];
+        for chunk in indices.chunks(500) {
+            let images = batch_tensor(&self.shown, chunk, &self.device);
+            let (logits, z_mean, z_log_var) = model.forward(images.clone());
+            let loss = vae_loss(images, logits, z_mean, z_log_var);
+            let values = read_f32(Tensor::cat(
+                vec![loss.total, loss.reconstruction, loss.kl],
+                0,
+            ))?;
+            #[expect(clippy::cast_precision_loss, reason = "digit counts")]
+            let weight = chunk.len() as f64;
+            for (sum, v) in sums.iter_mut().zip(&values) {
+                *sum += f64::from(*v) * weight;
+            }
+        }
+        #[expect(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            reason = "means for display"
+        )]
+        let mean = |sum: f64| (sum / self.shown.len().max(1) as f64) as f32;
+        #[expect(clippy::cast_precision_loss, reason = "epoch count")]
+        Ok(BatchLoss {
+            at_epoch: self.epochs_done as f32,
+            total: mean(sums[0]),
+            reconstruction: mean(sums[1]),
+            kl: mean(sums[2]),
+        })
     }
 
     /// Writes the autosave; a failure is shown, training goes on.
