@@ -242,7 +242,8 @@ struct VaeJob {
     grid_range: f32,
     /// The plane the grid, the map and the panel's points live in.
     slice: LatentSlice,
-    /// `shown` is held out: its loss is sent after every epoch.
+    /// `shown` is held out: its loss is sent after every epoch, and no grid
+    /// or map is drawn while training (the tuner's trials; nobody watches).
     validate: bool,
 }
 

@@ -77,7 +77,8 @@ impl VaeJob {
                 }) {
                     ctx.send(VaeEvent::Losses(std::mem::take(&mut pending)))?;
                 }
-                if (index + 1) % SNAPSHOT_EVERY == 0 {
+                // A held-out run (the tuner's) has no one watching its grid and map.
+                if (index + 1) % SNAPSHOT_EVERY == 0 && !self.validate {
                     self.snapshot(ctx)?;
                 }
                 if let Some(saver) = autosave.as_mut().filter(|s| s.due()) {
@@ -114,7 +115,9 @@ impl VaeJob {
                     loss,
                 })?;
             }
-            self.snapshot(ctx)?;
+            if !self.validate {
+                self.snapshot(ctx)?;
+            }
         }
         Ok(())
     }
