@@ -128,6 +128,12 @@ impl<E, C> JobContext<E, C> {
         }
     }
 
+    /// True while the handle holds the job (a job that follows another one
+    /// holds that one too).
+    pub fn is_paused(&self) -> bool {
+        self.control.paused.load(Ordering::Acquire)
+    }
+
     /// True once the handle asked the job to stop.
     pub fn is_cancelled(&self) -> bool {
         self.control.cancelled.load(Ordering::Acquire)
@@ -270,6 +276,22 @@ impl<E, C> JobHandle<E, C> {
         let message = self.events.recv().ok()?;
         self.finished |= message.is_terminal();
         Some(message)
+    }
+
+    /// Waits up to `timeout` for the next message (a job following another
+    /// one). A job gone without its terminal message counts as finished.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<JobMessage<E>> {
+        match self.events.recv_timeout(timeout) {
+            Ok(message) => {
+                self.finished |= message.is_terminal();
+                Some(message)
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                self.finished = true;
+                None
+            }
+        }
     }
 
     /// True once the terminal message has been received.

@@ -294,3 +294,48 @@ fn bad_prompts_and_tiny_corpora_are_refused_with_a_reason() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+#[test]
+fn a_held_out_tenth_is_not_trained_on_and_its_loss_follows_each_epoch() {
+    for kind in [ModelKind::Lstm, ModelKind::Transformer] {
+        let count = |validation: f64| {
+            let mut config = tiny_config(kind);
+            config.epochs = 3;
+            config.validation = validation;
+            let start = TextStart::Train {
+                config,
+                corpus: tiny_corpus(),
+            };
+            let mut handle = job::start(start, Device::flex(), no_waker()).unwrap();
+            let (mut examples, mut held_out) = (0, Vec::new());
+            expect(&mut handle, |event| match event {
+                TextEvent::Loaded { examples: n, .. } => {
+                    examples = n;
+                    None
+                }
+                TextEvent::Validation { epoch, loss } => {
+                    held_out.push((epoch, loss));
+                    None
+                }
+                TextEvent::TrainingDone => Some(()),
+                _ => None,
+            });
+            (examples, held_out)
+        };
+        let (all, none) = count(0.0);
+        assert!(none.is_empty(), "{kind:?}: nothing held out, no validation");
+        let (kept, held_out) = count(0.1);
+        let tenth = (all + 5) / 10;
+        assert_eq!(kept, all - tenth, "{kind:?}");
+        assert_eq!(
+            held_out.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+            [1, 2, 3],
+            "{kind:?}"
+        );
+        // The held-out lines repeat the training ones: their loss falls too.
+        assert!(
+            held_out[2].1 < held_out[0].1 && held_out[2].1.is_finite(),
+            "{kind:?}: {held_out:?}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! The Tuner on the CPU: the `mnist` study end to end on a 5 000-digit cut
 //! of the real MNIST (fetched through the product's own path), its finish,
-//! ask/tell through the real binary, and a study resumed after its process
-//! was SIGKILLed in the middle of a trial.
+//! ask/tell through the real binary, a study resumed after its process was
+//! SIGKILLed in the middle of a trial, and the `vae`, `gan` and `text`
+//! studies on tiny cuts of their real data.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use burn::tensor::Device;
 use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::techniques::tuner::finish::{self, FinishEvent};
 use latent_studio::techniques::tuner::job::{self, TuneSettings, TunerEvent};
+use latent_studio::techniques::tuner::studies::StudyKind;
 use tuner::{OracleConfig, TrialState};
 
 fn scratch(name: &str) -> PathBuf {
@@ -360,23 +362,19 @@ fn a_trial_saved_and_loaded_trains_on_exactly_as_one_that_was_not() {
     }
 }
 
-#[test]
-fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
-    let dir = scratch("vae");
-    let settings = TuneSettings {
-        max_trials: 2,
-        max_epochs: 1,
-        limit: Some(1_000),
-        ..TuneSettings::quick_vae()
-    };
+/// Runs a study of a technique's own model to its end; each trial's value.
+fn technique_study(name: &str, settings: TuneSettings) -> Vec<f64> {
+    let dir = scratch(name);
     let mut handle = job::start(settings, Some(dir.clone()), Device::flex(), no_waker()).unwrap();
     let mut values = Vec::new();
+    let mut epochs = 0;
     loop {
         match handle.recv_blocking() {
             Some(JobMessage::Event(TunerEvent::Epoch { value, figures, .. })) => {
                 assert!(
                     value.is_finite() && value > 0.0 && (value - figures.val_loss).abs() < 1e-9
                 );
+                epochs += 1;
             }
             Some(JobMessage::Event(TunerEvent::Ended { row, .. })) => {
                 assert_eq!(row.state, TrialState::Completed, "{row:?}");
@@ -387,7 +385,7 @@ fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
             Some(other) => panic!("{other:?}"),
         }
     }
-    assert_eq!(values.len(), 2);
+    assert_eq!(epochs, values.len(), "one measured epoch a trial");
     let study = tuner::Study::open(&dir).unwrap();
     assert_eq!(study.settings.space.direction, tuner::Direction::Minimize);
     assert_eq!(
@@ -395,4 +393,43 @@ fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
         values.iter().copied().reduce(f64::min)
     );
     let _ = std::fs::remove_dir_all(dir);
+    values
+}
+
+#[test]
+fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
+    let settings = TuneSettings {
+        max_trials: 2,
+        max_epochs: 1,
+        limit: Some(1_000),
+        ..TuneSettings::quick_for(StudyKind::Vae)
+    };
+    assert_eq!(technique_study("vae", settings).len(), 2);
+}
+
+#[test]
+fn the_gan_study_trains_the_gan_technique_and_minimises_its_fid() {
+    let settings = TuneSettings {
+        max_trials: 2,
+        max_epochs: 1,
+        limit: Some(32),
+        ..TuneSettings::quick_for(StudyKind::Gan)
+    };
+    let values = technique_study("gan", settings);
+    assert_eq!(values.len(), 2);
+    // Two different configurations: two different generators.
+    assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
+}
+
+#[test]
+fn the_text_study_trains_the_char_lstm_and_minimises_its_held_out_loss() {
+    let settings = TuneSettings {
+        max_trials: 2,
+        max_epochs: 1,
+        limit: Some(60),
+        ..TuneSettings::quick_for(StudyKind::Text)
+    };
+    let values = technique_study("text", settings);
+    assert_eq!(values.len(), 2);
+    assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
 }

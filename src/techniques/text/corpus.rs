@@ -19,7 +19,9 @@ pub enum CorpusSource {
     },
     File(PathBuf),
     Folder(PathBuf),
-    /// Documents given directly (tests).
+    /// Documents given directly (tests, the tuner); not written down with an
+    /// autosave, so such a run is not offered for recovery.
+    #[serde(skip)]
     Documents(Vec<String>),
 }
 

@@ -97,6 +97,12 @@ pub enum TextEvent {
         secs: f32,
         samples: Vec<Sample>,
     },
+    /// After an epoch, when [`TextSettings::validation`] holds windows out:
+    /// the mean loss on them.
+    Validation {
+        epoch: usize,
+        loss: f32,
+    },
     TrainingDone,
     /// One more token of request `id`.
     Token {
@@ -289,7 +295,8 @@ impl TextJob {
         corpus: &corpus::Corpus,
         autosave: Option<Autosaver>,
     ) -> Result<Self, JobError> {
-        let examples = self.examples(&corpus.documents);
+        let mut examples = self.examples(&corpus.documents);
+        let held_out = examples.split_tail(self.config.validation);
         if examples.is_empty() {
             return Err(anyhow::anyhow!(
                 "the corpus is smaller than one training sequence; give it more text"
@@ -304,9 +311,9 @@ impl TextJob {
         })?;
         self.sample_seed = self.pick_seed(&corpus.documents);
         if self.config.kind == ModelKind::Lstm {
-            crate::priority::on_one_core(|| self.train(ctx, &examples, autosave))?;
+            crate::priority::on_one_core(|| self.train(ctx, &examples, &held_out, autosave))?;
         } else {
-            self.train(ctx, &examples, autosave)?;
+            self.train(ctx, &examples, &held_out, autosave)?;
         }
         Ok(self)
     }

@@ -244,6 +244,8 @@ impl TextPanel {
                 });
                 play.asked = None;
             }
+            // The tab holds nothing out; the tuner's trials do.
+            TextEvent::Validation { .. } => {}
             TextEvent::TrainingDone => {
                 self.job.finish();
                 play.asked = None;

@@ -17,6 +17,14 @@ pub enum StudyKind {
     /// The book's VAE (chapter 12.4) on MNIST, its learning rate (log scale)
     /// and batch size searched, the loss on held-out test digits minimised.
     Vae,
+    /// The DCGAN (chapter 12.5), its Quick (CPU) model on the face emoji:
+    /// both learning rates (log), dropout and label noise searched, the FID
+    /// after the trial's epochs minimised.
+    Gan,
+    /// The char LSTM (chapter 12.1, 1st edition) on the review snippets: its
+    /// learning rate (log), units and window length searched, the loss on
+    /// the corpus' held-out last 10 % minimised.
+    Text,
 }
 
 impl StudyKind {
@@ -24,6 +32,10 @@ impl StudyKind {
         match self {
             Self::Mnist => "mnist: Dense(units), Dense(10); val_accuracy",
             Self::Vae => "vae: the book's VAE, learning rate and batch; val_loss on test digits",
+            Self::Gan => "gan: the Quick DCGAN, learning rates, dropout, label noise; FID",
+            Self::Text => {
+                "text: the char LSTM, learning rate, units, window; val_loss on 10 % held out"
+            }
         }
     }
 
@@ -52,13 +64,108 @@ impl StudyKind {
                 ],
             )
             .expect("the VAE's space is valid"),
+            Self::Gan => Space::new(
+                Direction::Minimize,
+                vec![
+                    Param::float("d_learning_rate", 1e-5, 1e-3, true),
+                    Param::float("g_learning_rate", 1e-5, 1e-3, true),
+                    Param::float("dropout", 0.0, 0.5, false),
+                    Param::float("label_noise", 0.0, 0.2, false),
+                ],
+            )
+            .expect("the GAN's space is valid"),
+            Self::Text => Space::new(
+                Direction::Minimize,
+                vec![
+                    Param::float("learning_rate", 1e-3, 1e-1, true),
+                    Param::int("lstm_units", 32, 256, 32),
+                    Param::int("sequence_length", 20, 80, 20),
+                ],
+            )
+            .expect("the text space is valid"),
         }
     }
 
     pub fn objective(self) -> &'static str {
         match self {
             Self::Mnist => "val_accuracy",
-            Self::Vae => "val_loss",
+            Self::Vae | Self::Text => "val_loss",
+            Self::Gan => "fid",
+        }
+    }
+
+    /// The technique whose own job trains each trial (all but `mnist`, whose
+    /// Dense model is the tuner's).
+    pub fn technique(self) -> Option<&'static str> {
+        match self {
+            Self::Mnist => None,
+            Self::Vae => Some("vae"),
+            Self::Gan => Some("gan"),
+            Self::Text => Some("text"),
+        }
+    }
+}
+
+/// What a study trains on, loaded once for all its trials.
+pub enum StudyData {
+    /// MNIST for `mnist` and `vae`.
+    Digits(MnistData),
+    /// The face emoji at 64×64 for `gan`.
+    Faces(Vec<image::RgbImage>),
+    /// The review snippets for `text`.
+    Snippets(Vec<String>),
+}
+
+/// Face emoji a `gan` study trains on by default.
+pub const GAN_IMAGES: usize = 970;
+/// Review snippets a `text` study trains on by default (about 7 s an epoch
+/// of the book's LSTM here).
+pub const TEXT_SNIPPETS: usize = 500;
+
+impl StudyData {
+    /// The study's data; `limit` cuts it (digits, images or snippets).
+    pub fn load(kind: StudyKind, limit: Option<usize>) -> Result<Self, JobError> {
+        Ok(match kind {
+            StudyKind::Mnist | StudyKind::Vae => Self::Digits(MnistData::load(limit)?),
+            StudyKind::Gan => {
+                use crate::techniques::gan::data::{self, ImageSource, SIDE};
+                let images = data::load(&ImageSource::Faces {
+                    limit: Some(limit.unwrap_or(GAN_IMAGES)),
+                })?;
+                Self::Faces(
+                    (0..images.count)
+                        .filter_map(|i| {
+                            image::RgbImage::from_raw(SIDE, SIDE, images.image(i).to_vec())
+                        })
+                        .collect(),
+                )
+            }
+            StudyKind::Text => {
+                use crate::techniques::text::corpus::{self, CorpusSource};
+                let corpus = corpus::load(&CorpusSource::Reviews {
+                    plots: false,
+                    limit: Some(limit.unwrap_or(TEXT_SNIPPETS)),
+                })?;
+                Self::Snippets(corpus.documents)
+            }
+        })
+    }
+
+    /// (examples trained on, examples measured on), for the tab.
+    pub fn sizes(&self) -> (usize, usize) {
+        match self {
+            Self::Digits(data) => (data.train.len(), data.val.len()),
+            Self::Faces(images) => (images.len(), images.len().min(64)),
+            Self::Snippets(documents) => {
+                (documents.len() - documents.len() / 10, documents.len() / 10)
+            }
+        }
+    }
+
+    pub fn digits(&self) -> Result<&MnistData, JobError> {
+        match self {
+            Self::Digits(data) => Ok(data),
+            _ => Err(anyhow::anyhow!("this study does not train on digits").into()),
         }
     }
 }
@@ -107,18 +214,29 @@ impl MnistData {
 
 /// A configuration of the `vae` space as (learning rate, batch size).
 pub fn vae_params(params: &tuner::Params) -> Result<(f64, usize), JobError> {
-    let number = |name: &str| {
-        params
-            .get(name)
-            .and_then(tuner::Value::as_f64)
-            .ok_or_else(|| anyhow::anyhow!("the configuration has no {name}"))
-    };
+    Ok((
+        number(params, "learning_rate")?,
+        count(params, "batch_size")?,
+    ))
+}
+
+/// A number of the configuration.
+pub fn number(params: &tuner::Params, name: &str) -> Result<f64, JobError> {
+    params
+        .get(name)
+        .and_then(tuner::Value::as_f64)
+        .ok_or_else(|| anyhow::anyhow!("the configuration has no {name}").into())
+}
+
+/// A whole number of the configuration (a count).
+pub fn count(params: &tuner::Params, name: &str) -> Result<usize, JobError> {
+    let value = number(params, name)?;
     #[expect(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
-        reason = "32…256"
+        reason = "counts of a search space"
     )]
-    Ok((number("learning_rate")?, number("batch_size")? as usize))
+    Ok(value.max(0.0).round() as usize)
 }
 
 /// A configuration of the `mnist` space as (units, optimiser).

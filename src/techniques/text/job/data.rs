@@ -24,6 +24,24 @@ impl Examples {
         self.inputs.is_empty()
     }
 
+    /// Removes the last `share` of the examples (the corpus' end, so held-out
+    /// windows overlap the kept ones at the seam only) and returns them.
+    #[must_use]
+    pub fn split_tail(&mut self, share: f64) -> Self {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "a share of a count"
+        )]
+        let held = ((self.len() as f64 * share.clamp(0.0, 1.0)).round() as usize).min(self.len());
+        let at = self.len() - held;
+        Self {
+            inputs: self.inputs.split_off(at),
+            targets: self.targets.split_off(at),
+        }
+    }
+
     /// The word examples at `indices` as [batch, time] inputs, the flattened
     /// positions the padding mask keeps, and their targets.
     ///

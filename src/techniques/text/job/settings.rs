@@ -34,6 +34,10 @@ documented! {
         pub temperatures: Vec<f32>,
         /// Seed for initialisation, shuffling and the epoch samples.
         pub seed: u64,
+        /// Share of the training windows (the corpus' last) held out: after
+        /// each epoch the loss on them is sent (the tuner's objective; 0 = none).
+        [serde(default)]
+        pub validation: f64,
     }
 }
 
@@ -53,6 +57,7 @@ impl TextSettings {
                 sample_length: 50,
                 temperatures: vec![0.2, 0.5, 0.7, 1.0, 1.5],
                 seed: 7,
+                validation: 0.0,
             },
             ModelKind::Lstm => Self {
                 kind,

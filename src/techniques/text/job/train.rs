@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
 
@@ -17,6 +18,7 @@ impl TextJob {
         &mut self,
         ctx: &mut JobContext<TextEvent, TextCommand>,
         examples: &data::Examples,
+        held_out: &data::Examples,
         mut autosave: Option<Autosaver>,
     ) -> Result<(), JobError> {
         let batch = self.config.batch_size.max(1);
@@ -100,8 +102,41 @@ impl TextJob {
                 secs,
                 samples,
             })?;
+            if !held_out.is_empty() {
+                ctx.send(TextEvent::Validation {
+                    epoch: epoch + 1,
+                    loss: self.held_out_loss(held_out)?,
+                })?;
+            }
         }
         Ok(())
+    }
+
+    /// The mean loss on held-out windows, in batches, without gradients.
+    fn held_out_loss(&self, held_out: &data::Examples) -> Result<f32, JobError> {
+        let indices: Vec<usize> = (0..held_out.len()).collect();
+        let (mut sum, mut weight) = (0.0f64, 0.0f64);
+        for chunk in indices.chunks(self.config.batch_size.max(1)) {
+            let (loss, count) = match &self.net {
+                Net::Words(model, _) => {
+                    let (inputs, rows, targets) = held_out.word_batch(chunk, &self.device);
+                    let count = targets.dims()[0];
+                    let mask = Tensor::<1>::ones([count], &self.device);
+                    (model.valid().loss_rows(inputs, rows, targets, mask), count)
+                }
+                Net::Chars(model, _) => {
+                    let (inputs, targets, mask) = held_out.batch(chunk, &self.device);
+                    let loss = masked_cross_entropy(model.valid().forward(&inputs), targets, mask);
+                    (loss, chunk.len())
+                }
+            };
+            #[expect(clippy::cast_precision_loss, reason = "token counts")]
+            let count = count as f64;
+            sum += f64::from(read_f32(loss)?[0]) * count;
+            weight += count;
+        }
+        #[expect(clippy::cast_possible_truncation, reason = "a mean for display")]
+        Ok((sum / weight.max(1.0)) as f32)
     }
 
     /// Writes the autosave; a failure is shown, training goes on.

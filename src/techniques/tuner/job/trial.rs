@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use tuner::{OracleConfig, Outcome, Study, TrialState};
 
 use super::super::store;
-use super::super::studies::{MnistData, mnist_params};
+use super::super::studies::{StudyData, mnist_params};
 use super::super::train::{EpochFigures, Next, Run, TrialSpec};
 use super::{TuneSettings, TunerCommand, TunerEvent};
 use crate::job::{JobContext, JobError};
@@ -18,7 +18,7 @@ use crate::job::{JobContext, JobError};
 /// What every trial of a run shares.
 pub(super) struct Bench<'a> {
     pub(super) settings: &'a TuneSettings,
-    pub(super) data: &'a MnistData,
+    pub(super) data: &'a StudyData,
     pub(super) device: &'a Device,
     /// The study's folder, where each trial keeps its checkpoints.
     pub(super) dir: Option<&'a Path>,
@@ -39,6 +39,7 @@ pub(super) fn run_trial(
         device,
         dir,
     } = *bench;
+    let data = data.digits()?;
     let (units, optimizer) = mnist_params(params)?;
     let epochs = epochs.unwrap_or(settings.max_epochs);
     let mut values = Vec::with_capacity(settings.executions);

@@ -1,0 +1,213 @@
+//! One trial of the `vae`, `gan` or `text` study: the technique's own job
+//! trains its model with the trial's parameters (no second training loop),
+//! followed epoch by epoch (see [`follow`]). `vae` and `text` count the best
+//! held-out loss, `gan` the FID after the trial's epochs. No checkpoint of
+//! its own: a trial a killed study left running is trained again from its seed.
+
+use tuner::{Outcome, Study};
+
+use super::follow::{Followed, Following, Seen, follow};
+use super::trial::Bench;
+use super::{TunerCommand, TunerEvent};
+use crate::job::{JobContext, JobError, no_waker};
+use crate::techniques::tuner::studies::{StudyData, StudyKind, count, number, vae_params};
+
+/// Epochs between two FID measurements of a `gan` trial (and its last epoch).
+pub const GAN_FID_EVERY: usize = 5;
+/// Share of the corpus a `text` trial holds out.
+pub const TEXT_HELD_OUT: f64 = 0.1;
+
+pub(super) fn run_technique_trial(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    bench: &Bench<'_>,
+    study: &mut Study,
+    (trial, params, seed, epochs): (usize, &tuner::Params, u64, Option<usize>),
+) -> Result<Outcome, JobError> {
+    let settings = bench.settings;
+    let epochs = epochs.unwrap_or(settings.max_epochs);
+    let direction = study.settings.space.direction;
+    let mut values = Vec::with_capacity(settings.executions);
+    for execution in 0..settings.executions.max(1) {
+        let following = Following {
+            trial,
+            execution,
+            patience: settings.patience,
+        };
+        let seed = seed + execution as u64;
+        let run = (params, seed, epochs);
+        let followed = match settings.kind {
+            StudyKind::Vae => follow_vae(ctx, bench, study, following, run)?,
+            StudyKind::Gan => follow_gan(ctx, bench, study, following, run)?,
+            StudyKind::Text => follow_text(ctx, bench, study, following, run)?,
+            StudyKind::Mnist => {
+                return Err(anyhow::anyhow!("the mnist study trains its own model").into());
+            }
+        };
+        if let Some(epoch) = followed.pruned {
+            return Ok(Outcome::Pruned { epoch });
+        }
+        values.push(match settings.kind {
+            StudyKind::Gan => followed.last(),
+            _ => followed.best(direction),
+        });
+    }
+    Ok(if values.len() == 1 {
+        Outcome::Value(values[0])
+    } else {
+        Outcome::Executions(values)
+    })
+}
+
+type RunOf<'a> = (&'a tuner::Params, u64, usize);
+
+/// The book's VAE with the trial's learning rate and batch size, the test
+/// digits held out.
+fn follow_vae(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    bench: &Bench<'_>,
+    study: &mut Study,
+    following: Following,
+    (params, seed, epochs): RunOf<'_>,
+) -> Result<Followed, JobError> {
+    use crate::techniques::vae::job::{self as vae, DataSource, VaeCommand, VaeEvent, VaeStart};
+    use crate::techniques::vae::model::VaeSettings;
+    let (learning_rate, batch_size) = vae_params(params)?;
+    let digits = bench.data.digits()?;
+    let config = VaeSettings {
+        learning_rate,
+        batch_size,
+        epochs,
+        seed,
+        ..VaeSettings::new()
+    };
+    let data = DataSource::Split {
+        train: digits.train.clone(),
+        validation: digits.test.clone(),
+    };
+    let start = VaeStart::Train { config, data };
+    let handle =
+        vae::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
+    follow(
+        ctx,
+        study,
+        following,
+        handle,
+        &VaeCommand::StopTraining,
+        |event| match event {
+            VaeEvent::EpochDone { mean, .. } => Seen::TrainLoss(f64::from(mean.total)),
+            VaeEvent::Validation { epoch, loss } => Seen::Value {
+                epoch,
+                value: f64::from(loss.total),
+            },
+            VaeEvent::TrainingDone => Seen::Done,
+            _ => Seen::Other,
+        },
+    )
+}
+
+/// The Quick (CPU) DCGAN with the trial's learning rates, dropout and label
+/// noise; FID every [`GAN_FID_EVERY`] epochs.
+fn follow_gan(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    bench: &Bench<'_>,
+    study: &mut Study,
+    following: Following,
+    (params, seed, epochs): RunOf<'_>,
+) -> Result<Followed, JobError> {
+    use crate::techniques::gan::data::ImageSource;
+    use crate::techniques::gan::job::{self as gan, GanCommand, GanEvent, GanSettings, GanStart};
+    use crate::techniques::gan::model::GanConfig;
+    let StudyData::Faces(faces) = bench.data else {
+        return Err(anyhow::anyhow!("the gan study trains on images").into());
+    };
+    let config = GanConfig {
+        dropout: number(params, "dropout")?,
+        ..GanConfig::quick()
+    };
+    #[expect(clippy::cast_possible_truncation, reason = "a label noise of 0…1")]
+    let label_noise = number(params, "label_noise")? as f32;
+    let settings = GanSettings {
+        epochs,
+        d_learning_rate: number(params, "d_learning_rate")?,
+        g_learning_rate: number(params, "g_learning_rate")?,
+        label_noise,
+        seed,
+        fid_every: GAN_FID_EVERY,
+        ..GanSettings::quick()
+    };
+    // Images in memory: the trial is not autosaved over the GAN tab's run.
+    let start = GanStart::Train {
+        config,
+        settings,
+        data: ImageSource::Images(faces.clone()),
+    };
+    let handle =
+        gan::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
+    follow(
+        ctx,
+        study,
+        following,
+        handle,
+        &GanCommand::StopTraining,
+        |event| match event {
+            GanEvent::EpochDone { d_loss, .. } => Seen::TrainLoss(f64::from(d_loss)),
+            GanEvent::Fid { epoch, fid, .. } => Seen::Value {
+                epoch,
+                value: f64::from(fid),
+            },
+            GanEvent::TrainingDone => Seen::Done,
+            _ => Seen::Other,
+        },
+    )
+}
+
+/// The book's char LSTM with the trial's learning rate, units and window
+/// length, the corpus' last [`TEXT_HELD_OUT`] held out; no epoch samples.
+fn follow_text(
+    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    bench: &Bench<'_>,
+    study: &mut Study,
+    following: Following,
+    (params, seed, epochs): RunOf<'_>,
+) -> Result<Followed, JobError> {
+    use crate::techniques::text::corpus::CorpusSource;
+    use crate::techniques::text::job::{
+        self as text, ModelKind, TextCommand, TextEvent, TextSettings, TextStart,
+    };
+    let StudyData::Snippets(documents) = bench.data else {
+        return Err(anyhow::anyhow!("the text study trains on text").into());
+    };
+    let config = TextSettings {
+        learning_rate: number(params, "learning_rate")?,
+        lstm_hidden: count(params, "lstm_units")?,
+        lstm_length: count(params, "sequence_length")?,
+        epochs,
+        seed,
+        temperatures: Vec::new(),
+        validation: TEXT_HELD_OUT,
+        ..TextSettings::book(ModelKind::Lstm)
+    };
+    // Documents in memory: the trial is not autosaved over the text tab's run.
+    let start = TextStart::Train {
+        config,
+        corpus: CorpusSource::Documents(documents.clone()),
+    };
+    let handle =
+        text::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
+    follow(
+        ctx,
+        study,
+        following,
+        handle,
+        &TextCommand::StopTraining,
+        |event| match event {
+            TextEvent::EpochDone { loss, .. } => Seen::TrainLoss(f64::from(loss)),
+            TextEvent::Validation { epoch, loss } => Seen::Value {
+                epoch,
+                value: f64::from(loss),
+            },
+            TextEvent::TrainingDone => Seen::Done,
+            _ => Seen::Other,
+        },
+    )
+}
