@@ -433,3 +433,65 @@ fn the_text_study_trains_the_char_lstm_and_minimises_its_held_out_loss() {
     assert_eq!(values.len(), 2);
     assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
 }
+
+/// The text study's one trial of two epochs in `dir`, its epochs as they
+/// are reported; cancelled after `stop_after` of them (None: to its end).
+/// An epoch (200 snippets, a small LSTM) takes seconds, which the cancel
+/// needs far less of.
+fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
+    let space = tuner::Space::new(
+        tuner::Direction::Minimize,
+        vec![
+            tuner::Param::float("learning_rate", 1e-3, 1e-1, true),
+            tuner::Param::int("lstm_units", 32, 64, 32),
+            tuner::Param::int("sequence_length", 20, 40, 20),
+        ],
+    )
+    .unwrap();
+    let settings = TuneSettings {
+        max_trials: 1,
+        max_epochs: 2,
+        limit: Some(200),
+        space: Some(space),
+        ..TuneSettings::quick_for(StudyKind::Text)
+    };
+    let mut handle =
+        job::start(settings, Some(dir.to_owned()), Device::flex(), no_waker()).unwrap();
+    let mut epochs = Vec::new();
+    while let Some(message) = handle.recv_blocking() {
+        match message {
+            JobMessage::Event(TunerEvent::Epoch { figures, value, .. }) => {
+                epochs.push((figures.epoch, value));
+                if Some(epochs.len()) == stop_after {
+                    handle.cancel();
+                }
+            }
+            JobMessage::Event(_) => {}
+            JobMessage::Finished | JobMessage::Cancelled => break,
+            JobMessage::Failed(reason) => panic!("{reason}"),
+        }
+    }
+    epochs
+}
+
+#[test]
+fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch() {
+    let (straight, stopped) = (scratch("text-straight"), scratch("text-stopped"));
+    let whole = text_trial(&straight, None);
+    assert_eq!(whole.iter().map(|e| e.0).collect::<Vec<_>>(), [1, 2]);
+    let first = text_trial(&stopped, Some(1));
+    assert_eq!(first, whole[..1]);
+    // Opened again: the trial goes on from its last epoch's checkpoint, and
+    // its curve is the uninterrupted one to the last digit.
+    let rest = text_trial(&stopped, None);
+    assert_eq!(rest, whole[first.len()..]);
+    let journal = tuner::Study::open(&stopped).unwrap();
+    assert_eq!(journal.trials[0].state, TrialState::Completed);
+    assert_eq!(journal.trials[0].intermediate, whole);
+    assert_eq!(
+        journal.trials[0].value,
+        tuner::Study::open(&straight).unwrap().trials[0].value
+    );
+    let _ = std::fs::remove_dir_all(straight);
+    let _ = std::fs::remove_dir_all(stopped);
+}

@@ -199,10 +199,30 @@ pub struct Autosaver {
     source: serde_json::Value,
 }
 
+/// A training job's data source, as an autosave writes it down.
+pub trait Source: serde::Serialize {
+    /// A folder of its own the run is saved into at each epoch end (a tuner
+    /// trial's), instead of the user's autosave folder.
+    fn own_folder(&self) -> Option<&Path> {
+        None
+    }
+}
+
 impl Autosaver {
-    /// An autosaver for `technique`, or none when autosave is off or the data
-    /// source cannot be written down (images in memory).
-    pub fn start(technique: &str, source: &impl serde::Serialize) -> Option<Self> {
+    /// An autosaver for `technique`: into the source's own folder when it
+    /// has one (at each epoch end only, never offered for recovery), else
+    /// into the user's autosave folder, or none when autosave is off or the
+    /// data source cannot be written down (images in memory).
+    pub fn start(technique: &str, source: &impl Source) -> Option<Self> {
+        if let Some(dir) = source.own_folder() {
+            return Some(Self {
+                dir: dir.to_owned(),
+                every: Duration::MAX,
+                last: Instant::now(),
+                record: None,
+                source: serde_json::Value::Null,
+            });
+        }
         let policy = policy()?;
         let source = serde_json::to_value(source).ok()?;
         Some(Self {
@@ -283,6 +303,17 @@ impl Drop for Autosaver {
             let _ = write_record(&self.dir.join(RUN_FILE), &ended);
         }
     }
+}
+
+/// What `run.json` in `dir` (an autosave's or a trial's own folder) says.
+pub fn read_record(dir: &Path) -> Option<RunRecord> {
+    let text = std::fs::read_to_string(dir.join(RUN_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The model folder inside an autosave's or a trial's own folder.
+pub fn model_dir_in(dir: &Path) -> PathBuf {
+    dir.join(MODEL_DIR)
 }
 
 /// Writes `run.json` by a rename, so it is always whole.

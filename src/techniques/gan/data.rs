@@ -51,6 +51,22 @@ pub enum ImageSource {
     /// Images in memory (tests).
     #[serde(skip)]
     Images(Vec<RgbImage>),
+    /// Images in memory for a tuner trial, which saves itself into `folder`
+    /// at each epoch end.
+    #[serde(skip)]
+    Trial {
+        images: Vec<RgbImage>,
+        folder: PathBuf,
+    },
+}
+
+impl crate::job::autosave::Source for ImageSource {
+    fn own_folder(&self) -> Option<&Path> {
+        match self {
+            Self::Trial { folder, .. } => Some(folder),
+            _ => None,
+        }
+    }
 }
 
 /// Decoded 64×64 RGB images, and what was skipped or changed.
@@ -100,7 +116,7 @@ pub fn load(source: &ImageSource) -> anyhow::Result<Images> {
             }
             (files, Vec::new())
         }
-        ImageSource::Images(images) => {
+        ImageSource::Images(images) | ImageSource::Trial { images, .. } => {
             let mut out = Images {
                 notices,
                 ..Images::default()

@@ -23,6 +23,22 @@ pub enum CorpusSource {
     /// autosave, so such a run is not offered for recovery.
     #[serde(skip)]
     Documents(Vec<String>),
+    /// Documents for a tuner trial, which saves itself into `folder` at each
+    /// epoch end.
+    #[serde(skip)]
+    Trial {
+        documents: Vec<String>,
+        folder: PathBuf,
+    },
+}
+
+impl crate::job::autosave::Source for CorpusSource {
+    fn own_folder(&self) -> Option<&Path> {
+        match self {
+            Self::Trial { folder, .. } => Some(folder),
+            _ => None,
+        }
+    }
 }
 
 /// Loaded documents, with notices for the user.
@@ -115,7 +131,10 @@ pub fn load(source: &CorpusSource) -> anyhow::Result<Corpus> {
                 ));
             }
         }
-        CorpusSource::Documents(docs) => corpus.documents.clone_from(docs),
+        CorpusSource::Documents(docs)
+        | CorpusSource::Trial {
+            documents: docs, ..
+        } => corpus.documents.clone_from(docs),
     }
     for doc in &mut corpus.documents {
         doc.replace("<br />", " ").trim().clone_into(doc);

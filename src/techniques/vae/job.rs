@@ -34,8 +34,22 @@ pub enum DataSource {
     Digits(Digits),
     /// Training digits and held-out ones: after each epoch the loss on the
     /// held-out digits is sent too (the tuner's objective); the map shows them.
+    /// `folder`: where the run saves itself at each epoch end (a tuner trial's).
     #[serde(skip)]
-    Split { train: Digits, validation: Digits },
+    Split {
+        train: Digits,
+        validation: Digits,
+        folder: Option<PathBuf>,
+    },
+}
+
+impl crate::job::autosave::Source for DataSource {
+    fn own_folder(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Split { folder, .. } => folder.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// One batch's losses.
@@ -200,6 +214,7 @@ pub fn start(
                 VaeStart::Resume { model, data } => {
                     let mut session = VaeJob::load(&model, device)?;
                     let autosave = Autosaver::start("vae", &data);
+                    session.validate = matches!(data, DataSource::Split { .. });
                     let (train, test) = load(data)?;
                     session.shown = test;
                     ctx.send(VaeEvent::Loaded {

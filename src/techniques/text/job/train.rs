@@ -85,6 +85,11 @@ impl TextJob {
             }
             ctx.send(TextEvent::Losses(std::mem::take(&mut pending)))?;
             self.epochs_done = epoch + 1;
+            // Measured before the autosave, so a run resumed from it never
+            // lacks the figure of its last epoch.
+            let held_out_loss = (!held_out.is_empty())
+                .then(|| self.held_out_loss(held_out))
+                .transpose()?;
             if let Some(saver) = &mut autosave {
                 self.autosave(ctx, saver)?;
             }
@@ -102,10 +107,10 @@ impl TextJob {
                 secs,
                 samples,
             })?;
-            if !held_out.is_empty() {
+            if let Some(loss) = held_out_loss {
                 ctx.send(TextEvent::Validation {
                     epoch: epoch + 1,
-                    loss: self.held_out_loss(held_out)?,
+                    loss,
                 })?;
             }
         }

@@ -90,7 +90,9 @@ impl TextPanel {
                 CorpusSource::Reviews { limit: Some(n), .. } => format!("movie-review snippets (first {n})"),
                 CorpusSource::Reviews { .. } => "movie-review snippets (Rotten Tomatoes)".to_owned(),
                 CorpusSource::File(p) | CorpusSource::Folder(p) => p.display().to_string(),
-                CorpusSource::Documents(d) => format!("{} documents", d.len()),
+                CorpusSource::Documents(d) | CorpusSource::Trial { documents: d, .. } => {
+                    format!("{} documents", d.len())
+                }
             };
             ui.strong(label);
             if ui.small_button("reviews").clicked() {

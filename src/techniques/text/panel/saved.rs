@@ -66,7 +66,9 @@ impl Panel for TextPanel {
     fn files(&self) -> Vec<std::path::PathBuf> {
         match &self.corpus {
             CorpusSource::File(path) | CorpusSource::Folder(path) => vec![path.clone()],
-            CorpusSource::Reviews { .. } | CorpusSource::Documents(_) => Vec::new(),
+            CorpusSource::Reviews { .. }
+            | CorpusSource::Documents(_)
+            | CorpusSource::Trial { .. } => Vec::new(),
         }
     }
 

@@ -45,9 +45,29 @@ impl Followed {
             .unwrap_or(f64::NAN)
     }
 
+    /// Measured values since the best one.
+    fn since_best(&self, direction: Direction) -> usize {
+        let best = self.best(direction);
+        let at = self
+            .values
+            .iter()
+            .rposition(|&(_, v)| v.total_cmp(&best).is_eq());
+        at.map_or(0, |at| self.values.len() - 1 - at)
+    }
+
     /// The value after the last measured epoch.
     pub(super) fn last(&self) -> f64 {
         self.values.last().map_or(f64::NAN, |&(_, v)| v)
+    }
+}
+
+/// Cancels the followed job and waits (a while) for it to end, so that a
+/// study opened again right away never finds it still writing its folder.
+fn wait_out<E, C>(mut handle: JobHandle<E, C>) {
+    handle.cancel();
+    let began = std::time::Instant::now();
+    while !handle.is_finished() && began.elapsed() < Duration::from_secs(30) {
+        let _ = handle.recv_timeout(Duration::from_millis(100));
     }
 }
 
@@ -59,11 +79,15 @@ fn better(direction: Direction, value: f64, than: f64) -> bool {
 }
 
 /// Which trial and execution is followed, and EarlyStopping's patience (0 = none).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Following {
     pub(super) trial: usize,
     pub(super) execution: usize,
     pub(super) patience: usize,
+    /// The values a stopped or killed run of it measured before its checkpoint.
+    pub(super) earlier: Vec<(usize, f64)>,
+    /// Where the values are kept as they come (with a study folder).
+    pub(super) values_file: Option<std::path::PathBuf>,
 }
 
 /// Follows `handle` until its training is over; `stop` ends its training
@@ -80,15 +104,23 @@ pub(super) fn follow<E, C: Clone>(
         trial,
         execution,
         patience,
+        earlier,
+        values_file,
     } = following;
     let direction = study.settings.space.direction;
-    let mut followed = Followed::default();
-    let (mut train_loss, mut since_best) = (f64::NAN, 0);
+    let mut followed = Followed {
+        values: earlier,
+        pruned: None,
+    };
+    let mut train_loss = f64::NAN;
     while !handle.is_finished() {
         if ctx.is_paused() {
             handle.pause();
         }
-        ctx.checkpoint()?;
+        if let Err(cancelled) = ctx.checkpoint() {
+            wait_out(handle);
+            return Err(cancelled);
+        }
         if handle.is_paused() {
             handle.resume();
         }
@@ -105,12 +137,15 @@ pub(super) fn follow<E, C: Clone>(
         match see(event) {
             Seen::TrainLoss(loss) => train_loss = loss,
             Seen::Value { epoch, value } => {
-                let improved = followed
-                    .values
-                    .iter()
-                    .all(|&(_, v)| better(direction, value, v));
-                since_best = if improved { 0 } else { since_best + 1 };
+                // A resumed run measures again what its checkpoint had not kept.
+                followed.values.retain(|&(e, _)| e < epoch);
                 followed.values.push((epoch, value));
+                if let Some(path) = &values_file {
+                    let text =
+                        serde_json::to_string(&followed.values).map_err(anyhow::Error::from)?;
+                    std::fs::write(path, text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                }
                 let figures = EpochFigures {
                     epoch,
                     loss: train_loss,
@@ -125,8 +160,14 @@ pub(super) fn follow<E, C: Clone>(
                     value,
                 })?;
                 // Executions after the first are the same trial's repeats:
-                // only the first is judged against the other trials.
+                // only the first is judged against the other trials (once an
+                // epoch: a resumed run may measure one the journal has).
+                let reported = study.trials[trial]
+                    .intermediate
+                    .iter()
+                    .any(|&(e, _)| e == epoch);
                 if execution == 0
+                    && !reported
                     && study
                         .report(trial, epoch, value)
                         .map_err(anyhow::Error::from)?
@@ -135,7 +176,7 @@ pub(super) fn follow<E, C: Clone>(
                     followed.pruned = Some(epoch);
                     return Ok(followed);
                 }
-                if patience > 0 && since_best >= patience {
+                if patience > 0 && followed.since_best(direction) >= patience {
                     handle.command(stop.clone());
                     return Ok(followed);
                 }

@@ -1,11 +1,17 @@
 //! One trial of the `vae`, `gan` or `text` study: the technique's own job
 //! trains its model with the trial's parameters (no second training loop),
 //! followed epoch by epoch (see [`follow`]). `vae` and `text` count the best
-//! held-out loss, `gan` the FID after the trial's epochs. No checkpoint of
-//! its own: a trial a killed study left running is trained again from its seed.
+//! held-out loss, `gan` the FID after the trial's epochs. With a study
+//! folder each execution saves itself at every epoch end into its trial
+//! folder (the technique's own checkpoint, beside the values measured so
+//! far), so a study stopped or killed mid-trial resumes it from its last
+//! epoch.
+
+use std::path::{Path, PathBuf};
 
 use tuner::{Outcome, Study};
 
+use super::super::store;
 use super::follow::{Followed, Following, Seen, follow};
 use super::trial::Bench;
 use super::{TunerCommand, TunerEvent};
@@ -28,13 +34,26 @@ pub(super) fn run_technique_trial(
     let direction = study.settings.space.direction;
     let mut values = Vec::with_capacity(settings.executions);
     for execution in 0..settings.executions.max(1) {
+        let folder = bench.dir.map(|d| store::trial_dir(d, trial, execution));
+        let resume = folder.as_deref().and_then(Resume::of);
         let following = Following {
             trial,
             execution,
             patience: settings.patience,
+            earlier: resume
+                .as_ref()
+                .map(|r| r.values.clone())
+                .unwrap_or_default(),
+            values_file: folder.as_deref().map(values_file),
         };
         let seed = seed + execution as u64;
-        let run = (params, seed, epochs);
+        let run = Run {
+            params,
+            seed,
+            epochs,
+            folder,
+            resume,
+        };
         let followed = match settings.kind {
             StudyKind::Vae => follow_vae(ctx, bench, study, following, run)?,
             StudyKind::Gan => follow_gan(ctx, bench, study, following, run)?,
@@ -58,7 +77,46 @@ pub(super) fn run_technique_trial(
     })
 }
 
-type RunOf<'a> = (&'a tuner::Params, u64, usize);
+/// One execution to train: from its seed, or from where it stopped.
+struct Run<'a> {
+    params: &'a tuner::Params,
+    seed: u64,
+    epochs: usize,
+    /// Its own folder, where it saves itself (with a study folder).
+    folder: Option<PathBuf>,
+    resume: Option<Resume>,
+}
+
+/// Where a stopped or killed execution left its training.
+struct Resume {
+    model: PathBuf,
+    epochs_done: usize,
+    /// The values it measured up to then.
+    values: Vec<(usize, f64)>,
+}
+
+impl Resume {
+    fn of(folder: &Path) -> Option<Self> {
+        use crate::job::autosave;
+        let record = autosave::read_record(folder)?;
+        let model = autosave::model_dir_in(folder);
+        let mut values: Vec<(usize, f64)> = std::fs::read_to_string(values_file(folder))
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        values.retain(|&(epoch, _)| epoch <= record.epochs_done);
+        model.is_dir().then_some(Self {
+            model,
+            epochs_done: record.epochs_done,
+            values,
+        })
+    }
+}
+
+/// The values an execution measured, beside its checkpoint.
+fn values_file(folder: &Path) -> PathBuf {
+    folder.join("values.json")
+}
 
 /// The book's VAE with the trial's learning rate and batch size, the test
 /// digits held out.
@@ -67,24 +125,33 @@ fn follow_vae(
     bench: &Bench<'_>,
     study: &mut Study,
     following: Following,
-    (params, seed, epochs): RunOf<'_>,
+    run: Run<'_>,
 ) -> Result<Followed, JobError> {
     use crate::techniques::vae::job::{self as vae, DataSource, VaeCommand, VaeEvent, VaeStart};
     use crate::techniques::vae::model::VaeSettings;
-    let (learning_rate, batch_size) = vae_params(params)?;
+    let (learning_rate, batch_size) = vae_params(run.params)?;
     let digits = bench.data.digits()?;
-    let config = VaeSettings {
-        learning_rate,
-        batch_size,
-        epochs,
-        seed,
-        ..VaeSettings::new()
-    };
     let data = DataSource::Split {
         train: digits.train.clone(),
         validation: digits.test.clone(),
+        folder: run.folder,
     };
-    let start = VaeStart::Train { config, data };
+    let start = match run.resume {
+        Some(resume) => VaeStart::Resume {
+            model: resume.model,
+            data,
+        },
+        None => VaeStart::Train {
+            config: VaeSettings {
+                learning_rate,
+                batch_size,
+                epochs: run.epochs,
+                seed: run.seed,
+                ..VaeSettings::new()
+            },
+            data,
+        },
+    };
     let handle =
         vae::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
     follow(
@@ -112,7 +179,7 @@ fn follow_gan(
     bench: &Bench<'_>,
     study: &mut Study,
     following: Following,
-    (params, seed, epochs): RunOf<'_>,
+    run: Run<'_>,
 ) -> Result<Followed, JobError> {
     use crate::techniques::gan::data::ImageSource;
     use crate::techniques::gan::job::{self as gan, GanCommand, GanEvent, GanSettings, GanStart};
@@ -120,6 +187,7 @@ fn follow_gan(
     let StudyData::Faces(faces) = bench.data else {
         return Err(anyhow::anyhow!("the gan study trains on images").into());
     };
+    let params = run.params;
     let config = GanConfig {
         dropout: number(params, "dropout")?,
         ..GanConfig::quick()
@@ -127,19 +195,33 @@ fn follow_gan(
     #[expect(clippy::cast_possible_truncation, reason = "a label noise of 0…1")]
     let label_noise = number(params, "label_noise")? as f32;
     let settings = GanSettings {
-        epochs,
+        epochs: run.epochs,
         d_learning_rate: number(params, "d_learning_rate")?,
         g_learning_rate: number(params, "g_learning_rate")?,
         label_noise,
-        seed,
+        seed: run.seed,
         fid_every: GAN_FID_EVERY,
         ..GanSettings::quick()
     };
-    // Images in memory: the trial is not autosaved over the GAN tab's run.
-    let start = GanStart::Train {
-        config,
-        settings,
-        data: ImageSource::Images(faces.clone()),
+    // Images in memory: the trial is never autosaved over the GAN tab's run.
+    let data = match run.folder {
+        Some(folder) => ImageSource::Trial {
+            images: faces.clone(),
+            folder,
+        },
+        None => ImageSource::Images(faces.clone()),
+    };
+    let start = match run.resume {
+        Some(resume) => GanStart::Resume {
+            checkpoint: resume.model,
+            data,
+            more_epochs: run.epochs.saturating_sub(resume.epochs_done),
+        },
+        None => GanStart::Train {
+            config,
+            settings,
+            data,
+        },
     };
     let handle =
         gan::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
@@ -168,7 +250,7 @@ fn follow_text(
     bench: &Bench<'_>,
     study: &mut Study,
     following: Following,
-    (params, seed, epochs): RunOf<'_>,
+    run: Run<'_>,
 ) -> Result<Followed, JobError> {
     use crate::techniques::text::corpus::CorpusSource;
     use crate::techniques::text::job::{
@@ -177,20 +259,31 @@ fn follow_text(
     let StudyData::Snippets(documents) = bench.data else {
         return Err(anyhow::anyhow!("the text study trains on text").into());
     };
+    let params = run.params;
     let config = TextSettings {
         learning_rate: number(params, "learning_rate")?,
         lstm_hidden: count(params, "lstm_units")?,
         lstm_length: count(params, "sequence_length")?,
-        epochs,
-        seed,
+        epochs: run.epochs,
+        seed: run.seed,
         temperatures: Vec::new(),
         validation: TEXT_HELD_OUT,
         ..TextSettings::book(ModelKind::Lstm)
     };
-    // Documents in memory: the trial is not autosaved over the text tab's run.
-    let start = TextStart::Train {
-        config,
-        corpus: CorpusSource::Documents(documents.clone()),
+    // Documents in memory: the trial is never autosaved over the text tab's run.
+    let corpus = match run.folder {
+        Some(folder) => CorpusSource::Trial {
+            documents: documents.clone(),
+            folder,
+        },
+        None => CorpusSource::Documents(documents.clone()),
+    };
+    let start = match run.resume {
+        Some(resume) => TextStart::Resume {
+            model: resume.model,
+            corpus,
+        },
+        None => TextStart::Train { config, corpus },
     };
     let handle =
         text::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;

@@ -20,7 +20,9 @@ pub(super) fn load(source: DataSource) -> Result<(Digits, Digits), JobError> {
         }
         DataSource::Folder(dir) => split(data::load_image_folder(&dir).map_err(fail)?),
         DataSource::Digits(digits) => split(digits),
-        DataSource::Split { train, validation } => (train, validation),
+        DataSource::Split {
+            train, validation, ..
+        } => (train, validation),
     })
 }
 

@@ -100,16 +100,19 @@ impl VaeJob {
                 kl: mean(sums[2]),
             };
             self.epochs_done = epoch + 1;
+            let secs = started.elapsed().as_secs_f32();
+            // Measured before the autosave, so a run resumed from it never
+            // lacks the figure of its last epoch.
+            let held_out = self.validate.then(|| self.held_out_loss()).transpose()?;
             if let Some(saver) = &mut autosave {
                 self.autosave(ctx, saver)?;
             }
             ctx.send(VaeEvent::EpochDone {
                 epoch: epoch + 1,
                 mean,
-                secs: started.elapsed().as_secs_f32(),
+                secs,
             })?;
-            if self.validate {
-                let loss = self.held_out_loss()?;
+            if let Some(loss) = held_out {
                 ctx.send(VaeEvent::Validation {
                     epoch: epoch + 1,
                     loss,
