@@ -12,6 +12,7 @@ use burn::tensor::Device;
 use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::techniques::tuner::finish::{self, FinishEvent};
 use latent_studio::techniques::tuner::job::{self, TuneSettings, TunerEvent};
+use latent_studio::techniques::tuner::rerun;
 use latent_studio::techniques::tuner::studies::StudyKind;
 use tuner::{OracleConfig, TrialState};
 
@@ -475,7 +476,7 @@ fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
 }
 
 #[test]
-fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch() {
+fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch_and_reruns_the_same() {
     let (straight, stopped) = (scratch("text-straight"), scratch("text-stopped"));
     let whole = text_trial(&straight, None);
     assert_eq!(whole.iter().map(|e| e.0).collect::<Vec<_>>(), [1, 2]);
@@ -492,6 +493,14 @@ fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch() {
         journal.trials[0].value,
         tuner::Study::open(&straight).unwrap().trials[0].value
     );
+    // Re-run from its seed, in memory: the same curve again.
+    let mut rerun = rerun::start(stopped.clone(), 0, Device::flex(), no_waker()).unwrap();
+    let again = match rerun.recv_blocking() {
+        Some(JobMessage::Event(again)) => again,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(again.curve, whole);
+    assert_eq!(again.largest_difference(), Some(0.0));
     let _ = std::fs::remove_dir_all(straight);
     let _ = std::fs::remove_dir_all(stopped);
 }

@@ -8,7 +8,11 @@ mod follow;
 mod technique;
 mod trial;
 
-use trial::{Bench, importance, run_trial};
+pub(crate) use follow::Observer;
+pub(crate) use technique::train_again;
+pub(crate) use trial::Bench;
+
+use trial::{importance, run_trial};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

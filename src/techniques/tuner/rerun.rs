@@ -1,25 +1,25 @@
 //! "Re-run trial N": its first execution trained again from its recorded
-//! seed, on the digits and with the settings the study ran with, so its
-//! curve can be set beside the journal's — on the CPU, the same to the last
-//! digit. A promoted Hyperband trial is re-run from its first ancestor's
-//! seed to its own epochs, as the promotions continued it.
+//! seed, on the data and with the settings the study ran with, so its curve
+//! of the objective can be set beside the journal's — on the CPU, the same to
+//! the last digit. A promoted Hyperband trial is re-run from its first
+//! ancestor's seed to its own epochs, as the promotions continued it.
 
 use std::path::PathBuf;
 
 use burn::tensor::Device;
 use tuner::Study;
 
-use super::job::stored_settings;
-use super::studies::{MnistData, mnist_params};
+use super::job::{Bench, Observer, stored_settings, train_again};
+use super::studies::{StudyData, StudyKind, mnist_params};
 use super::train::{EpochFigures, Next, Run, TrialSpec};
 use crate::job::{JobBuilder, JobContext, JobError, JobHandle, Waker};
 
 #[derive(Clone, Debug)]
 pub struct Rerun {
     pub trial: usize,
-    /// Every epoch of the re-run.
-    pub figures: Vec<EpochFigures>,
-    /// (epoch, val_accuracy) as the journal has them.
+    /// (epoch, objective) of the re-run, at every epoch it measured.
+    pub curve: Vec<(usize, f64)>,
+    /// (epoch, objective) as the journal has them.
     pub journal: Vec<(usize, f64)>,
 }
 
@@ -30,7 +30,7 @@ impl Rerun {
         self.journal
             .iter()
             .try_fold(0.0f64, |largest, (epoch, value)| {
-                let again = self.figures.get(epoch.checked_sub(1)?)?.val_accuracy;
+                let (_, again) = self.curve.iter().find(|(e, _)| e == epoch)?;
                 Some(largest.max((again - value).abs()))
             })
     }
@@ -47,12 +47,6 @@ pub fn start(
         .spawn(move |ctx: &mut JobContext<Rerun, ()>| {
             let study = Study::open(&dir).map_err(anyhow::Error::from)?;
             let settings = stored_settings(&dir)?;
-            if settings.kind != super::studies::StudyKind::Mnist {
-                return Err(anyhow::anyhow!(
-                    "re-running a trial is built for the mnist study only"
-                )
-                .into());
-            }
             let found = study
                 .trials
                 .get(trial)
@@ -61,31 +55,66 @@ pub fn start(
             while let Some(parent) = root.from.and_then(|p| study.trials.get(p)) {
                 root = parent;
             }
-            let (units, optimizer) = mnist_params(&found.params)?;
-            let spec = TrialSpec {
-                units,
-                optimizer,
-                seed: root.seed,
-                batch: settings.batch,
-                patience: settings.patience,
-            };
-            let data = MnistData::load(settings.limit)?;
-            let mut run = Run::new(spec, &device);
-            let check = || ctx.checkpoint();
-            let mut quiet = |_: &EpochFigures| -> Result<Next, JobError> { Ok(Next::Continue) };
+            let data = StudyData::load(settings.kind, settings.limit)?;
             let epochs = found.epochs.unwrap_or(settings.max_epochs);
-            run.train_to(
-                epochs,
-                &data.train,
-                Some(&data.val),
-                &device,
-                &check,
-                &mut quiet,
-            )?;
+            let curve = if settings.kind == StudyKind::Mnist {
+                let (units, optimizer) = mnist_params(&found.params)?;
+                let spec = TrialSpec {
+                    units,
+                    optimizer,
+                    seed: root.seed,
+                    batch: settings.batch,
+                    patience: settings.patience,
+                };
+                let data = data.digits()?;
+                let mut run = Run::new(spec, &device);
+                let check = || ctx.checkpoint();
+                let mut quiet = |_: &EpochFigures| -> Result<Next, JobError> { Ok(Next::Continue) };
+                run.train_to(
+                    epochs,
+                    &data.train,
+                    Some(&data.val),
+                    &device,
+                    &check,
+                    &mut quiet,
+                )?;
+                run.history
+                    .iter()
+                    .map(|f| (f.epoch, f.val_accuracy))
+                    .collect()
+            } else {
+                let bench = Bench {
+                    settings: &settings,
+                    data: &data,
+                    device: &device,
+                    dir: None,
+                };
+                let mut watch = Quiet(ctx);
+                let direction = study.settings.space.direction;
+                let seed = root.seed;
+                train_again(&mut watch, &bench, direction, (&found.params, seed, epochs))?.values
+            };
             ctx.send(Rerun {
                 trial,
-                figures: run.history.clone(),
+                curve,
                 journal: found.intermediate.clone(),
             })
         })
+}
+
+/// A re-run's watch: it only follows cancel and pause.
+struct Quiet<'a>(&'a JobContext<Rerun, ()>);
+
+impl Observer for Quiet<'_> {
+    fn checkpoint(&self) -> Result<(), JobError> {
+        self.0.checkpoint()
+    }
+
+    fn is_paused(&self) -> bool {
+        self.0.is_paused()
+    }
+
+    fn epoch(&mut self, _: EpochFigures, _: f64) -> Result<bool, JobError> {
+        Ok(false)
+    }
 }

@@ -152,16 +152,13 @@ pub(super) fn rerun(dir: &Path, trial: usize, device: Device) -> anyhow::Result<
     let mut handle = super::super::rerun::start(dir.to_path_buf(), trial, device, no_waker())?;
     let rerun = wait_for(&mut handle, Some)?;
     println!("{:>6} {:>14} {:>14}", "epoch", "journal", "re-run");
-    for figures in &rerun.figures {
+    for &(epoch, value) in &rerun.curve {
         let journal = rerun
             .journal
             .iter()
-            .find(|(e, _)| *e == figures.epoch)
+            .find(|(e, _)| *e == epoch)
             .map_or_else(|| "-".to_owned(), |(_, v)| format!("{v:.6}"));
-        println!(
-            "{:>6} {journal:>14} {:>14.6}",
-            figures.epoch, figures.val_accuracy
-        );
+        println!("{epoch:>6} {journal:>14} {value:>14.6}");
     }
     match rerun.largest_difference() {
         Some(d) if d <= 0.0 => {

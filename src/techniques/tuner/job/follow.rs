@@ -13,7 +13,7 @@ use super::{TunerCommand, TunerEvent};
 use crate::job::{JobContext, JobError, JobHandle, JobMessage};
 
 /// What an event of the followed job means to the trial.
-pub(super) enum Seen {
+pub(crate) enum Seen {
     /// An epoch's training loss, shown with the next held-out figure.
     TrainLoss(f64),
     /// The objective after `epoch`.
@@ -28,16 +28,16 @@ pub(super) enum Seen {
 
 /// How one execution went.
 #[derive(Debug, Default)]
-pub(super) struct Followed {
+pub(crate) struct Followed {
     /// The objective after each measured epoch.
-    pub(super) values: Vec<(usize, f64)>,
+    pub(crate) values: Vec<(usize, f64)>,
     /// The epoch median pruning stopped it at.
-    pub(super) pruned: Option<usize>,
+    pub(crate) pruned: Option<usize>,
 }
 
 impl Followed {
     /// The best value reached (EarlyStopping keeps the best epoch).
-    pub(super) fn best(&self, direction: Direction) -> f64 {
+    pub(crate) fn best(&self, direction: Direction) -> f64 {
         self.values
             .iter()
             .map(|&(_, v)| v)
@@ -56,7 +56,7 @@ impl Followed {
     }
 
     /// The value after the last measured epoch.
-    pub(super) fn last(&self) -> f64 {
+    pub(crate) fn last(&self) -> f64 {
         self.values.last().map_or(f64::NAN, |&(_, v)| v)
     }
 }
@@ -78,46 +78,95 @@ fn better(direction: Direction, value: f64, than: f64) -> bool {
     }
 }
 
-/// Which trial and execution is followed, and EarlyStopping's patience (0 = none).
-#[derive(Clone, Debug)]
-pub(super) struct Following {
+/// Who watches the followed job: the study (a trial), or a re-run.
+pub(crate) trait Observer {
+    /// `Err(Cancelled)` when the watcher was cancelled; blocks while it is paused.
+    fn checkpoint(&self) -> Result<(), JobError>;
+    fn is_paused(&self) -> bool;
+    /// An epoch was measured; true prunes the run.
+    fn epoch(&mut self, figures: EpochFigures, value: f64) -> Result<bool, JobError>;
+}
+
+/// The study's watch over one execution of a trial: every epoch streamed,
+/// the first execution's reported to the study (once an epoch: a resumed
+/// run may measure one the journal has) for median pruning.
+pub(super) struct TrialObserver<'a> {
+    pub(super) ctx: &'a mut JobContext<TunerEvent, TunerCommand>,
+    pub(super) study: &'a mut Study,
     pub(super) trial: usize,
     pub(super) execution: usize,
-    pub(super) patience: usize,
+}
+
+impl Observer for TrialObserver<'_> {
+    fn checkpoint(&self) -> Result<(), JobError> {
+        self.ctx.checkpoint()
+    }
+
+    fn is_paused(&self) -> bool {
+        self.ctx.is_paused()
+    }
+
+    fn epoch(&mut self, figures: EpochFigures, value: f64) -> Result<bool, JobError> {
+        let (trial, epoch) = (self.trial, figures.epoch);
+        self.ctx.send(TunerEvent::Epoch {
+            trial,
+            execution: self.execution,
+            figures,
+            value,
+        })?;
+        // Executions after the first are the same trial's repeats: only the
+        // first is judged against the other trials.
+        let reported = self.study.trials[trial]
+            .intermediate
+            .iter()
+            .any(|&(e, _)| e == epoch);
+        if self.execution > 0 || reported {
+            return Ok(false);
+        }
+        Ok(self
+            .study
+            .report(trial, epoch, value)
+            .map_err(anyhow::Error::from)?)
+    }
+}
+
+/// How to follow an execution: EarlyStopping's patience (0 = none) on the
+/// objective in `direction`, and what a stopped run left.
+#[derive(Clone, Debug)]
+pub(crate) struct Following {
+    pub(crate) direction: Direction,
+    pub(crate) patience: usize,
     /// The values a stopped or killed run of it measured before its checkpoint.
-    pub(super) earlier: Vec<(usize, f64)>,
+    pub(crate) earlier: Vec<(usize, f64)>,
     /// Where the values are kept as they come (with a study folder).
-    pub(super) values_file: Option<std::path::PathBuf>,
+    pub(crate) values_file: Option<std::path::PathBuf>,
 }
 
 /// Follows `handle` until its training is over; `stop` ends its training
 /// early, `see` reads its events.
-pub(super) fn follow<E, C: Clone>(
-    ctx: &mut JobContext<TunerEvent, TunerCommand>,
-    study: &mut Study,
+pub(crate) fn follow<E, C: Clone>(
+    observer: &mut dyn Observer,
     following: Following,
     mut handle: JobHandle<E, C>,
     stop: &C,
     mut see: impl FnMut(E) -> Seen,
 ) -> Result<Followed, JobError> {
     let Following {
-        trial,
-        execution,
+        direction,
         patience,
         earlier,
         values_file,
     } = following;
-    let direction = study.settings.space.direction;
     let mut followed = Followed {
         values: earlier,
         pruned: None,
     };
     let mut train_loss = f64::NAN;
     while !handle.is_finished() {
-        if ctx.is_paused() {
+        if observer.is_paused() {
             handle.pause();
         }
-        if let Err(cancelled) = ctx.checkpoint() {
+        if let Err(cancelled) = observer.checkpoint() {
             wait_out(handle);
             return Err(cancelled);
         }
@@ -153,25 +202,7 @@ pub(super) fn follow<E, C: Clone>(
                     val_loss: value,
                     val_accuracy: f64::NAN,
                 };
-                ctx.send(TunerEvent::Epoch {
-                    trial,
-                    execution,
-                    figures,
-                    value,
-                })?;
-                // Executions after the first are the same trial's repeats:
-                // only the first is judged against the other trials (once an
-                // epoch: a resumed run may measure one the journal has).
-                let reported = study.trials[trial]
-                    .intermediate
-                    .iter()
-                    .any(|&(e, _)| e == epoch);
-                if execution == 0
-                    && !reported
-                    && study
-                        .report(trial, epoch, value)
-                        .map_err(anyhow::Error::from)?
-                {
+                if observer.epoch(figures, value)? {
                     handle.command(stop.clone());
                     followed.pruned = Some(epoch);
                     return Ok(followed);

@@ -9,10 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tuner::{Outcome, Study};
+use tuner::{Direction, Outcome, Study};
 
 use super::super::store;
-use super::follow::{Followed, Following, Seen, follow};
+use super::follow::{Followed, Following, Observer, Seen, TrialObserver, follow};
 use super::trial::Bench;
 use super::{TunerCommand, TunerEvent};
 use crate::job::{JobContext, JobError, no_waker};
@@ -37,8 +37,7 @@ pub(super) fn run_technique_trial(
         let folder = bench.dir.map(|d| store::trial_dir(d, trial, execution));
         let resume = folder.as_deref().and_then(Resume::of);
         let following = Following {
-            trial,
-            execution,
+            direction,
             patience: settings.patience,
             earlier: resume
                 .as_ref()
@@ -46,35 +45,79 @@ pub(super) fn run_technique_trial(
                 .unwrap_or_default(),
             values_file: folder.as_deref().map(values_file),
         };
-        let seed = seed + execution as u64;
         let run = Run {
             params,
-            seed,
+            seed: seed + execution as u64,
             epochs,
             folder,
             resume,
         };
-        let followed = match settings.kind {
-            StudyKind::Vae => follow_vae(ctx, bench, study, following, run)?,
-            StudyKind::Gan => follow_gan(ctx, bench, study, following, run)?,
-            StudyKind::Text => follow_text(ctx, bench, study, following, run)?,
-            StudyKind::Mnist => {
-                return Err(anyhow::anyhow!("the mnist study trains its own model").into());
-            }
+        let mut observer = TrialObserver {
+            ctx: &mut *ctx,
+            study: &mut *study,
+            trial,
+            execution,
         };
+        let followed = train(&mut observer, settings.kind, bench, following, run)?;
         if let Some(epoch) = followed.pruned {
             return Ok(Outcome::Pruned { epoch });
         }
-        values.push(match settings.kind {
-            StudyKind::Gan => followed.last(),
-            _ => followed.best(direction),
-        });
+        values.push(objective(settings.kind, &followed, direction));
     }
     Ok(if values.len() == 1 {
         Outcome::Value(values[0])
     } else {
         Outcome::Executions(values)
     })
+}
+
+/// An execution's objective: the FID after its epochs (`gan`), the best
+/// held-out loss (`vae`, `text`).
+pub(crate) fn objective(kind: StudyKind, followed: &Followed, direction: Direction) -> f64 {
+    match kind {
+        StudyKind::Gan => followed.last(),
+        _ => followed.best(direction),
+    }
+}
+
+/// Trains one execution with the study's technique, followed by `observer`.
+fn train(
+    observer: &mut dyn Observer,
+    kind: StudyKind,
+    bench: &Bench<'_>,
+    following: Following,
+    run: Run<'_>,
+) -> Result<Followed, JobError> {
+    match kind {
+        StudyKind::Vae => follow_vae(observer, bench, following, run),
+        StudyKind::Gan => follow_gan(observer, bench, following, run),
+        StudyKind::Text => follow_text(observer, bench, following, run),
+        StudyKind::Mnist => Err(anyhow::anyhow!("the mnist study trains its own model").into()),
+    }
+}
+
+/// Trains `params` again from `seed` for `epochs`, in memory, as a trial of
+/// the study did (a re-run), each epoch told to `observer`.
+pub(crate) fn train_again(
+    observer: &mut dyn Observer,
+    bench: &Bench<'_>,
+    direction: Direction,
+    (params, seed, epochs): (&tuner::Params, u64, usize),
+) -> Result<Followed, JobError> {
+    let following = Following {
+        direction,
+        patience: bench.settings.patience,
+        earlier: Vec::new(),
+        values_file: None,
+    };
+    let run = Run {
+        params,
+        seed,
+        epochs,
+        folder: None,
+        resume: None,
+    };
+    train(observer, bench.settings.kind, bench, following, run)
 }
 
 /// One execution to train: from its seed, or from where it stopped.
@@ -121,9 +164,8 @@ fn values_file(folder: &Path) -> PathBuf {
 /// The book's VAE with the trial's learning rate and batch size, the test
 /// digits held out.
 fn follow_vae(
-    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    observer: &mut dyn Observer,
     bench: &Bench<'_>,
-    study: &mut Study,
     following: Following,
     run: Run<'_>,
 ) -> Result<Followed, JobError> {
@@ -155,8 +197,7 @@ fn follow_vae(
     let handle =
         vae::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
     follow(
-        ctx,
-        study,
+        observer,
         following,
         handle,
         &VaeCommand::StopTraining,
@@ -175,9 +216,8 @@ fn follow_vae(
 /// The Quick (CPU) DCGAN with the trial's learning rates, dropout and label
 /// noise; FID every [`GAN_FID_EVERY`] epochs.
 fn follow_gan(
-    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    observer: &mut dyn Observer,
     bench: &Bench<'_>,
-    study: &mut Study,
     following: Following,
     run: Run<'_>,
 ) -> Result<Followed, JobError> {
@@ -226,8 +266,7 @@ fn follow_gan(
     let handle =
         gan::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
     follow(
-        ctx,
-        study,
+        observer,
         following,
         handle,
         &GanCommand::StopTraining,
@@ -246,9 +285,8 @@ fn follow_gan(
 /// The book's char LSTM with the trial's learning rate, units and window
 /// length, the corpus' last [`TEXT_HELD_OUT`] held out; no epoch samples.
 fn follow_text(
-    ctx: &mut JobContext<TunerEvent, TunerCommand>,
+    observer: &mut dyn Observer,
     bench: &Bench<'_>,
-    study: &mut Study,
     following: Following,
     run: Run<'_>,
 ) -> Result<Followed, JobError> {
@@ -288,8 +326,7 @@ fn follow_text(
     let handle =
         text::start(start, bench.device.clone(), no_waker()).map_err(anyhow::Error::from)?;
     follow(
-        ctx,
-        study,
+        observer,
         following,
         handle,
         &TextCommand::StopTraining,

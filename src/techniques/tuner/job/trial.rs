@@ -16,12 +16,12 @@ use super::{TuneSettings, TunerCommand, TunerEvent};
 use crate::job::{JobContext, JobError};
 
 /// What every trial of a run shares.
-pub(super) struct Bench<'a> {
-    pub(super) settings: &'a TuneSettings,
-    pub(super) data: &'a StudyData,
-    pub(super) device: &'a Device,
+pub(crate) struct Bench<'a> {
+    pub(crate) settings: &'a TuneSettings,
+    pub(crate) data: &'a StudyData,
+    pub(crate) device: &'a Device,
     /// The study's folder, where each trial keeps its checkpoints.
-    pub(super) dir: Option<&'a Path>,
+    pub(crate) dir: Option<&'a Path>,
 }
 
 /// Trains one trial's executions; its objective is each execution's best

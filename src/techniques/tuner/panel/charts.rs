@@ -59,9 +59,9 @@ impl TunerPanel {
                 }
                 if let Some(Ok(rerun)) = &self.rerun_result {
                     let points: Vec<[f64; 2]> = rerun
-                        .figures
+                        .curve
                         .iter()
-                        .map(|f| [f.epoch as f64, f.val_accuracy])
+                        .map(|&(epoch, value)| [epoch as f64, value])
                         .collect();
                     let name = format!("re-run of trial {}", rerun.trial);
                     plot.points(Points::new(name, PlotPoints::new(points)).radius(3.0));
