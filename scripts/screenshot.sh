@@ -46,3 +46,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$bin" --backend cpu --tab vae --load-vae
 # Tuner: the note's 8-configuration study (Quick: 5 000 digits; 6 random trials, then the
 # Bayesian oracle's proposals with its surrogate shown), captured when done.
 xvfb-run -a -s "-screen 0 1280x1000x24" "$bin" --backend cpu --tab tuner --tune-trials 8 --screenshot screenshots/tuner.png --exit-after 900 "$@"
+# Tuner, inside the Bayesian oracle over a pair: the text study (char LSTM, 3 epochs a trial on
+# 100 snippets; 9 random trials, then 3 Bayesian ones), the loop at its last stage, the
+# surrogate's mean over learning rate × units as a heat map.
+xvfb-run -a -s "-screen 0 1280x1000x24" "$bin" --backend cpu --tab tuner --tune-study text --tune-trials 12 --train-limit 100 --tune-pair --screenshot screenshots/tuner-pair.png --exit-after 900 "$@"

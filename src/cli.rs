@@ -74,10 +74,16 @@ pub struct GuiOptions {
     /// minutes have passed.
     #[arg(long, value_name = "MINUTES")]
     pub gan_minutes: Option<f64>,
-    /// Start a Quick tuner study (the `mnist` study) of this many trials at
-    /// once; with --screenshot, capture when it is done.
+    /// Start a Quick tuner study of this many trials at once; with
+    /// --screenshot, capture when it is done.
     #[arg(long, value_name = "TRIALS")]
     pub tune_trials: Option<usize>,
+    /// With --tune-trials: which study.
+    #[arg(long, value_enum, default_value = "mnist")]
+    pub tune_study: crate::techniques::tuner::studies::StudyKind,
+    /// With --tune-trials: show the oracle's first pair of parameters as a heat map.
+    #[arg(long)]
+    pub tune_pair: bool,
     /// Start training the text model at once for this many epochs (screenshots, demos).
     #[arg(long, value_name = "EPOCHS")]
     pub text_train: Option<usize>,

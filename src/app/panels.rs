@@ -54,7 +54,11 @@ pub(super) fn build_panels(
     }
     let mut tuner = TunerPanel::new(device(), waker());
     if let Some(trials) = options.tune_trials {
+        tuner.settings = crate::techniques::tuner::job::TuneSettings::quick_for(options.tune_study);
         tuner.settings.max_trials = trials;
+        if options.tune_pair {
+            tuner.show_pair();
+        }
         if let Some(limit) = options.train_limit {
             tuner.settings.limit = Some(limit);
         }

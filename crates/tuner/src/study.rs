@@ -302,6 +302,12 @@ impl Study {
     }
 
     /// The objective as a loss (lower is better) for either direction.
+    /// The last Bayesian fit's hyper-parameters, where a surrogate fitted
+    /// to the same trials for another purpose can start.
+    pub fn last_fit(&self) -> Option<&Hyper> {
+        self.warm.as_ref()
+    }
+
     pub fn loss(&self, value: f64) -> f64 {
         match self.settings.space.direction {
             Direction::Minimize => value,

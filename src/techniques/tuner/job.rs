@@ -179,13 +179,26 @@ pub enum TunerEvent {
     Done { reason: String, summary: String },
 }
 
-/// Why the Bayesian oracle proposed what it did.
+/// Why the Bayesian oracle proposed what it did: one pass of the loop the
+/// note draws (observe → update the surrogate → maximise the acquisition →
+/// propose), each stage's figures.
 #[derive(Clone, Debug)]
 pub struct Why {
     pub acquisition: &'static str,
+    /// Completed trials the surrogate was fitted to, and the best objective among them.
     pub observed: usize,
+    pub best: Option<f64>,
     pub pending: usize,
+    /// The fitted Matérn-5/2 length scale of each numeric parameter (in the
+    /// unit cube: short = the objective changes quickly along it), and the
+    /// noise variance as a share of the signal's.
+    pub lengths: Vec<(String, f64)>,
+    pub noise: f64,
+    /// The acquisition's value at the proposal, and the proposal.
+    pub acquisition_value: f64,
+    pub proposed: tuner::Params,
     pub slices: Vec<Slice>,
+    pub pairs: Vec<insight::Pair>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -353,10 +366,31 @@ fn why_of(study: &Study, step: &tuner::bayesian::Step) -> Why {
         .filter(|t| t.state == TrialState::Completed)
         .filter_map(|t| Some((study.settings.space.encode(&t.params), t.value?)))
         .collect();
+    let space = &study.settings.space;
+    let best = observed
+        .iter()
+        .map(|(_, v)| *v)
+        .reduce(|a, b| if study.loss(b) < study.loss(a) { b } else { a });
+    let hyper = step.gp.hyper();
+    let pending = study
+        .trials
+        .iter()
+        .filter(|t| t.state == TrialState::Running)
+        .count()
+        .saturating_sub(1);
     Why {
         acquisition: step.acquisition.name(),
         observed: observed.len(),
-        pending: 0,
-        slices: insight::slices(&study.settings.space, step, &observed),
+        best,
+        pending,
+        lengths: insight::axes(space)
+            .into_iter()
+            .filter_map(|a| Some((a.param, hyper.log_lengths.get(a.coordinate)?.exp())))
+            .collect(),
+        noise: (hyper.log_noise - hyper.log_signal).exp(),
+        acquisition_value: step.acquisition_value,
+        proposed: step.params.clone(),
+        slices: insight::slices(space, step, &observed),
+        pairs: insight::pairs(space, step, &observed),
     }
 }

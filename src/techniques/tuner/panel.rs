@@ -9,6 +9,7 @@
 )]
 
 mod charts;
+mod oracle;
 mod saved;
 mod views;
 
@@ -34,8 +35,9 @@ pub struct TunerPanel {
     /// The oracle's reason for each Bayesian proposal, by trial.
     why: Vec<Option<Why>>,
     selected: Option<usize>,
-    /// The parameter the surrogate slice shows.
-    slice_param: usize,
+    /// What the look inside the oracle shows, and its heat map's texture.
+    oracle: oracle::OracleView,
+    heat: oracle::HeatCache,
     summary: Option<String>,
     notice: Option<String>,
     running_epoch: usize,
@@ -65,7 +67,8 @@ impl TunerPanel {
             curves: Vec::new(),
             why: Vec::new(),
             selected: None,
-            slice_param: 0,
+            oracle: oracle::OracleView::default(),
+            heat: None,
             summary: None,
             notice: None,
             running_epoch: 0,
@@ -84,7 +87,7 @@ impl TunerPanel {
         let dir = crate::assets::Cache::user()
             .root()
             .join("studies")
-            .join(format!("mnist-{stamp}"));
+            .join(format!("{}-{stamp}", self.settings.kind.name()));
         self.open_study(dir);
     }
 
@@ -158,7 +161,7 @@ impl TunerPanel {
                 trials,
                 curves,
             } => {
-                let mut notice = format!("{train} training digits, {val} validation digits");
+                let mut notice = self.settings.kind.data_text(train, val);
                 for said in notices {
                     notice.push_str(" · ");
                     notice.push_str(&said);

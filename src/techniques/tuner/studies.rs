@@ -8,11 +8,20 @@ use crate::job::JobError;
 use crate::techniques::vae::data::Digits;
 
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 pub enum StudyKind {
     /// Dense(units, relu) → Dense(10, softmax) on MNIST, `units` and the
     /// optimiser searched, val_accuracy maximised (the source note's example).
+    #[default]
     Mnist,
     /// The book's VAE (chapter 12.4) on MNIST, its learning rate (log scale)
     /// and batch size searched, the loss on held-out test digits minimised.
@@ -94,14 +103,25 @@ impl StudyKind {
         }
     }
 
-    /// The technique whose own job trains each trial (all but `mnist`, whose
-    /// Dense model is the tuner's).
-    pub fn technique(self) -> Option<&'static str> {
+    /// The study's name, as `--study` takes it.
+    pub fn name(self) -> &'static str {
         match self {
-            Self::Mnist => None,
-            Self::Vae => Some("vae"),
-            Self::Gan => Some("gan"),
-            Self::Text => Some("text"),
+            Self::Mnist => "mnist",
+            Self::Vae => "vae",
+            Self::Gan => "gan",
+            Self::Text => "text",
+        }
+    }
+
+    /// What the study trains and measures on, in words.
+    pub fn data_text(self, train: usize, measured: usize) -> String {
+        match self {
+            Self::Mnist => format!("{train} training digits, {measured} validation digits"),
+            Self::Vae => format!("{train} training digits, {measured} test digits held out"),
+            Self::Gan => format!("{train} face emoji; FID against {measured} of them"),
+            Self::Text => {
+                format!("{train} review snippets, the last tenth of their windows held out")
+            }
         }
     }
 }
@@ -156,9 +176,7 @@ impl StudyData {
         match self {
             Self::Digits(data) => (data.train.len(), data.val.len()),
             Self::Faces(images) => (images.len(), images.len().min(64)),
-            Self::Snippets(documents) => {
-                (documents.len() - documents.len() / 10, documents.len() / 10)
-            }
+            Self::Snippets(documents) => (documents.len(), documents.len() / 10),
         }
     }
 

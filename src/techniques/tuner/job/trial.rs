@@ -129,6 +129,8 @@ pub(super) fn importance(study: &Study) -> Vec<(String, f64)> {
         return Vec::new();
     }
     let mut rng = tuner::rng::Rng::new(study.settings.seed);
-    let gp = tuner::gp::Gp::fit(&x, &y, None, 1, &mut rng);
+    // From the oracle's last fit, so the importance and the look inside
+    // the oracle tell of the same surrogate.
+    let gp = tuner::gp::Gp::fit(&x, &y, study.last_fit(), 2, &mut rng);
     tuner::importance::main_effects(space, &gp, &mut rng)
 }

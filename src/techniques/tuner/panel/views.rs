@@ -45,9 +45,9 @@ impl TunerPanel {
             ui.columns(2, |columns| {
                 self.trials_ui(&mut columns[0]);
                 self.rerun_ui(&mut columns[0]);
+                self.objective_plot_ui(&mut columns[0]);
                 self.parallel_ui(&mut columns[0]);
                 self.importance_ui(&mut columns[0]);
-                self.objective_plot_ui(&mut columns[1]);
                 self.curves_plot_ui(&mut columns[1]);
                 self.oracle_ui(&mut columns[1]);
             });
