@@ -1,8 +1,7 @@
 //! The Tuner on the CPU: the `mnist` study end to end on a 5 000-digit cut
 //! of the real MNIST (fetched through the product's own path), its finish,
-//! ask/tell through the real binary, a study resumed after its process was
-//! SIGKILLed in the middle of a trial, and the `vae`, `gan` and `text`
-//! studies on tiny cuts of their real data.
+//! ask/tell through the real binary, and a study resumed after its process
+//! was SIGKILLed in the middle of a trial. The other studies: `tuner_studies.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,8 +11,6 @@ use burn::tensor::Device;
 use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::techniques::tuner::finish::{self, FinishEvent};
 use latent_studio::techniques::tuner::job::{self, TuneSettings, TunerEvent};
-use latent_studio::techniques::tuner::rerun;
-use latent_studio::techniques::tuner::studies::StudyKind;
 use tuner::{OracleConfig, TrialState};
 
 fn scratch(name: &str) -> PathBuf {
@@ -361,146 +358,4 @@ fn a_trial_saved_and_loaded_trains_on_exactly_as_one_that_was_not() {
         assert_eq!(resumed.history, straight.history, "{optimizer:?}");
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-/// Runs a study of a technique's own model to its end; each trial's value.
-fn technique_study(name: &str, settings: TuneSettings) -> Vec<f64> {
-    let dir = scratch(name);
-    let mut handle = job::start(settings, Some(dir.clone()), Device::flex(), no_waker()).unwrap();
-    let mut values = Vec::new();
-    let mut epochs = 0;
-    loop {
-        match handle.recv_blocking() {
-            Some(JobMessage::Event(TunerEvent::Epoch { value, figures, .. })) => {
-                assert!(
-                    value.is_finite() && value > 0.0 && (value - figures.val_loss).abs() < 1e-9
-                );
-                epochs += 1;
-            }
-            Some(JobMessage::Event(TunerEvent::Ended { row, .. })) => {
-                assert_eq!(row.state, TrialState::Completed, "{row:?}");
-                values.push(row.value.unwrap());
-            }
-            Some(JobMessage::Event(_)) => {}
-            Some(JobMessage::Finished) | None => break,
-            Some(other) => panic!("{other:?}"),
-        }
-    }
-    assert_eq!(epochs, values.len(), "one measured epoch a trial");
-    let study = tuner::Study::open(&dir).unwrap();
-    assert_eq!(study.settings.space.direction, tuner::Direction::Minimize);
-    assert_eq!(
-        study.best(1)[0].value,
-        values.iter().copied().reduce(f64::min)
-    );
-    let _ = std::fs::remove_dir_all(dir);
-    values
-}
-
-#[test]
-fn the_vae_study_trains_the_vae_technique_and_minimises_its_held_out_loss() {
-    let settings = TuneSettings {
-        max_trials: 2,
-        max_epochs: 1,
-        limit: Some(1_000),
-        ..TuneSettings::quick_for(StudyKind::Vae)
-    };
-    assert_eq!(technique_study("vae", settings).len(), 2);
-}
-
-#[test]
-fn the_gan_study_trains_the_gan_technique_and_minimises_its_fid() {
-    let settings = TuneSettings {
-        max_trials: 2,
-        max_epochs: 1,
-        limit: Some(32),
-        ..TuneSettings::quick_for(StudyKind::Gan)
-    };
-    let values = technique_study("gan", settings);
-    assert_eq!(values.len(), 2);
-    // Two different configurations: two different generators.
-    assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
-}
-
-#[test]
-fn the_text_study_trains_the_char_lstm_and_minimises_its_held_out_loss() {
-    let settings = TuneSettings {
-        max_trials: 2,
-        max_epochs: 1,
-        limit: Some(60),
-        ..TuneSettings::quick_for(StudyKind::Text)
-    };
-    let values = technique_study("text", settings);
-    assert_eq!(values.len(), 2);
-    assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
-}
-
-/// The text study's one trial of two epochs in `dir`, its epochs as they
-/// are reported; cancelled after `stop_after` of them (None: to its end).
-/// An epoch (200 snippets, a small LSTM) takes seconds, which the cancel
-/// needs far less of.
-fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
-    let space = tuner::Space::new(
-        tuner::Direction::Minimize,
-        vec![
-            tuner::Param::float("learning_rate", 1e-3, 1e-1, true),
-            tuner::Param::int("lstm_units", 32, 64, 32),
-            tuner::Param::int("sequence_length", 20, 40, 20),
-        ],
-    )
-    .unwrap();
-    let settings = TuneSettings {
-        max_trials: 1,
-        max_epochs: 2,
-        limit: Some(200),
-        space: Some(space),
-        ..TuneSettings::quick_for(StudyKind::Text)
-    };
-    let mut handle =
-        job::start(settings, Some(dir.to_owned()), Device::flex(), no_waker()).unwrap();
-    let mut epochs = Vec::new();
-    while let Some(message) = handle.recv_blocking() {
-        match message {
-            JobMessage::Event(TunerEvent::Epoch { figures, value, .. }) => {
-                epochs.push((figures.epoch, value));
-                if Some(epochs.len()) == stop_after {
-                    handle.cancel();
-                }
-            }
-            JobMessage::Event(_) => {}
-            JobMessage::Finished | JobMessage::Cancelled => break,
-            JobMessage::Failed(reason) => panic!("{reason}"),
-        }
-    }
-    epochs
-}
-
-#[test]
-fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch_and_reruns_the_same() {
-    let (straight, stopped) = (scratch("text-straight"), scratch("text-stopped"));
-    let whole = text_trial(&straight, None);
-    assert_eq!(whole.iter().map(|e| e.0).collect::<Vec<_>>(), [1, 2]);
-    let first = text_trial(&stopped, Some(1));
-    assert_eq!(first, whole[..1]);
-    // Opened again: the trial goes on from its last epoch's checkpoint, and
-    // its curve is the uninterrupted one to the last digit.
-    let rest = text_trial(&stopped, None);
-    assert_eq!(rest, whole[first.len()..]);
-    let journal = tuner::Study::open(&stopped).unwrap();
-    assert_eq!(journal.trials[0].state, TrialState::Completed);
-    assert_eq!(journal.trials[0].intermediate, whole);
-    assert_eq!(
-        journal.trials[0].value,
-        tuner::Study::open(&straight).unwrap().trials[0].value
-    );
-    // Re-run from its seed, in memory: the same curve again.
-    let mut rerun = rerun::start(stopped.clone(), 0, Device::flex(), no_waker()).unwrap();
-    let again = match rerun.recv_blocking() {
-        Some(JobMessage::Event(again)) => again,
-        other => panic!("{other:?}"),
-    };
-    assert_eq!(again.curve, whole);
-    assert_eq!(again.largest_difference(), Some(0.0));
-    let _ = std::fs::remove_dir_all(straight);
-    let _ = std::fs::remove_dir_all(stopped);
 }

@@ -179,42 +179,6 @@ impl Param {
         }
     }
 
-    fn validate(&self) -> Result<(), SpaceError> {
-        let name = self.name.clone();
-        if name.trim().is_empty() {
-            return Err(SpaceError::NoName);
-        }
-        match &self.kind {
-            Kind::Int {
-                min,
-                max,
-                step,
-                log,
-            } => {
-                if *step <= 0 {
-                    return Err(SpaceError::BadStep { name, step: *step });
-                }
-                check_range(
-                    name,
-                    (*min as f64, *max as f64),
-                    *log,
-                    (min.to_string(), max.to_string()),
-                )?;
-            }
-            Kind::Float { min, max, log } => {
-                if !min.is_finite() || !max.is_finite() {
-                    return Err(SpaceError::NotFinite { name });
-                }
-                check_range(name, (*min, *max), *log, (min.to_string(), max.to_string()))?;
-            }
-            Kind::Choice { values } if values.is_empty() => {
-                return Err(SpaceError::EmptyChoice { name });
-            }
-            Kind::Choice { .. } | Kind::Bool | Kind::Fixed { .. } => {}
-        }
-        Ok(())
-    }
-
     /// The unit-cube position `u` ∈ [0, 1] as a legal value (rounded to the
     /// step, clamped to the range).
     fn number_at(&self, u: f64) -> Value {
@@ -236,30 +200,6 @@ impl Param {
             _ => unreachable!("number_at is for numbers"),
         }
     }
-}
-
-/// min ≤ max, and min > 0 on a log scale; `shown` is how the bounds read.
-fn check_range(
-    name: String,
-    (min, max): (f64, f64),
-    log: bool,
-    shown: (String, String),
-) -> Result<(), SpaceError> {
-    let (min_text, max_text) = shown;
-    if min > max {
-        return Err(SpaceError::MinAboveMax {
-            name,
-            min: min_text,
-            max: max_text,
-        });
-    }
-    if log && min <= 0.0 {
-        return Err(SpaceError::LogNeedsPositive {
-            name,
-            min: min_text,
-        });
-    }
-    Ok(())
 }
 
 /// [lo, hi] → [0, 1], through ln where `log`.
@@ -399,167 +339,12 @@ impl Space {
         }
         mask
     }
-
-    /// What differs between two spaces, in words (empty when they are equal).
-    pub fn differences(&self, other: &Self) -> Vec<String> {
-        let mut found = Vec::new();
-        if self.direction != other.direction {
-            found.push(format!(
-                "direction {:?} here, {:?} in the study",
-                self.direction, other.direction
-            ));
-        }
-        for param in &self.params {
-            match other.params.iter().find(|p| p.name == param.name) {
-                None => found.push(format!("\"{}\" is not in the study", param.name)),
-                Some(theirs) if theirs.kind != param.kind => found.push(format!(
-                    "\"{}\": {} here, {} in the study",
-                    param.name,
-                    describe(&param.kind),
-                    describe(&theirs.kind)
-                )),
-                Some(_) => {}
-            }
-        }
-        for param in &other.params {
-            if !self.params.iter().any(|p| p.name == param.name) {
-                found.push(format!("the study's \"{}\" is not here", param.name));
-            }
-        }
-        found
-    }
 }
 
-/// A kind in a few words: "int 16…64 step 16", "float 0.0001…0.1 log".
-pub fn describe(kind: &Kind) -> String {
-    match kind {
-        Kind::Int {
-            min,
-            max,
-            step,
-            log,
-        } => {
-            format!(
-                "int {min}…{max} step {step}{}",
-                if *log { " log" } else { "" }
-            )
-        }
-        Kind::Float { min, max, log } => {
-            format!("float {min}…{max}{}", if *log { " log" } else { "" })
-        }
-        Kind::Choice { values } => {
-            let values: Vec<String> = values.iter().map(ToString::to_string).collect();
-            format!("choice {{{}}}", values.join(", "))
-        }
-        Kind::Bool => "bool".to_owned(),
-        Kind::Fixed { value } => format!("fixed {value}"),
-    }
-}
+#[path = "space_check.rs"]
+mod check;
+pub use check::describe;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::Rng;
-
-    fn space() -> Space {
-        Space::new(
-            Direction::Maximize,
-            vec![
-                Param::int("units", 16, 64, 16),
-                Param::float("lr", 1e-4, 1e-1, true),
-                Param::choice("optimizer", &["rmsprop", "adam"]),
-                Param::boolean("bias"),
-                Param::fixed("batch", Value::Int(128)),
-            ],
-        )
-        .unwrap()
-    }
-
-    #[test]
-    fn validation_names_the_problem() {
-        let bad = |param: Param| {
-            Space::new(Direction::Minimize, vec![param])
-                .unwrap_err()
-                .to_string()
-        };
-        assert_eq!(
-            bad(Param::float("x", 10.0, -5.0, false)),
-            "\"x\": min 10 is above max -5"
-        );
-        assert_eq!(
-            bad(Param::float("lr", 0.0, 1.0, true)),
-            "\"lr\": a log scale needs min > 0 (min is 0)"
-        );
-        assert_eq!(
-            bad(Param::choice("opt", &[])),
-            "\"opt\": a choice needs at least one value"
-        );
-        assert_eq!(
-            bad(Param::int("units", 16, 64, 0)),
-            "\"units\": step must be positive (is 0)"
-        );
-        let twice = Space::new(
-            Direction::Minimize,
-            vec![Param::boolean("a"), Param::boolean("a")],
-        );
-        assert_eq!(twice.unwrap_err().to_string(), "\"a\" is defined twice");
-        assert_eq!(
-            Space::new(Direction::Minimize, vec![]).unwrap_err(),
-            SpaceError::Empty
-        );
-    }
-
-    #[test]
-    fn decoding_gives_legal_values_and_encoding_round_trips() {
-        let space = space();
-        assert_eq!(space.dimensions(), 1 + 1 + 2 + 1);
-        let mut rng = Rng::new(3);
-        for _ in 0..200 {
-            let params = space.decode(&space.random_point(&mut rng));
-            let Value::Int(units) = params["units"] else {
-                panic!()
-            };
-            assert!([16, 32, 48, 64].contains(&units), "{units}");
-            let Value::Float(lr) = params["lr"] else {
-                panic!()
-            };
-            assert!((1e-4..=1e-1).contains(&lr));
-            assert_eq!(params["batch"], Value::Int(128));
-            assert_eq!(space.decode(&space.encode(&params)), params);
-        }
-        assert_eq!(space.cardinality(), None);
-        let finite = Space::new(
-            Direction::Minimize,
-            vec![Param::int("u", 16, 64, 16), Param::boolean("b")],
-        );
-        assert_eq!(finite.unwrap().cardinality(), Some(8));
-    }
-
-    #[test]
-    fn log_scale_spreads_orders_of_magnitude_evenly() {
-        let param = Param::float("lr", 1e-4, 1e-1, true);
-        let Value::Float(middle) = param.number_at(0.5) else {
-            panic!()
-        };
-        assert!((middle - 10f64.powf(-2.5)).abs() < 1e-12, "{middle}");
-        let odd = Param::int("n", 1, 10, 4); // 1, 5, 9
-        assert_eq!(odd.number_at(1.0), Value::Int(9));
-        assert_eq!(odd.cardinality(), Some(3));
-    }
-
-    #[test]
-    fn differences_are_named() {
-        let a = space();
-        let mut b = space();
-        b.params[0] = Param::int("units", 16, 128, 16);
-        b.params.pop();
-        let found = a.differences(&b);
-        assert_eq!(
-            found,
-            vec![
-                "\"units\": int 16…64 step 16 here, int 16…128 step 16 in the study".to_owned(),
-                "\"batch\" is not in the study".to_owned()
-            ]
-        );
-    }
-}
+#[path = "space_tests.rs"]
+mod tests;

@@ -7,10 +7,9 @@ use std::path::Path;
 
 use crate::bayesian;
 use crate::gp::Hyper;
-use crate::hyperband::{self, Slot};
+use crate::hyperband::Slot;
 use crate::journal::{self, Event, Journal};
 use crate::oracle::OracleConfig;
-use crate::rng::Rng;
 use crate::space::{Direction, Params, Space};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,83 +321,6 @@ impl Study {
             .count()
     }
 
-    /// The next trial to run.
-    pub fn ask(&mut self) -> Result<Ask, StudyError> {
-        if let Some(max) = self.settings.max_trials
-            && self.trials.len() >= max
-        {
-            return Ok(Ask::Done(format!("{max} trials, the most asked for")));
-        }
-        let id = self.trials.len();
-        let mut rng = Rng::for_trial(self.settings.seed, id, PURPOSE_PROPOSE);
-        let tried: Vec<Params> = self.trials.iter().map(|t| t.params.clone()).collect();
-        let space = self.settings.space.clone();
-        let (mut epochs, mut from, mut slot) = (None, None, None);
-        self.last_step = None;
-        let params = match self.settings.oracle.clone() {
-            OracleConfig::Random => random_new(&space, &tried, &mut rng),
-            OracleConfig::Grid => crate::grid::next(&space, &tried),
-            OracleConfig::Bayesian {
-                acquisition,
-                initial_points,
-            } => self.propose_bayesian(acquisition, initial_points, &tried, &mut rng),
-            OracleConfig::Hyperband { max_epochs, factor } => {
-                match self.hyperband_next(max_epochs, factor) {
-                    hyperband::Next::New { slot: s, epochs: e } => {
-                        (epochs, slot) = (Some(e), Some(s));
-                        random_new(&space, &tried, &mut rng)
-                    }
-                    hyperband::Next::Promote {
-                        slot: s,
-                        from: parent,
-                        epochs: e,
-                    } => {
-                        (epochs, from, slot) = (Some(e), Some(parent), Some(s));
-                        Some(self.trials[parent].params.clone())
-                    }
-                    hyperband::Next::Wait => {
-                        return Ok(Ask::Wait {
-                            running: self.running(),
-                        });
-                    }
-                    hyperband::Next::Done => {
-                        return Ok(Ask::Done("every Hyperband bracket is done".to_owned()));
-                    }
-                }
-            }
-        };
-        let bayesian_now = self.last_step.is_some();
-        let Some(params) = params else {
-            return Ok(Ask::Done(
-                "every configuration of the space has been tried".to_owned(),
-            ));
-        };
-        let seed = Rng::for_trial(self.settings.seed, id, PURPOSE_TRIAL_SEED).next_u64() >> 11;
-        let at = journal::now();
-        let hyper = self
-            .last_step
-            .as_ref()
-            .filter(|_| bayesian_now)
-            .map(|s| s.gp.hyper().to_vec());
-        self.record(Event::Proposed {
-            trial: id,
-            params: params.clone(),
-            seed,
-            epochs,
-            from,
-            slot,
-            hyper,
-            at,
-        })?;
-        Ok(Ask::Trial {
-            trial: id,
-            params,
-            seed,
-            epochs,
-            from,
-        })
-    }
-
     fn running_trial(&self, trial: usize) -> Result<&Trial, StudyError> {
         let found = self
             .trials
@@ -412,184 +334,12 @@ impl Study {
         }
         Ok(found)
     }
-
-    /// Random trials first, then the surrogate's proposal (kept in
-    /// `last_step` for a look inside).
-    fn propose_bayesian(
-        &mut self,
-        acquisition: crate::Acquisition,
-        initial_points: Option<usize>,
-        tried: &[Params],
-        rng: &mut Rng,
-    ) -> Option<Params> {
-        let space = &self.settings.space;
-        let initial = initial_points.unwrap_or((3 * space.varying()).max(3));
-        let observed: Vec<(Vec<f64>, f64)> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Completed)
-            .filter_map(|t| Some((space.encode(&t.params), self.loss(t.value?))))
-            .filter(|(_, loss)| loss.is_finite())
-            .collect();
-        if self.trials.len() < initial || observed.is_empty() {
-            return random_new(space, tried, rng);
-        }
-        let pending: Vec<Vec<f64>> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Running)
-            .map(|t| space.encode(&t.params))
-            .collect();
-        // The fit starts from the last one's hyper-parameters, which the
-        // journal keeps: a reopened study proposes what the uninterrupted one would.
-        let step = bayesian::propose(
-            space,
-            &observed,
-            &pending,
-            tried,
-            acquisition,
-            self.warm.as_ref(),
-            rng,
-        );
-        let params = step.as_ref().map(|s| s.params.clone());
-        self.last_step = step;
-        params
-    }
-
-    fn hyperband_next(&self, max_epochs: usize, factor: usize) -> hyperband::Next {
-        let brackets = hyperband::brackets(max_epochs, factor);
-        let seen: Vec<hyperband::Seen> = self
-            .trials
-            .iter()
-            .filter_map(|t| {
-                Some(hyperband::Seen {
-                    id: t.id,
-                    slot: t.slot?,
-                    parent: t.from,
-                    finished: t.state != TrialState::Running,
-                    loss: (t.state == TrialState::Completed)
-                        .then(|| t.value.map(|v| self.loss(v)))
-                        .flatten(),
-                })
-            })
-            .collect();
-        hyperband::next(&brackets, &seen)
-    }
-
-    /// Records a running trial's value after `epoch`; `true` when median
-    /// pruning says to stop it (the caller then tells `Outcome::Pruned`).
-    pub fn report(&mut self, trial: usize, epoch: usize, value: f64) -> Result<bool, StudyError> {
-        self.running_trial(trial)?;
-        self.record(Event::Intermediate {
-            trial,
-            epoch,
-            value,
-        })?;
-        if !self.settings.prune || !value.is_finite() {
-            return Ok(!value.is_finite() && self.settings.prune);
-        }
-        let mut others: Vec<f64> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Completed && t.id != trial)
-            .filter_map(|t| {
-                t.intermediate
-                    .iter()
-                    .find(|(e, _)| *e == epoch)
-                    .map(|(_, v)| self.loss(*v))
-            })
-            .collect();
-        if others.len() < PRUNE_AFTER {
-            return Ok(false);
-        }
-        others.sort_by(f64::total_cmp);
-        let middle = others.len() / 2;
-        let median = if others.len() % 2 == 1 {
-            others[middle]
-        } else {
-            f64::midpoint(others[middle - 1], others[middle])
-        };
-        Ok(self.loss(value) > median)
-    }
-
-    /// Ends a running trial. A NaN or infinite value marks it failed.
-    pub fn tell(&mut self, trial: usize, outcome: Outcome) -> Result<(), StudyError> {
-        self.running_trial(trial)?;
-        let at = journal::now();
-        let event = match outcome {
-            Outcome::Value(value) if value.is_finite() => Event::Completed {
-                trial,
-                value,
-                executions: Vec::new(),
-                at,
-            },
-            Outcome::Executions(values)
-                if !values.is_empty() && values.iter().all(|v| v.is_finite()) =>
-            {
-                let value = values.iter().sum::<f64>() / values.len() as f64;
-                Event::Completed {
-                    trial,
-                    value,
-                    executions: values,
-                    at,
-                }
-            }
-            Outcome::Value(value) => Event::Failed {
-                trial,
-                reason: format!("the objective was {value}"),
-                at,
-            },
-            Outcome::Executions(values) => Event::Failed {
-                trial,
-                reason: format!("the objectives were {values:?}"),
-                at,
-            },
-            Outcome::Pruned { epoch } => Event::Pruned { trial, epoch, at },
-            Outcome::Failed(reason) => Event::Failed { trial, reason, at },
-        };
-        self.record(event)
-    }
-
-    /// The `top` completed trials, best first.
-    pub fn best(&self, top: usize) -> Vec<&Trial> {
-        let mut done: Vec<&Trial> = self
-            .trials
-            .iter()
-            .filter(|t| t.state == TrialState::Completed)
-            .collect();
-        done.sort_by(|a, b| {
-            self.loss(a.value.unwrap_or(f64::NAN))
-                .total_cmp(&self.loss(b.value.unwrap_or(f64::NAN)))
-        });
-        done.truncate(top);
-        done
-    }
-
-    /// The best value after each trial, in trial order (None before the first).
-    pub fn best_so_far(&self) -> Vec<Option<f64>> {
-        let mut best: Option<f64> = None;
-        self.trials
-            .iter()
-            .map(|t| {
-                if t.state == TrialState::Completed
-                    && let Some(v) = t.value
-                    && best.is_none_or(|b| self.loss(v) < self.loss(b))
-                {
-                    best = Some(v);
-                }
-                best
-            })
-            .collect()
-    }
 }
 
-/// A random configuration not tried yet (`None` when a small space is used up).
-fn random_new(space: &Space, tried: &[Params], rng: &mut Rng) -> Option<Params> {
-    (0..1000)
-        .map(|_| space.decode(&space.random_point(rng)))
-        .find(|p| !tried.contains(p))
-        .or_else(|| bayesian::exhaustive_new(space, tried))
-}
+#[path = "study_ask.rs"]
+mod ask;
+#[path = "study_tell.rs"]
+mod tell;
 
 #[cfg(test)]
 #[path = "study_tests.rs"]

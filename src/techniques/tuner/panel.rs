@@ -11,6 +11,7 @@
 mod charts;
 mod oracle;
 mod saved;
+mod settings;
 mod views;
 
 use std::path::PathBuf;

@@ -62,7 +62,8 @@ impl Followed {
 }
 
 /// Cancels the followed job and waits (a while) for it to end, so that a
-/// study opened again right away never finds it still writing its folder.
+/// study opened again right away never finds it still writing its folder,
+/// and the next trial starts alone.
 fn wait_out<E, C>(mut handle: JobHandle<E, C>) {
     handle.cancel();
     let began = std::time::Instant::now();
@@ -144,10 +145,26 @@ pub(crate) struct Following {
 
 /// Follows `handle` until its training is over; `stop` ends its training
 /// early, `see` reads its events.
+///
+/// It returns only once the followed job has ended, so the next trial's
+/// draws from the device's random generator never interleave with its
+/// (burn's CPU device has one generator per process).
 pub(crate) fn follow<E, C: Clone>(
     observer: &mut dyn Observer,
     following: Following,
     mut handle: JobHandle<E, C>,
+    stop: &C,
+    see: impl FnMut(E) -> Seen,
+) -> Result<Followed, JobError> {
+    let followed = watch(observer, following, &mut handle, stop, see);
+    wait_out(handle);
+    followed
+}
+
+fn watch<E, C: Clone>(
+    observer: &mut dyn Observer,
+    following: Following,
+    handle: &mut JobHandle<E, C>,
     stop: &C,
     mut see: impl FnMut(E) -> Seen,
 ) -> Result<Followed, JobError> {
@@ -166,10 +183,7 @@ pub(crate) fn follow<E, C: Clone>(
         if observer.is_paused() {
             handle.pause();
         }
-        if let Err(cancelled) = observer.checkpoint() {
-            wait_out(handle);
-            return Err(cancelled);
-        }
+        observer.checkpoint()?;
         if handle.is_paused() {
             handle.resume();
         }
