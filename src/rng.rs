@@ -7,6 +7,15 @@
 #[derive(Clone, Debug)]
 pub struct Rng(pub u64);
 
+/// The device seed of one training step: a step's draws on the device
+/// (latents, label noise, dropout, the VAE's sampling) follow from the run's
+/// seed, the epoch and the step, whatever was drawn before — so a resumed run
+/// draws what the straight run drew.
+pub fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
+    let mut rng = Rng(seed ^ ((epoch as u64) << 32) ^ step as u64);
+    rng.next_u64()
+}
+
 impl Rng {
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -102,11 +102,8 @@ fn the_text_study_trains_the_char_lstm_and_minimises_its_held_out_loss() {
     assert!((values[0] - values[1]).abs() > 1e-6, "{values:?}");
 }
 
-/// The text study's one trial of two epochs in `dir`, its epochs as they
-/// are reported; cancelled after `stop_after` of them (None: to its end).
-/// An epoch (200 snippets, a small LSTM) takes seconds, which the cancel
-/// needs far less of.
-fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
+/// The text study on 200 snippets with a small LSTM (an epoch in seconds).
+fn small_text_study() -> TuneSettings {
     let space = tuner::Space::new(
         tuner::Direction::Minimize,
         vec![
@@ -116,12 +113,21 @@ fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
         ],
     )
     .unwrap();
-    let settings = TuneSettings {
-        max_trials: 1,
-        max_epochs: 2,
+    TuneSettings {
         limit: Some(200),
         space: Some(space),
         ..TuneSettings::quick_for(StudyKind::Text)
+    }
+}
+
+/// The text study's one trial of two epochs in `dir`, its epochs as they
+/// are reported; cancelled after `stop_after` of them (None: to its end).
+/// An epoch takes seconds, which the cancel needs far less of.
+fn text_trial(dir: &Path, stop_after: Option<usize>) -> Vec<(usize, f64)> {
+    let settings = TuneSettings {
+        max_trials: 1,
+        max_epochs: 2,
+        ..small_text_study()
     };
     let mut handle =
         job::start(settings, Some(dir.to_owned()), Device::flex(), no_waker()).unwrap();
@@ -171,4 +177,50 @@ fn a_technique_trial_stopped_mid_way_resumes_from_its_last_epoch_and_reruns_the_
     assert_eq!(again.largest_difference(), Some(0.0));
     let _ = std::fs::remove_dir_all(straight);
     let _ = std::fs::remove_dir_all(stopped);
+}
+
+#[test]
+fn a_promoted_hyperband_trial_continues_its_parents_training() {
+    let _alone = alone();
+    let dir = scratch("text-hyperband");
+    let settings = TuneSettings {
+        oracle: tuner::OracleConfig::Hyperband {
+            max_epochs: 3,
+            factor: 3,
+        },
+        max_trials: 20,
+        max_epochs: 3,
+        ..small_text_study()
+    };
+    let mut handle = job::start(settings, Some(dir.clone()), Device::flex(), no_waker()).unwrap();
+    let (mut parents, mut epochs) = (Vec::new(), Vec::<Vec<usize>>::new());
+    while let Some(message) = handle.recv_blocking() {
+        match message {
+            JobMessage::Event(TunerEvent::Proposed { row, .. }) => {
+                parents.resize(row.id + 1, None);
+                epochs.resize(row.id + 1, Vec::new());
+                parents[row.id] = row.from;
+            }
+            JobMessage::Event(TunerEvent::Epoch { trial, figures, .. }) => {
+                epochs[trial].push(figures.epoch);
+            }
+            JobMessage::Event(_) => {}
+            JobMessage::Finished | JobMessage::Cancelled => break,
+            JobMessage::Failed(reason) => panic!("{reason}"),
+        }
+    }
+    let promoted: Vec<usize> = (0..parents.len())
+        .filter(|&t| parents[t].is_some())
+        .collect();
+    assert!(!promoted.is_empty(), "{parents:?}");
+    for trial in promoted {
+        let parent = parents[trial].unwrap();
+        assert_eq!(
+            epochs[parent],
+            [1],
+            "the parent trained its rung's one epoch"
+        );
+        assert_eq!(epochs[trial], [2, 3], "trial {trial} went on from epoch 1");
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

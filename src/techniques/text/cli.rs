@@ -177,6 +177,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         TextStart::Resume {
             model: run.model,
             corpus,
+            epochs: None,
         }
     } else {
         let config = args.config();

@@ -175,10 +175,12 @@ pub enum TextStart {
         config: TextSettings,
         corpus: CorpusSource,
     },
-    /// A saved (or autosaved) model trained on for the rest of its epochs.
+    /// A saved (or autosaved) model trained on for the rest of its epochs
+    /// (`epochs`: to this many in all instead).
     Resume {
         model: PathBuf,
         corpus: CorpusSource,
+        epochs: Option<usize>,
     },
     Load(PathBuf),
 }
@@ -209,9 +211,11 @@ pub fn start(
                 TextStart::Resume {
                     model,
                     corpus: source,
+                    epochs,
                 } => {
                     let corpus = corpus::load(&source)?;
-                    let session = TextJob::load(&model, device)?;
+                    let mut session = TextJob::load(&model, device)?;
+                    session.config.epochs = epochs.unwrap_or(session.config.epochs);
                     session.train_on(ctx, &corpus, Autosaver::start("text", &source))?
                 }
                 TextStart::Load(dir) => {

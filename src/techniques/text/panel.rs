@@ -171,6 +171,7 @@ impl TextPanel {
         self.launch(TextStart::Resume {
             model: run.model.clone(),
             corpus,
+            epochs: None,
         });
         Ok(())
     }

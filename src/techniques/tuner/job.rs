@@ -303,7 +303,7 @@ fn run(
                 ctx,
                 &bench,
                 &mut study,
-                (trial, &params, seed, epochs),
+                (trial, &params, seed, epochs, from),
             ),
         };
         let outcome = match outcome {

@@ -174,6 +174,7 @@ fn train(args: &TrainArgs, device: Device) -> anyhow::Result<()> {
         VaeStart::Resume {
             model: run.model,
             data,
+            epochs: None,
         }
     } else {
         let config = args.config();

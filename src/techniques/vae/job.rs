@@ -179,7 +179,12 @@ pub enum VaeStart {
         data: DataSource,
     },
     /// A saved (or autosaved) model trained on for the rest of its epochs.
-    Resume { model: PathBuf, data: DataSource },
+    /// `epochs`: train to this many in all (None: the saved run's own).
+    Resume {
+        model: PathBuf,
+        data: DataSource,
+        epochs: Option<usize>,
+    },
     /// A saved model folder, and optionally the digits to show on its map.
     Load {
         model: PathBuf,
@@ -211,8 +216,13 @@ pub fn start(
                     session.train(ctx, &train, autosave)?;
                     session
                 }
-                VaeStart::Resume { model, data } => {
+                VaeStart::Resume {
+                    model,
+                    data,
+                    epochs,
+                } => {
                     let mut session = VaeJob::load(&model, device)?;
+                    session.config.epochs = epochs.unwrap_or(session.config.epochs);
                     let autosave = Autosaver::start("vae", &data);
                     session.validate = matches!(data, DataSource::Split { .. });
                     let (train, test) = load(data)?;

@@ -53,7 +53,7 @@ impl GanJob {
                 // Every random draw of a step (mirroring, latents, label noise,
                 // dropout) follows from the seed, the epoch and the step, so a
                 // resumed run draws what the straight run drew.
-                let seed = step_seed(self.settings.seed, epoch, step);
+                let seed = crate::rng::step_seed(self.settings.seed, epoch, step);
                 let picked = &order[step * batch..(step + 1) * batch];
                 let (d_value, g_value) = self.step(images, picked, seed, &autodiff)?;
                 d_sum += f64::from(d_value);
@@ -187,12 +187,6 @@ impl GanJob {
         let both = read_f32(Tensor::cat(vec![losses.d_loss, losses.g_loss], 0))?;
         Ok((both[0], both[1]))
     }
-}
-
-/// The device seed of one training step.
-fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
-    let mut rng = crate::rng::Rng(seed ^ ((epoch as u64) << 32) ^ step as u64);
-    rng.next_u64()
 }
 
 /// Which of `count` images a step mirrors (each with probability ½).

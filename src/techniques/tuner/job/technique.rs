@@ -27,7 +27,7 @@ pub(super) fn run_technique_trial(
     ctx: &mut JobContext<TunerEvent, TunerCommand>,
     bench: &Bench<'_>,
     study: &mut Study,
-    (trial, params, seed, epochs): (usize, &tuner::Params, u64, Option<usize>),
+    (trial, params, seed, epochs, from): (usize, &tuner::Params, u64, Option<usize>, Option<usize>),
 ) -> Result<Outcome, JobError> {
     let settings = bench.settings;
     let epochs = epochs.unwrap_or(settings.max_epochs);
@@ -35,6 +35,13 @@ pub(super) fn run_technique_trial(
     let mut values = Vec::with_capacity(settings.executions);
     for execution in 0..settings.executions.max(1) {
         let folder = bench.dir.map(|d| store::trial_dir(d, trial, execution));
+        // A Hyperband promotion continues its parent's training (with a
+        // study folder; in memory it starts again).
+        if let (Some(dir), Some(own), Some(parent), 0) = (bench.dir, &folder, from, execution)
+            && !own.exists()
+        {
+            copy_folder(&store::trial_dir(dir, parent, 0), own)?;
+        }
         let resume = folder.as_deref().and_then(Resume::of);
         let following = Following {
             direction,
@@ -156,6 +163,26 @@ impl Resume {
     }
 }
 
+/// Copies a trial's folder (its checkpoint and values) for a promotion;
+/// nothing when the parent left none.
+fn copy_folder(from: &Path, to: &Path) -> Result<(), JobError> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    let failed = |e: std::io::Error| anyhow::anyhow!("{} → {}: {e}", from.display(), to.display());
+    for file in crate::files::walk(from, |_| true).map_err(failed)? {
+        let Ok(relative) = file.strip_prefix(from) else {
+            continue;
+        };
+        let target = to.join(relative);
+        if let Some(folder) = target.parent() {
+            std::fs::create_dir_all(folder).map_err(failed)?;
+        }
+        std::fs::copy(&file, &target).map_err(failed)?;
+    }
+    Ok(())
+}
+
 /// The values an execution measured, beside its checkpoint.
 fn values_file(folder: &Path) -> PathBuf {
     folder.join("values.json")
@@ -182,6 +209,7 @@ fn follow_vae(
         Some(resume) => VaeStart::Resume {
             model: resume.model,
             data,
+            epochs: Some(run.epochs),
         },
         None => VaeStart::Train {
             config: VaeSettings {
@@ -320,6 +348,7 @@ fn follow_text(
         Some(resume) => TextStart::Resume {
             model: resume.model,
             corpus,
+            epochs: Some(run.epochs),
         },
         None => TextStart::Train { config, corpus },
     };

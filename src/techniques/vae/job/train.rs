@@ -46,6 +46,10 @@ impl VaeJob {
                     return Ok(());
                 }
                 let images = batch_tensor(train, chunk, &autodiff);
+                // The sampling's noise follows from the step, so a resumed
+                // run (a tuner trial's) draws what the straight run drew.
+                self.device
+                    .seed(crate::rng::step_seed(self.config.seed, epoch, index));
                 let (logits, z_mean, z_log_var) = self.model.forward(images.clone());
                 let loss = vae_loss(images, logits, z_mean, z_log_var);
                 let values = read_f32(Tensor::cat(

@@ -52,6 +52,7 @@ impl Panel for VaePanel {
         self.launch(VaeStart::Resume {
             model: run.model.clone(),
             data,
+            epochs: None,
         });
         Ok(())
     }
