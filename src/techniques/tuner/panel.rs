@@ -12,6 +12,7 @@ mod charts;
 mod oracle;
 mod saved;
 mod settings;
+mod table;
 mod views;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub struct TunerPanel {
     /// What the look inside the oracle shows, and its heat map's texture.
     oracle: oracle::OracleView,
     heat: oracle::HeatCache,
+    /// The trials table's order.
+    sort: table::Sort,
     summary: Option<String>,
     notice: Option<String>,
     running_epoch: usize,
@@ -70,6 +73,7 @@ impl TunerPanel {
             selected: None,
             oracle: oracle::OracleView::default(),
             heat: None,
+            sort: table::Sort::default(),
             summary: None,
             notice: None,
             running_epoch: 0,

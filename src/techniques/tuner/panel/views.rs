@@ -1,10 +1,5 @@
 //! The Tuner tab's layout.
 
-#![expect(
-    clippy::cast_precision_loss,
-    reason = "trial numbers, epochs and axes as plot coordinates"
-)]
-
 use tuner::TrialState;
 
 use super::TunerPanel;
@@ -113,69 +108,6 @@ impl TunerPanel {
         }
     }
 
-    fn trials_ui(&mut self, ui: &mut egui::Ui) {
-        ui.strong("Trials");
-        let names: Vec<String> = self
-            .settings
-            .kind
-            .space()
-            .params
-            .iter()
-            .map(|p| p.name.clone())
-            .collect();
-        egui::ScrollArea::vertical()
-            .id_salt("tuner-trials")
-            .max_height(180.0)
-            .show(ui, |ui| {
-                egui::Grid::new("tuner-trial-table")
-                    .striped(true)
-                    .show(ui, |ui| {
-                        ui.strong("#");
-                        for name in &names {
-                            ui.strong(name);
-                        }
-                        for header in ["state", self.settings.kind.objective(), "epochs", "time"] {
-                            ui.strong(header);
-                        }
-                        ui.end_row();
-                        for row in &self.trials {
-                            let selected = self.selected == Some(row.id);
-                            if ui.selectable_label(selected, row.id.to_string()).clicked() {
-                                self.selected = if selected { None } else { Some(row.id) };
-                            }
-                            for name in &names {
-                                ui.label(
-                                    row.params
-                                        .get(name)
-                                        .map(ToString::to_string)
-                                        .unwrap_or_default(),
-                                );
-                            }
-                            let state = row.state.name();
-                            match row.state {
-                                TrialState::Failed => {
-                                    ui.colored_label(ui.visuals().error_fg_color, state)
-                                }
-                                TrialState::Running => ui.strong(state),
-                                _ => ui.label(state),
-                            };
-                            let value = row
-                                .value
-                                .map(|v| format!("{v:.4}{}", spread(&row.executions, v)))
-                                .unwrap_or_default();
-                            ui.label(value);
-                            ui.label(row.epochs.to_string());
-                            ui.label(if row.seconds > 0.0 {
-                                format!("{:.0} s", row.seconds)
-                            } else {
-                                String::new()
-                            });
-                            ui.end_row();
-                        }
-                    });
-            });
-    }
-
     /// Below the table: re-run the selected trial, and what came of it.
     fn rerun_ui(&mut self, ui: &mut egui::Ui) {
         let selected = self.selected.filter(|id| {
@@ -219,14 +151,4 @@ impl TunerPanel {
             }
         });
     }
-}
-
-/// " ± std" over several executions, nothing for one.
-fn spread(executions: &[f64], mean: f64) -> String {
-    if executions.len() < 2 {
-        return String::new();
-    }
-    let variance =
-        executions.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / executions.len() as f64;
-    format!(" ± {:.4}", variance.sqrt())
 }
