@@ -33,6 +33,7 @@ pub(super) fn run_study(
     );
     let objective = settings.kind.objective();
     let maximise = settings.space().direction == tuner::Direction::Maximize;
+    let kind = settings.kind;
     let mut handle = job::start(settings, dir, device, no_waker())?;
     let mut best: Option<f64> = None;
     let summary = wait_for(&mut handle, |event| match event {
@@ -44,7 +45,8 @@ pub(super) fn run_study(
             ..
         } => {
             println!(
-                "{train} training digits, {val} validation digits; {} trials already in the study",
+                "{}; {} trials already in the study",
+                kind.data_text(train, val),
                 trials.len()
             );
             for notice in notices {
