@@ -9,6 +9,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, DeviceKind, Tensor};
 use latent_studio::assets::{self, Cache, Manifest};
 use latent_studio::job::read_f32;
+use latent_studio::techniques::gan::model::{Discriminator, Generator};
 use latent_studio::techniques::vae::data::load_mnist;
 use latent_studio::techniques::vae::job::batch_tensor;
 use latent_studio::techniques::vae::model::{Vae, VaeSettings, vae_loss};
@@ -81,7 +82,7 @@ fn the_vae_trains_and_decodes_alike_on_wgpu_and_flex() {
 #[test]
 fn the_gan_draws_and_judges_alike_on_wgpu_and_flex() {
     use latent_studio::techniques::gan::job::normal_latents;
-    use latent_studio::techniques::gan::model::{Discriminator, GanConfig, Generator};
+    use latent_studio::techniques::gan::model::GanConfig;
     let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
     let config = GanConfig::small();
     flex.seed(5);
@@ -118,4 +119,89 @@ fn the_gan_draws_and_judges_alike_on_wgpu_and_flex() {
             .zip(&gpu_judged)
             .all(|(a, b)| close(*a, *b))
     );
+}
+
+/// One DCGAN training step (the small model, dropout off so that nothing is
+/// drawn on the device; latents and label noise drawn on the host) from the
+/// same weights on both backends: its two losses, and the sample grid after it.
+fn gan_step(
+    (generator, discriminator): (Generator, Discriminator),
+    images: &latent_studio::techniques::gan::data::Images,
+    (latent, device): (usize, &Device),
+) -> Vec<f32> {
+    use latent_studio::techniques::gan::job::{batch_tensor, normal_latents};
+    use latent_studio::techniques::gan::step::{Players, StepInputs, adam};
+    const BATCH: usize = 8;
+    let autodiff = device.clone().autodiff();
+    let mut players = Players {
+        generator,
+        discriminator,
+        d_optimizer: adam(0.5),
+        g_optimizer: adam(0.5),
+    };
+    let host = |values: Vec<f32>, rows: usize| {
+        Tensor::<1>::from_floats(values.as_slice(), &autodiff).reshape([rows, values.len() / rows])
+    };
+    let mut noise = latent_studio::rng::Rng(11);
+    let inputs = StepInputs {
+        real: batch_tensor(images, &(0..BATCH).collect::<Vec<_>>(), 32, None, &autodiff),
+        d_latents: host(normal_latents(BATCH * latent, 1), BATCH),
+        label_noise: host(
+            (0..2 * BATCH).map(|_| 0.05 * noise.uniform()).collect(),
+            2 * BATCH,
+        ),
+        g_latents: host(normal_latents(BATCH * latent, 2), BATCH),
+    };
+    let losses = players.step(inputs, 2e-4, 2e-4);
+    let z = Tensor::<1>::from_floats(normal_latents(16 * latent, 5).as_slice(), device)
+        .reshape([16, latent]);
+    let mut figures = read_f32(Tensor::cat(vec![losses.d_loss, losses.g_loss], 0).inner()).unwrap();
+    figures.extend(read_f32(players.generator.valid().forward(z)).unwrap());
+    figures
+}
+
+#[test]
+fn a_gan_training_step_is_the_same_on_wgpu_and_flex() {
+    use latent_studio::techniques::gan::data::{self, ImageSource};
+    use latent_studio::techniques::gan::model::GanConfig;
+    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let config = GanConfig {
+        dropout: 0.0,
+        side: 32,
+        ..GanConfig::small()
+    };
+    let images = data::load(&ImageSource::Faces { limit: Some(8) }).unwrap();
+    let (flex_ad, gpu_ad) = (flex.clone().autodiff(), gpu.clone().autodiff());
+    let (generator, discriminator) = (config.generator(&flex_ad), config.discriminator(&flex_ad));
+    let file = |name: &str| {
+        std::env::temp_dir().join(format!("ls-wgpu-step-{name}-{}", std::process::id()))
+    };
+    generator.clone().save_file(file("g")).unwrap();
+    discriminator.clone().save_file(file("d")).unwrap();
+    let gpu_players = (
+        config.generator(&gpu_ad).try_load_file(file("g")).unwrap(),
+        config
+            .discriminator(&gpu_ad)
+            .try_load_file(file("d"))
+            .unwrap(),
+    );
+    let on_flex = gan_step(
+        (generator, discriminator),
+        &images,
+        (config.latent_dim, &flex),
+    );
+    let stepped_on_gpu = gan_step(gpu_players, &images, (config.latent_dim, &gpu));
+    eprintln!(
+        "losses flex {:?} wgpu {:?}",
+        &on_flex[..2],
+        &stepped_on_gpu[..2]
+    );
+    assert!(close(on_flex[0], stepped_on_gpu[0]) && close(on_flex[1], stepped_on_gpu[1]));
+    let largest = on_flex[2..]
+        .iter()
+        .zip(&stepped_on_gpu[2..])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    eprintln!("largest pixel difference after the step {largest:e}");
+    assert!(largest <= TOLERANCE, "pixels differ by {largest}");
 }
