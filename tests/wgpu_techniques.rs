@@ -205,3 +205,77 @@ fn a_gan_training_step_is_the_same_on_wgpu_and_flex() {
     eprintln!("largest pixel difference after the step {largest:e}");
     assert!(largest <= TOLERANCE, "pixels differ by {largest}");
 }
+
+/// A little text and its characters.
+fn lstm_text() -> (
+    Vec<String>,
+    latent_studio::techniques::text::vectorize::CharVocab,
+) {
+    use latent_studio::techniques::text::vectorize::{CharVocab, char_text};
+    let documents =
+        vec!["this movie is a delight from start to finish and the cast is great".to_owned(); 4];
+    let vocab = CharVocab::build(&char_text(&documents));
+    (documents, vocab)
+}
+
+/// One RMSprop batch of the char LSTM on `device` (its layer composed from
+/// burn's operations off the CPU), then the next-character probabilities
+/// after five prompts: the loss before and after, and those probabilities.
+fn lstm_batch(
+    model: latent_studio::techniques::text::model::CharLstm,
+    device: &Device,
+) -> Vec<f32> {
+    use burn::optim::RmsPropConfig;
+    use latent_studio::techniques::text::job::char_examples;
+    use latent_studio::techniques::text::model::masked_cross_entropy;
+    let (documents, vocab) = lstm_text();
+    let examples = char_examples(&documents, &vocab, 20, 3);
+    let indices: Vec<usize> = (0..16).collect();
+    let autodiff = device.clone().autodiff();
+    let (inputs, targets, mask) = examples.batch(&indices, &autodiff);
+    let loss = masked_cross_entropy(model.forward(&inputs), targets.clone(), mask.clone());
+    let mut figures = read_f32(loss.clone().detach()).unwrap();
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let model = RmsPropConfig::new().init().step(0.01, model, grads);
+    figures.extend(
+        read_f32(masked_cross_entropy(model.forward(&inputs), targets, mask).detach()).unwrap(),
+    );
+    let (prompts, _, _) = examples.batch(&(16..21).collect::<Vec<_>>(), device);
+    let probabilities = burn::tensor::activation::softmax(model.valid().forward(&prompts), 1);
+    figures.extend(read_f32(probabilities).unwrap());
+    figures
+}
+
+#[test]
+fn the_char_lstm_trains_and_predicts_alike_on_wgpu_and_flex() {
+    use latent_studio::techniques::text::model::LstmConfig;
+    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let config = LstmConfig {
+        vocab_size: lstm_text().1.len(),
+        hidden: 32,
+        sequence_length: 20,
+        step: 3,
+    };
+    let model = config.init(&flex.clone().autodiff());
+    let file = std::env::temp_dir().join(format!("ls-wgpu-lstm-{}", std::process::id()));
+    model.clone().save_file(&file).unwrap();
+    let moved = config
+        .init(&gpu.clone().autodiff())
+        .try_load_file(&file)
+        .unwrap();
+    let on_flex = lstm_batch(model, &flex);
+    let on_wgpu = lstm_batch(moved, &gpu);
+    eprintln!(
+        "lstm losses flex {:?} wgpu {:?}",
+        &on_flex[..2],
+        &on_wgpu[..2]
+    );
+    assert!(on_flex[1] < on_flex[0], "the batch trained");
+    let largest = on_flex
+        .iter()
+        .zip(&on_wgpu)
+        .map(|(a, b)| (a - b).abs() / a.abs().max(1.0))
+        .fold(0.0f32, f32::max);
+    eprintln!("largest relative difference {largest:e}");
+    assert!(largest <= TOLERANCE, "{on_flex:?}\n{on_wgpu:?}");
+}
