@@ -13,20 +13,24 @@ fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= TOLERANCE * a.abs().max(b.abs()).max(1.0)
 }
 
-/// Three gradient steps of style transfer on a 32×32 picture (VGG19's real
-/// weights, the book's loss weights; each step one grey level on average):
-/// each step's loss, then the picture.
-fn style_steps(device: &Device) -> Vec<f32> {
+/// VGG19 with its real weights on `autodiff`, the targets of a 32×32
+/// content pattern and a checkered style pattern, and the content picture.
+fn style_setup(
+    autodiff: &Device,
+) -> (
+    latent_studio::nets::vgg19::Vgg19,
+    latent_studio::techniques::style::model::Targets,
+    Tensor<4>,
+) {
     use latent_studio::nets::vgg19::{self, Vgg19, to_caffe};
-    use latent_studio::techniques::style::model::{LossWeights, Targets, objective};
+    use latent_studio::techniques::style::model::Targets;
     const SIDE: usize = 32;
-    let autodiff = device.clone().autodiff();
-    let net = Vgg19::load_cached(&autodiff).unwrap();
+    let net = Vgg19::load_cached(autodiff).unwrap();
     let picture = |f: &dyn Fn(usize, usize) -> [u8; 3]| {
         let rgb: Vec<u8> = (0..SIDE * SIDE)
             .flat_map(|i| f(i % SIDE, i / SIDE))
             .collect();
-        Tensor::<1>::from_floats(to_caffe(&rgb, SIDE, SIDE).as_slice(), &autodiff)
+        Tensor::<1>::from_floats(to_caffe(&rgb, SIDE, SIDE).as_slice(), autodiff)
             .reshape([1, 3, SIDE, SIDE])
     };
     #[expect(clippy::cast_possible_truncation, reason = "bytes of a test pattern")]
@@ -38,6 +42,16 @@ fn style_steps(device: &Device) -> Vec<f32> {
         .position(|l| *l == "block5_conv2")
         .unwrap();
     let targets = Targets::compute(&net, content.clone(), layer, &[(style, 1.0)]);
+    (net, targets, content)
+}
+
+/// Three gradient steps of style transfer on a 32×32 picture (VGG19's real
+/// weights, the book's loss weights; each step one grey level on average):
+/// each step's loss, then the picture.
+fn style_steps(device: &Device) -> Vec<f32> {
+    use latent_studio::techniques::style::model::{LossWeights, objective};
+    let autodiff = device.clone().autodiff();
+    let (net, targets, content) = style_setup(&autodiff);
     let mut combination = content.detach();
     let mut figures = Vec::new();
     for _ in 0..3 {
@@ -84,28 +98,10 @@ fn style_transfer_steps_alike_on_wgpu_and_flex() {
 #[test]
 #[ignore = "a diagnostic that prints; about 3 minutes on lavapipe"]
 fn style_gradient_terms_on_wgpu_and_flex() {
-    use latent_studio::nets::vgg19::{self, Vgg19, to_caffe};
-    use latent_studio::techniques::style::model::{LossWeights, Targets, objective};
-    const SIDE: usize = 32;
+    use latent_studio::techniques::style::model::{LossWeights, objective};
     for device in [Device::flex(), Device::wgpu(DeviceKind::DefaultDevice)] {
         let autodiff = device.clone().autodiff();
-        let net = Vgg19::load_cached(&autodiff).unwrap();
-        let picture = |f: &dyn Fn(usize, usize) -> [u8; 3]| {
-            let rgb: Vec<u8> = (0..SIDE * SIDE)
-                .flat_map(|i| f(i % SIDE, i / SIDE))
-                .collect();
-            Tensor::<1>::from_floats(to_caffe(&rgb, SIDE, SIDE).as_slice(), &autodiff)
-                .reshape([1, 3, SIDE, SIDE])
-        };
-        #[expect(clippy::cast_possible_truncation, reason = "bytes of a test pattern")]
-        let content = picture(&|x, y| [(x * 8) as u8, (y * 8) as u8, 128]);
-        #[expect(clippy::cast_possible_truncation, reason = "bytes of a test pattern")]
-        let style = picture(&|x, y| [((x / 4 + y / 4) % 2 * 200) as u8, 40, (x * y % 256) as u8]);
-        let layer = vgg19::LAYERS
-            .iter()
-            .position(|l| *l == "block5_conv2")
-            .unwrap();
-        let targets = Targets::compute(&net, content.clone(), layer, &[(style, 1.0)]);
+        let (net, targets, content) = style_setup(&autodiff);
         let start = (content.detach().inner() + 3.0).autodiff();
         let terms = objective(
             &net,

@@ -355,44 +355,9 @@ impl TextJob {
         let start = usize::try_from(rng.next_u64() % (text.len() - length + 1) as u64).unwrap_or(0);
         text[start..start + length].iter().collect()
     }
-
-    fn handle(
-        &mut self,
-        ctx: &mut JobContext<TextEvent, TextCommand>,
-        command: TextCommand,
-    ) -> Result<(), JobError> {
-        match command {
-            TextCommand::Generate {
-                id,
-                prompt,
-                length,
-                sampling,
-                seed,
-            } => self.stream(ctx, id, &prompt, length, sampling, seed),
-            TextCommand::NextToken {
-                id,
-                prompt,
-                sampling,
-            } => match self.candidates(&prompt, sampling, 12) {
-                Ok(candidates) => ctx.send(TextEvent::NextToken { id, candidates }),
-                Err(reason) => ctx.send(TextEvent::Refused { id, reason }),
-            },
-            TextCommand::Save(dir) => save_reported(
-                ctx,
-                dir,
-                |d| self.save(d),
-                TextEvent::Saved,
-                |path, reason| TextEvent::SaveFailed { path, reason },
-            ),
-            TextCommand::LearningRate(lr) => {
-                self.learning_rate = lr;
-                Ok(())
-            }
-            TextCommand::StopGenerating | TextCommand::StopTraining => Ok(()),
-        }
-    }
 }
 
+mod commands;
 mod data;
 mod generate;
 mod settings;
