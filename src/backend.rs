@@ -135,7 +135,7 @@ impl ComputeBackend {
     /// The burn device for compute (without autodiff; jobs add it where they train).
     pub fn device(&self) -> Device {
         match self.kind {
-            BackendKind::Wgpu => Device::wgpu(DeviceKind::DefaultDevice),
+            BackendKind::Wgpu => wgpu_device(),
             BackendKind::Flex => Device::flex(),
         }
     }
@@ -274,6 +274,34 @@ pub fn enumerate_adapters() -> Vec<AdapterSummary> {
             }
         })
         .collect()
+}
+
+/// burn's wgpu device on the default adapter, its kernels' autotune results
+/// and compiled forms kept in the user cache (see [`keep_kernels_in_cache`]).
+pub fn wgpu_device() -> Device {
+    keep_kernels_in_cache();
+    Device::wgpu(DeviceKind::DefaultDevice)
+}
+
+/// Keeps burn's wgpu autotune results and compiled kernels in
+/// `<cache>/latent-studio/kernels` (cubecl's own default is the `target/` of
+/// the nearest Cargo project, or nowhere useful for an installed binary), so
+/// a machine tunes and compiles each kernel once. Takes effect only before
+/// the first wgpu device is made; later calls change nothing. A `cubecl.toml`
+/// and cubecl's environment variables still apply, except for the folder.
+pub fn keep_kernels_in_cache() {
+    use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig, cache::CacheConfig};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut config = CubeClRuntimeConfig::from_current_dir();
+        config.environment.path = CacheConfig::Directory(kernel_cache_folder());
+        CubeClRuntimeConfig::try_set(config.override_from_env());
+    });
+}
+
+/// Where [`keep_kernels_in_cache`] keeps them.
+pub fn kernel_cache_folder() -> std::path::PathBuf {
+    crate::assets::Cache::user().root().join("kernels")
 }
 
 /// Enumerates adapters and decides.

@@ -231,6 +231,13 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Whether this command line asks for the CPU (`--backend cpu` or
+/// `LATENT_STUDIO_BACKEND=cpu`).
+pub fn requests_cpu() -> bool {
+    Cli::try_parse()
+        .is_ok_and(|cli| BackendRequest::resolve(cli.backend) == Ok(BackendRequest::Cpu))
+}
+
 /// Whether this command line opens the studio, or runs the soak that stands
 /// in for it: a long session whose finished jobs must give their memory back.
 pub fn is_desktop_session() -> bool {

@@ -27,13 +27,24 @@ const PURGE_DELAY: &str = "MIMALLOC_PURGE_DELAY";
 const PURGE_DELAY_HEADLESS: &str = "-1";
 const PURGE_DELAY_DESKTOP: &str = "10000";
 
+/// burn's default device. burn puts some state there whatever device the
+/// model is on — a loaded optimizer record (`ModuleOptimizer::load_record`
+/// takes `Device::default()`) — and with wgpu compiled in that default is
+/// the GPU: in a CPU session every "load model" (the VAE grid, a resume)
+/// started a wgpu device on the software adapter, kept its threads and
+/// ~60 MiB for the rest of the session, and once panicked in a cubecl
+/// thread (found by the soak). A run asked onto the CPU names flex.
+const BURN_DEVICE: &str = "BURN_DEVICE";
+
 #[cfg(unix)]
 fn restart_with_allocator_settings() {
     use std::os::unix::process::CommandExt as _;
-    if ALLOCATOR_SETTINGS
-        .iter()
-        .chain(&[(PURGE_DELAY, "")])
-        .all(|(name, _)| std::env::var_os(name).is_some())
+    let name_flex = std::env::var_os(BURN_DEVICE).is_none() && latent_studio::cli::requests_cpu();
+    if !name_flex
+        && ALLOCATOR_SETTINGS
+            .iter()
+            .chain(&[(PURGE_DELAY, "")])
+            .all(|(name, _)| std::env::var_os(name).is_some())
     {
         return;
     }
@@ -54,6 +65,9 @@ fn restart_with_allocator_settings() {
             PURGE_DELAY_HEADLESS
         };
         command.env(PURGE_DELAY, delay);
+    }
+    if name_flex {
+        command.env(BURN_DEVICE, "flex");
     }
     // Only returns if the exec failed; then run on with the defaults.
     let _ = command.exec();

@@ -134,8 +134,9 @@ pub fn run(args: &SoakArgs, request: BackendRequest) -> anyhow::Result<()> {
             if args.each_step {
                 std::thread::sleep(SETTLE);
                 eprintln!(
-                    "soak        after {name:<14} rss {:>8}",
-                    mib(resident().unwrap_or(0))
+                    "soak        after {name:<14} rss {:>8}  ({})",
+                    mib(resident().unwrap_or(0)),
+                    crate::job::memory::breakdown()
                 );
             }
         }
@@ -147,10 +148,11 @@ pub fn run(args: &SoakArgs, request: BackendRequest) -> anyhow::Result<()> {
         let now = resident().unwrap_or(0);
         let peak = watch.peak.swap(now, Ordering::Relaxed);
         eprintln!(
-            "soak  cycle {number:>3} done in {:>5.1} s  idle rss {:>8}  peak {:>8}",
+            "soak  cycle {number:>3} done in {:>5.1} s  idle rss {:>8}  peak {:>8}  ({})",
             began.elapsed().as_secs_f32(),
             mib(now),
-            mib(peak)
+            mib(peak),
+            crate::job::memory::breakdown()
         );
         idle.push(now);
         let time_up = start.elapsed().as_secs_f32() >= args.minutes * 60.0;

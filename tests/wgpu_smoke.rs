@@ -2,7 +2,7 @@
 //! round-trips through the GPU runtime. Numeric tests run on flex instead,
 //! because burn's kernels compile for minutes on a software driver.
 
-use burn::tensor::{Device, DeviceKind, Tensor};
+use burn::tensor::Tensor;
 
 #[test]
 fn wgpu_adds_and_reads_back() {
@@ -12,7 +12,7 @@ fn wgpu_adds_and_reads_back() {
         !adapters.is_empty(),
         "no wgpu adapter at all: install mesa-vulkan-drivers (lavapipe) to run this test"
     );
-    let device = Device::wgpu(DeviceKind::DefaultDevice);
+    let device = latent_studio::backend::wgpu_device();
     let x = Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
     let y = (x.clone() + x).into_data();
     assert_eq!(y.as_slice::<f32>().unwrap(), &[2.0, 4.0, 6.0]);
@@ -31,7 +31,7 @@ fn a_job_too_big_for_the_gpu_fails_and_the_device_lives_on() {
     let floats = usize::try_from(largest / 4 + (64 << 20)).unwrap();
     let mut handle: JobHandle<(), ()> = JobBuilder::new("too-big")
         .spawn(move |_| {
-            let device = Device::wgpu(DeviceKind::DefaultDevice);
+            let device = latent_studio::backend::wgpu_device();
             let big = Tensor::<1>::ones([floats], &device);
             let _ = big.sum().into_data();
             Ok(())
@@ -44,7 +44,7 @@ fn a_job_too_big_for_the_gpu_fails_and_the_device_lives_on() {
         panic!("{terminal:?}");
     };
     assert!(reason.contains("GPU"), "{reason}");
-    let device = Device::wgpu(DeviceKind::DefaultDevice);
+    let device = latent_studio::backend::wgpu_device();
     let x = Tensor::<1>::from_floats([1.0, 2.0], &device);
     assert_eq!(
         (x * 3.0).into_data().as_slice::<f32>().unwrap(),

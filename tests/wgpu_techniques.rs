@@ -7,7 +7,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Device, DeviceKind, Tensor};
+use burn::tensor::{Device, Tensor};
 use latent_studio::assets::{self, Cache, Manifest};
 use latent_studio::job::read_f32;
 use latent_studio::techniques::gan::model::{Discriminator, Generator};
@@ -57,7 +57,7 @@ fn vae_two_batches(mut vae: Vae, device: &Device, batches: &[Vec<usize>]) -> Vec
 #[test]
 fn the_vae_trains_and_decodes_alike_on_wgpu_and_flex() {
     let flex = Device::flex();
-    let gpu = Device::wgpu(DeviceKind::DefaultDevice);
+    let gpu = latent_studio::backend::wgpu_device();
     flex.seed(3);
     let vae = VaeSettings::new().init(&flex.clone().autodiff());
     // The same initial weights on the GPU, through a file as a checkpoint
@@ -84,7 +84,7 @@ fn the_vae_trains_and_decodes_alike_on_wgpu_and_flex() {
 fn the_gan_draws_and_judges_alike_on_wgpu_and_flex() {
     use latent_studio::techniques::gan::job::normal_latents;
     use latent_studio::techniques::gan::model::GanConfig;
-    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let (flex, gpu) = (Device::flex(), latent_studio::backend::wgpu_device());
     let config = GanConfig::small();
     flex.seed(5);
     let (generator, discriminator) = (config.generator(&flex), config.discriminator(&flex));
@@ -165,7 +165,7 @@ fn gan_step(
 fn a_gan_training_step_is_the_same_on_wgpu_and_flex() {
     use latent_studio::techniques::gan::data::{self, ImageSource};
     use latent_studio::techniques::gan::model::GanConfig;
-    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let (flex, gpu) = (Device::flex(), latent_studio::backend::wgpu_device());
     let config = GanConfig {
         dropout: 0.0,
         side: 32,

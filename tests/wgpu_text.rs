@@ -5,7 +5,7 @@
 
 use burn::module::Module;
 use burn::optim::GradientsParams;
-use burn::tensor::{Device, DeviceKind, Tensor};
+use burn::tensor::{Device, Tensor};
 use latent_studio::job::read_f32;
 
 /// Relative tolerance between the two backends (f32, different summation orders).
@@ -54,7 +54,7 @@ fn lstm_batch(
 #[test]
 fn the_char_lstm_trains_and_predicts_alike_on_wgpu_and_flex() {
     use latent_studio::techniques::text::model::LstmConfig;
-    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let (flex, gpu) = (Device::flex(), latent_studio::backend::wgpu_device());
     let config = LstmConfig {
         vocab_size: lstm_text().1.len(),
         hidden: 32,
@@ -149,7 +149,7 @@ fn word_documents() -> Vec<String> {
 fn a_reduced_transformer_trains_and_generates_alike_on_wgpu_and_flex() {
     use latent_studio::techniques::text::model::TransformerConfig;
     use latent_studio::techniques::text::vectorize::WordVocab;
-    let (flex, gpu) = (Device::flex(), Device::wgpu(DeviceKind::DefaultDevice));
+    let (flex, gpu) = (Device::flex(), latent_studio::backend::wgpu_device());
     let vocab = WordVocab::build(&word_documents(), 100);
     let config = TransformerConfig {
         vocab_size: vocab.len(),

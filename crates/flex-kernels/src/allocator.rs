@@ -30,6 +30,37 @@ unsafe extern "C" {
     safe fn mi_option_set(option: c_int, value: c_long);
 }
 
+#[allow(unsafe_code)]
+// SAFETY: mimalloc.h: `void mi_process_info(size_t* elapsed_msecs, size_t*
+// user_msecs, size_t* system_msecs, size_t* current_rss, size_t* peak_rss,
+// size_t* current_commit, size_t* peak_commit, size_t* page_faults)`; every
+// pointer may be null or points to a `size_t` it writes.
+unsafe extern "C" {
+    fn mi_process_info(
+        elapsed_msecs: *mut usize,
+        user_msecs: *mut usize,
+        system_msecs: *mut usize,
+        current_rss: *mut usize,
+        peak_rss: *mut usize,
+        current_commit: *mut usize,
+        peak_commit: *mut usize,
+        page_faults: *mut usize,
+    );
+}
+
+/// The bytes mimalloc has committed from the OS now (its pages in use and
+/// the free ones it has not handed back yet), whatever is resident.
+pub fn committed() -> usize {
+    let mut commit = 0usize;
+    let null = std::ptr::null_mut();
+    #[allow(unsafe_code)]
+    // SAFETY: one valid `usize` out-pointer, the others null (see above).
+    unsafe {
+        mi_process_info(null, null, null, null, null, &raw mut commit, null, null);
+    }
+    commit
+}
+
 /// The purge delay in milliseconds; negative when freed memory is never
 /// handed back (the setting for benchmarks and headless training).
 #[allow(
