@@ -38,7 +38,12 @@ fn dream_steps(device: &Device) -> Vec<f32> {
     figures
 }
 
+/// Fails today (issue #14): the first loss agrees (2.8892405 / 2.88924),
+/// the third does not (4.027288 / 4.0072603), the picture differs by 0.61
+/// relative — likely the same fault as style transfer's, several taps of
+/// one forward pass receiving gradients together (README, GPU section).
 #[test]
+#[ignore = "DeepDream's steps differ on wgpu (issue #14); about 2.5 minutes on lavapipe"]
 fn deepdream_steps_alike_on_wgpu_and_flex() {
     let on_flex = dream_steps(&Device::flex());
     let on_wgpu = dream_steps(&latent_studio::backend::wgpu_device());
