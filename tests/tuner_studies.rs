@@ -224,3 +224,61 @@ fn a_promoted_hyperband_trial_continues_its_parents_training() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_trial_whose_training_fails_is_marked_failed_and_the_search_goes_on() {
+    let _alone = alone();
+    let dir = scratch("text-fails");
+    // A window far longer than the 60 snippets: the text job refuses to
+    // train that trial; the other window trains.
+    let space = tuner::Space::new(
+        tuner::Direction::Minimize,
+        vec![
+            tuner::Param::fixed("learning_rate", tuner::Value::Float(0.01)),
+            tuner::Param::fixed("lstm_units", tuner::Value::Int(32)),
+            tuner::Param {
+                name: "sequence_length".to_owned(),
+                kind: tuner::Kind::Choice {
+                    values: vec![tuner::Value::Int(1_000_000), tuner::Value::Int(20)],
+                },
+            },
+        ],
+    )
+    .unwrap();
+    let settings = TuneSettings {
+        oracle: tuner::OracleConfig::Grid,
+        max_trials: 2,
+        max_epochs: 1,
+        limit: Some(60),
+        space: Some(space),
+        ..TuneSettings::quick_for(StudyKind::Text)
+    };
+    let mut handle = job::start(settings, Some(dir.clone()), Device::flex(), no_waker()).unwrap();
+    let mut ended = Vec::new();
+    while let Some(message) = handle.recv_blocking() {
+        match message {
+            JobMessage::Event(TunerEvent::Ended { row, .. }) => ended.push(row),
+            JobMessage::Event(_) => {}
+            JobMessage::Finished => break,
+            other => panic!("the study itself must go on: {other:?}"),
+        }
+    }
+    assert_eq!(ended.len(), 2, "{ended:?}");
+    let study = tuner::Study::open(&dir).unwrap();
+    for trial in &study.trials {
+        let long = trial.params.get("sequence_length") == Some(&tuner::Value::Int(1_000_000));
+        if long {
+            assert_eq!(trial.state, TrialState::Failed, "{trial:?}");
+            let reason = trial.reason.as_deref().unwrap_or_default();
+            assert!(
+                reason.contains("smaller than one training sequence"),
+                "{reason}"
+            );
+            assert_eq!(trial.value, None);
+        } else {
+            assert_eq!(trial.state, TrialState::Completed, "{trial:?}");
+            assert!(trial.value.is_some_and(f64::is_finite));
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

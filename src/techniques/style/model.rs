@@ -120,11 +120,22 @@ pub fn style_layer_indices() -> Vec<usize> {
         .collect()
 }
 
-/// The Gram matrix of [1, C, h, w] features: F·Fᵀ with F the [C, h·w] matrix.
+/// The Gram matrix of [1, C, h, w] features: G = F·Fᵀ with F the [C, h·w]
+/// matrix.
+///
+/// Written as 2·H − H with H = F·(F detached)ᵀ: the same value to the last
+/// bit (2H is exact and so is 2H − H), and the gradient 2·dG·F, which is the
+/// Gram's own (dG + dGᵀ)·F whenever dG is symmetric — as it is for every loss
+/// of a Gram against a symmetric target. One gradient matrix product instead
+/// of two, and one path back into F instead of two: on wgpu (burn 0.22.1
+/// with fusion) a Gram of a ReLU output that also feeds the next layer got a
+/// wrong gradient when both the product's sides sent theirs (issue #14,
+/// `tests/wgpu_taps.rs`).
 pub fn gram(features: Tensor<4>) -> Tensor<2> {
     let [_, channels, h, w] = features.dims();
     let flat: Tensor<2> = features.reshape([channels, h * w]);
-    flat.clone().matmul(flat.transpose())
+    let half = flat.clone().matmul(flat.detach().transpose());
+    half.clone().mul_scalar(2.0) - half.detach()
 }
 
 /// Σ (combination − base)².
