@@ -238,6 +238,18 @@ pub fn requests_cpu() -> bool {
         .is_ok_and(|cli| BackendRequest::resolve(cli.backend) == Ok(BackendRequest::Cpu))
 }
 
+/// Whether this command line will compute on the CPU: asked for it, or the
+/// automatic choice finds no hardware GPU (this enumerates the adapters).
+pub fn computes_on_cpu() -> bool {
+    match Cli::try_parse().map(|cli| BackendRequest::resolve(cli.backend)) {
+        Ok(Ok(BackendRequest::Cpu)) => true,
+        Ok(Ok(BackendRequest::Auto)) => {
+            crate::backend::detect(BackendRequest::Auto).kind == crate::backend::BackendKind::Flex
+        }
+        _ => false,
+    }
+}
+
 /// Whether this command line opens the studio, or runs the soak that stands
 /// in for it: a long session whose finished jobs must give their memory back.
 pub fn is_desktop_session() -> bool {

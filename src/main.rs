@@ -33,21 +33,27 @@ const PURGE_DELAY_DESKTOP: &str = "10000";
 /// the GPU: in a CPU session every "load model" (the VAE grid, a resume)
 /// started a wgpu device on the software adapter, kept its threads and
 /// ~60 MiB for the rest of the session, and once panicked in a cubecl
-/// thread (found by the soak). A run asked onto the CPU names flex.
+/// thread (found by the soak). A run that computes on the CPU — asked for,
+/// or the automatic choice finding no hardware GPU — names flex (the
+/// adapters are enumerated before the restart, whose exec leaves no thread
+/// of it behind).
 const BURN_DEVICE: &str = "BURN_DEVICE";
 
 #[cfg(unix)]
 fn restart_with_allocator_settings() {
     use std::os::unix::process::CommandExt as _;
-    let name_flex = std::env::var_os(BURN_DEVICE).is_none() && latent_studio::cli::requests_cpu();
-    if !name_flex
-        && ALLOCATOR_SETTINGS
-            .iter()
-            .chain(&[(PURGE_DELAY, "")])
-            .all(|(name, _)| std::env::var_os(name).is_some())
-    {
+    let allocator_set = ALLOCATOR_SETTINGS
+        .iter()
+        .chain(&[(PURGE_DELAY, "")])
+        .all(|(name, _)| std::env::var_os(name).is_some());
+    let device_named = std::env::var_os(BURN_DEVICE).is_some();
+    // The restarted process (or a user who set everything) goes on; only a
+    // CPU request still needs flex named then — it costs nothing to check,
+    // unlike the automatic choice, which enumerates the adapters.
+    if allocator_set && (device_named || !latent_studio::cli::requests_cpu()) {
         return;
     }
+    let name_flex = !device_named && latent_studio::cli::computes_on_cpu();
     let Ok(exe) = std::env::current_exe() else {
         return;
     };
