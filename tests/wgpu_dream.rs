@@ -44,41 +44,37 @@ fn dream_steps(device: &Device) -> (Vec<f32>, Vec<f32>) {
 }
 
 /// Fails today (issue #14): from the same picture the losses agree
-/// (2.8892405 / 2.88924) but the first gradient does not (the largest
-/// difference 20 % of the largest |g|), so the steps part. The gradient
-/// already differs with the loss reading mixed0 alone (8 %), while every
-/// operation InceptionV3 is made of, at its real sizes, and a small mixed
-/// block agree to 1e-6 (`tests/wgpu_taps.rs`) — unlike style transfer's
-/// Gram, not found yet.
+/// (2.8892405 / 2.88924) but the first gradient is 6.6e-3 apart (relative L2),
+/// and the picture after the three steps 0.13. Not a fault of the loss:
+/// mixed0 alone already differs (`inception_taps_gradients_on_wgpu_and_flex`),
+/// while every operation InceptionV3 is made of at its real sizes, and its
+/// stem and mixed0 with pattern weights (`tests/wgpu_taps.rs`), agree to 2e-6;
+/// along the difference both gradients match a finite difference of the loss
+/// within its noise (`which_mixed0_gradient_is_right`). Not found yet.
 #[test]
 #[ignore = "DeepDream's gradient differs on wgpu (issue #14)"]
 fn deepdream_steps_alike_on_wgpu_and_flex() {
     let (on_flex, first_flex) = dream_steps(&Device::flex());
     let (on_wgpu, first_wgpu) = dream_steps(&latent_studio::backend::wgpu_device());
-    let scale = first_flex.iter().fold(0.0f32, |m, g| m.max(g.abs()));
-    let first = first_flex
-        .iter()
-        .zip(&first_wgpu)
-        .map(|(a, b)| (a - b).abs() / scale)
-        .fold(0.0f32, f32::max);
-    #[expect(clippy::cast_precision_loss, reason = "a picture's size")]
-    let mean = first_flex.iter().map(|g| g.abs()).sum::<f32>() / first_flex.len() as f32;
+    let l2 = |a: &[f32], b: &[f32]| {
+        let difference: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+        let size: f32 = a.iter().map(|x| x * x).sum();
+        (difference / size).sqrt()
+    };
+    let gradient = l2(&first_flex, &first_wgpu);
+    let picture = l2(&on_flex[3..], &on_wgpu[3..]);
+    let losses: Vec<f32> = (0..3)
+        .map(|i| (on_flex[i] - on_wgpu[i]).abs() / on_flex[i])
+        .collect();
     eprintln!(
-        "first gradient: largest difference {first:e} of the largest |g| {scale:e} (mean |g| {mean:e})"
-    );
-    eprintln!(
-        "dream losses flex {:?} wgpu {:?}",
+        "dream losses flex {:?} wgpu {:?}; relative L2 difference of the first gradient {gradient:e}, of the picture after three steps {picture:e}",
         &on_flex[..3],
         &on_wgpu[..3]
     );
     assert!(on_flex[2] > on_flex[0], "the ascent raised the loss");
-    let largest = on_flex
-        .iter()
-        .zip(&on_wgpu)
-        .map(|(a, b)| (a - b).abs() / a.abs().max(1.0))
-        .fold(0.0f32, f32::max);
-    eprintln!("largest relative difference {largest:e}");
-    assert!(largest <= TOLERANCE, "largest {largest}");
+    assert!(gradient <= TOLERANCE, "first gradient {gradient}");
+    assert!(losses.iter().all(|&l| l <= 10.0 * TOLERANCE), "{losses:?}");
+    assert!(picture <= TOLERANCE, "picture {picture}");
 }
 
 /// InceptionV3's input gradient for a loss reading the blocks `taps`
@@ -117,5 +113,59 @@ fn inception_taps_gradients_on_wgpu_and_flex() {
             .map(|(a, b)| (a - b).abs() / scale)
             .fold(0.0f32, f32::max);
         eprintln!("taps {taps:?}: largest difference {largest:e} of the largest |g| {scale:e}");
+    }
+}
+
+/// Which backend's mixed0 gradient is right: both projected on the
+/// direction in which they differ, against a central finite difference of
+/// the loss along it on each backend (a diagnostic: `--ignored --nocapture`).
+#[test]
+#[ignore = "a diagnostic that prints"]
+fn which_mixed0_gradient_is_right() {
+    let wgpu = latent_studio::backend::wgpu_device();
+    #[expect(clippy::cast_precision_loss, reason = "a test pattern")]
+    let values: Vec<f32> = (0..3 * HEIGHT * WIDTH)
+        .map(|i| ((i * 37 % 251) as f32 / 125.0 - 1.0) * 0.8)
+        .collect();
+    let loss_and_gradient = |device: &Device, at: &[f32]| {
+        let autodiff = device.clone().autodiff();
+        let net = InceptionV3::load_cached(&autodiff).unwrap();
+        let image = Tensor::<1>::from_floats(at, &autodiff)
+            .reshape([1, 3, HEIGHT, WIDTH])
+            .require_grad();
+        let loss = net.features(image.clone(), &[0]).remove(0).square().mean();
+        let value = read_f32(loss.clone().detach()).unwrap()[0];
+        let grads = loss.backward();
+        (value, read_f32(image.grad(&grads).unwrap()).unwrap())
+    };
+    let (_, on_flex) = loss_and_gradient(&Device::flex(), &values);
+    let (_, on_wgpu) = loss_and_gradient(&wgpu, &values);
+    let mut direction: Vec<f32> = on_wgpu.iter().zip(&on_flex).map(|(w, f)| w - f).collect();
+    let norm = direction.iter().map(|d| d * d).sum::<f32>().sqrt();
+    for d in &mut direction {
+        *d /= norm;
+    }
+    let dot = |g: &[f32]| g.iter().zip(&direction).map(|(a, b)| a * b).sum::<f32>();
+    eprintln!(
+        "along the difference: flex g·d {:e}, wgpu g·d {:e}",
+        dot(&on_flex),
+        dot(&on_wgpu)
+    );
+    for epsilon in [1e-2f32, 3e-3, 1e-3] {
+        let moved = |sign: f32| -> Vec<f32> {
+            values
+                .iter()
+                .zip(&direction)
+                .map(|(v, d)| v + sign * epsilon * d)
+                .collect()
+        };
+        for (name, device) in [("flex", Device::flex()), ("wgpu", wgpu.clone())] {
+            let up = loss_and_gradient(&device, &moved(1.0)).0;
+            let down = loss_and_gradient(&device, &moved(-1.0)).0;
+            eprintln!(
+                "ε {epsilon:e}: finite difference on {name} {:e}",
+                (up - down) / (2.0 * epsilon)
+            );
+        }
     }
 }

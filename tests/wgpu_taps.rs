@@ -298,3 +298,82 @@ fn mixed_block_gradients_on_wgpu_and_flex() {
         assert!(largest <= TOLERANCE, "{branches:?}: {largest}");
     }
 }
+
+/// InceptionV3's stem and mixed0 with pattern weights on an 80×96 picture,
+/// cut after `ops` of its operations: the input gradient of the output's
+/// mean square, on both backends (for DeepDream's finding: these agree,
+/// the real weights do not).
+#[test]
+fn inception_stem_gradients_on_wgpu_and_flex() {
+    use burn::tensor::module::avg_pool2d;
+    use burn::tensor::ops::AvgPoolOptions;
+    let wgpu = latent_studio::backend::wgpu_device();
+    let stem = |x: Tensor<4>, ops: usize, d: &Device, tracked: bool| -> Tensor<4> {
+        let conv = |x: Tensor<4>, (i, o, k, s, p): (usize, usize, usize, usize, usize), salt| {
+            #[expect(clippy::cast_precision_loss, reason = "a fan-in")]
+            let scale = (2.0 / (i * k * k) as f64).sqrt();
+            #[expect(clippy::cast_possible_truncation, reason = "a scale")]
+            let values: Vec<f32> = pattern(o * i * k * k, salt)
+                .into_iter()
+                .map(|v| v * scale as f32)
+                .collect();
+            let mut w = Tensor::<1>::from_floats(values.as_slice(), d).reshape([o, i, k, k]);
+            let biases: Vec<f32> = pattern(o, salt + 1).iter().map(|v| v * 0.1).collect();
+            let mut b = Tensor::<1>::from_floats(biases.as_slice(), d);
+            if tracked {
+                (w, b) = (w.require_grad(), b.require_grad());
+            }
+            conv2d(x, w, Some(b), ConvOptions::new([s, s], [p, p], [1, 1], 1)).clamp_min(0.0)
+        };
+        let pool = |x| max_pool2d(x, MaxPoolOptions::new([3, 3]).with_stride([2, 2]));
+        let steps: Vec<Box<dyn Fn(Tensor<4>) -> Tensor<4> + '_>> = vec![
+            Box::new(|x| conv(x, (3, 32, 3, 2, 0), 1)),
+            Box::new(|x| conv(x, (32, 32, 3, 1, 0), 2)),
+            Box::new(|x| conv(x, (32, 64, 3, 1, 1), 3)),
+            Box::new(pool),
+            Box::new(|x| conv(x, (64, 80, 1, 1, 0), 4)),
+            Box::new(|x| conv(x, (80, 192, 3, 1, 0), 5)),
+            Box::new(pool),
+            Box::new(|x: Tensor<4>| {
+                let a = conv(x.clone(), (192, 64, 1, 1, 0), 6);
+                let b = conv(conv(x.clone(), (192, 48, 1, 1, 0), 7), (48, 64, 5, 1, 2), 8);
+                let c = conv(x.clone(), (192, 64, 1, 1, 0), 9);
+                let c = conv(conv(c, (64, 96, 3, 1, 1), 10), (96, 96, 3, 1, 1), 11);
+                let pooled = avg_pool2d(
+                    x,
+                    AvgPoolOptions::new([3, 3])
+                        .with_stride([1, 1])
+                        .with_padding([1, 1])
+                        .with_count_include_pad(false),
+                );
+                let e = conv(pooled, (192, 32, 1, 1, 0), 12);
+                Tensor::cat(vec![a, b, c, e], 1)
+            }),
+        ];
+        steps.iter().take(ops).fold(x, |x, step| step(x))
+    };
+    for (ops, tracked) in (1..=8).map(|n| (n, true)).chain([(8, false)]) {
+        let gradient = |device: &Device| {
+            let autodiff = device.clone().autodiff();
+            // DeepDream's test picture.
+            #[expect(clippy::cast_precision_loss, reason = "a test pattern")]
+            let values: Vec<f32> = (0..3 * 80 * 96)
+                .map(|i| ((i * 37 % 251) as f32 / 125.0 - 1.0) * 0.8)
+                .collect();
+            let x = Tensor::<1>::from_floats(values.as_slice(), &autodiff)
+                .reshape([1, 3, 80, 96])
+                .require_grad();
+            let grads = stem(x.clone(), ops, &autodiff, tracked)
+                .square()
+                .mean()
+                .backward();
+            read_f32(x.grad(&grads).unwrap()).unwrap()
+        };
+        let (a, b) = (gradient(&Device::flex()), gradient(&wgpu));
+        let largest = largest_relative(&a, &b);
+        eprintln!(
+            "stem cut after {ops} operations, weights tracked {tracked}: largest relative difference {largest:e}"
+        );
+        assert!(largest <= TOLERANCE, "{ops} operations: {largest}");
+    }
+}

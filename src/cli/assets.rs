@@ -32,6 +32,10 @@ pub(super) fn info(request: BackendRequest) {
     let cache = Cache::user();
     let manifest = Manifest::bundled();
     println!("asset cache:     {}", cache.root().display());
+    println!(
+        "kernel cache:    {} (burn's compiled wgpu kernels and autotune results)",
+        backend::kernel_cache_folder().display()
+    );
     for asset in &manifest.assets {
         let state = if cache.is_ready(asset) {
             "ready"
