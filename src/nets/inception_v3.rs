@@ -5,10 +5,13 @@
 //! Taps `mixed0 … mixed10` are the file's `mixed`, `mixed_1 … mixed_10`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor};
+use flex_kernels::frozen_conv::{FrozenConv, frozen_conv};
+use flex_kernels::frozen_pool::{self, frozen_avg_pool, frozen_max_pool};
 
 use super::NetError;
 use crate::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
@@ -37,13 +40,39 @@ const EPS: f32 = 0.001;
 /// A convolution with its batch norm folded in: w·s, β − μ·s with s = 1/√(σ²+ε).
 #[derive(Clone, Debug)]
 struct ConvBn {
+    /// The same layer for the channels-last CPU path (burn-flex only).
+    frozen: Option<Arc<FrozenConv>>,
     weight: Tensor<4>,
     bias: Tensor<1>,
     options: ConvOptions<2>,
 }
 
+/// Where the channels are: dim 1 (NCHW, burn's ops) or dim 3 (NHWC, the
+/// frozen CPU layers of `flex-kernels`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    ChannelsFirst,
+    ChannelsLast,
+}
+
+impl Layout {
+    fn channel_dim(self) -> usize {
+        match self {
+            Self::ChannelsFirst => 1,
+            Self::ChannelsLast => 3,
+        }
+    }
+}
+
 impl ConvBn {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward(&self, x: Tensor<4>, layout: Layout) -> Tensor<4> {
+        if layout == Layout::ChannelsLast {
+            let frozen = self
+                .frozen
+                .as_ref()
+                .expect("channels-last only with frozen layers");
+            return frozen_conv(x, frozen);
+        }
         conv2d(
             x,
             self.weight.clone(),
@@ -68,9 +97,18 @@ enum Op {
 }
 
 impl Op {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward(&self, x: Tensor<4>, layout: Layout) -> Tensor<4> {
         match self {
-            Self::Conv(conv) => conv.forward(x),
+            Self::Conv(conv) => conv.forward(x, layout),
+            Self::MaxPool { stride, padding } if layout == Layout::ChannelsLast => {
+                let pool = frozen_pool::MaxPool {
+                    size: 3,
+                    stride: *stride,
+                    pad: *padding,
+                };
+                frozen_max_pool(x, pool)
+            }
+            Self::AvgPool if layout == Layout::ChannelsLast => frozen_avg_pool(x),
             Self::MaxPool { stride, padding } => max_pool2d(
                 x,
                 MaxPoolOptions::new([3, 3])
@@ -88,8 +126,8 @@ impl Op {
     }
 }
 
-fn run(ops: &[Op], x: Tensor<4>) -> Tensor<4> {
-    ops.iter().fold(x, |x, op| op.forward(x))
+fn run(ops: &[Op], x: Tensor<4>, layout: Layout) -> Tensor<4> {
+    ops.iter().fold(x, |x, op| op.forward(x, layout))
 }
 
 /// A mixed block: branches concatenated on channels. The "E" blocks split two
@@ -113,11 +151,13 @@ struct Expanded {
 }
 
 impl Block {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    fn forward(&self, x: Tensor<4>, layout: Layout) -> Tensor<4> {
+        let channels = layout.channel_dim();
         match self {
-            Self::Concat(branches) => {
-                Tensor::cat(branches.iter().map(|b| run(b, x.clone())).collect(), 1)
-            }
+            Self::Concat(branches) => Tensor::cat(
+                branches.iter().map(|b| run(b, x.clone(), layout)).collect(),
+                channels,
+            ),
             Self::Expanded(block) => {
                 let Expanded {
                     conv,
@@ -128,18 +168,19 @@ impl Block {
                     pool,
                     pool_conv,
                 } = block.as_ref();
-                let a = tower.forward(x.clone());
-                let b = tower_1[1].forward(tower_1[0].forward(x.clone()));
+                let a = tower.forward(x.clone(), layout);
+                let b = tower_1[0].forward(x.clone(), layout);
+                let b = tower_1[1].forward(b, layout);
                 Tensor::cat(
                     vec![
-                        conv.forward(x.clone()),
-                        tower_heads[0].forward(a.clone()),
-                        tower_heads[1].forward(a),
-                        tower_1_heads[0].forward(b.clone()),
-                        tower_1_heads[1].forward(b),
-                        pool_conv.forward(pool.forward(x)),
+                        conv.forward(x.clone(), layout),
+                        tower_heads[0].forward(a.clone(), layout),
+                        tower_heads[1].forward(a, layout),
+                        tower_1_heads[0].forward(b.clone(), layout),
+                        tower_1_heads[1].forward(b, layout),
+                        pool_conv.forward(pool.forward(x, layout), layout),
                     ],
-                    1,
+                    channels,
                 )
             }
         }
@@ -151,6 +192,8 @@ impl Block {
 pub struct InceptionV3 {
     stem: Vec<Op>,
     blocks: Vec<Block>,
+    /// Channels-last through the frozen CPU layers (burn-flex), else burn's NCHW ops.
+    layout: Layout,
 }
 
 /// Max pooling 3×3, stride 2, no padding (the stem's and the reduction blocks').
@@ -284,7 +327,24 @@ impl InceptionV3 {
                 pool_conv: c("tower_2_conv")?,
             })));
         }
-        Ok(Self { stem, blocks })
+        let layout = if flex_kernels::runs_on(device) {
+            Layout::ChannelsLast
+        } else {
+            Layout::ChannelsFirst
+        };
+        Ok(Self {
+            stem,
+            blocks,
+            layout,
+        })
+    }
+
+    /// The same network on burn's channels-first ops even on the CPU (to
+    /// check the frozen layers against).
+    #[must_use]
+    pub fn channels_first(mut self) -> Self {
+        self.layout = Layout::ChannelsFirst;
+        self
     }
 
     /// The outputs of the taps `wanted` (indices into [`TAPS`]), in the order
@@ -295,14 +355,23 @@ impl InceptionV3 {
             return Vec::new();
         };
         let mut taps: Vec<Option<Tensor<4>>> = vec![None; wanted.len()];
-        let mut x = run(&self.stem, input);
+        let layout = self.layout;
+        let input = match layout {
+            Layout::ChannelsFirst => input,
+            Layout::ChannelsLast => input.permute([0, 2, 3, 1]),
+        };
+        let mut x = run(&self.stem, input, layout);
         for (index, block) in self.blocks.iter().enumerate().take(deepest + 1) {
-            x = block.forward(x);
+            x = block.forward(x, layout);
             for (slot, _) in wanted.iter().enumerate().filter(|(_, w)| **w == index) {
                 taps[slot] = Some(x.clone());
             }
         }
-        taps.into_iter().flatten().collect()
+        let taps = taps.into_iter().flatten();
+        match layout {
+            Layout::ChannelsFirst => taps.collect(),
+            Layout::ChannelsLast => taps.map(|t| t.permute([0, 3, 1, 2])).collect(),
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub mod bench;
 pub mod buffers;
 pub mod deconv_leaky;
 pub mod fast_math;
+pub mod frozen_conv;
+pub mod frozen_pool;
 pub mod gemm;
 pub mod log_softmax_pick;
 pub mod lstm;

@@ -2,6 +2,9 @@
 //! batch norm into its convolution.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use flex_kernels::frozen_conv::FrozenConv;
 
 use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Device, Tensor, TensorData};
@@ -57,7 +60,20 @@ impl Parts<'_> {
             }
             bias.push(beta[o] - mean[o] * scale);
         }
+        let padding = layout.padding;
+        // On the CPU the network runs channels-last through the frozen layers.
+        let frozen = flex_kernels::runs_on(self.device).then(|| {
+            Arc::new(FrozenConv::from_oihw(
+                &weight,
+                [out, inp, kh, kw],
+                bias.clone(),
+                [layout.stride; 2],
+                padding,
+                true,
+            ))
+        });
         Ok(ConvBn {
+            frozen,
             weight: Tensor::from_data(TensorData::new(weight, [out, inp, kh, kw]), self.device),
             bias: Tensor::from_data(TensorData::new(bias, [out]), self.device),
             options: ConvOptions::new([layout.stride, layout.stride], layout.padding, [1, 1], 1),
