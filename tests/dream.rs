@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use common::{Fixture, Tolerance};
 use image::{Rgb, RgbImage};
 use latent_studio::assets::{self, Cache, INCEPTION_V3_FILE, Manifest};
-use latent_studio::job::{JobMessage, no_waker, read_f32};
+use latent_studio::job::{JobMessage, no_waker};
 use latent_studio::nets::inception_v3::{self, InceptionV3, TORCHSCRIPT_MEMBER};
 use latent_studio::picture::Picture;
 use latent_studio::techniques::dream::job::{self, DreamEvent, StepLoss, tiles};
@@ -300,36 +300,11 @@ fn previews_keep_to_the_throttle() {
 fn frozen_channels_last_path_matches_burns_ops() {
     let frozen = net();
     let reference = frozen.clone().channels_first();
-    let picture = input(&pattern(96, 80));
     let taps = [0, 2, 4, 7];
-    let run = |net: &InceptionV3| {
-        let tracked = picture.clone().autodiff().require_grad();
-        let features = net.features(tracked.clone(), &taps);
-        let values: Vec<Vec<f32>> = features
-            .iter()
-            .map(|t| read_f32(t.clone().detach().inner()).unwrap())
-            .collect();
-        let loss = features
-            .into_iter()
-            .map(|t| t.square().mean())
-            .reduce(|a, b| a + b)
-            .unwrap();
-        let grads = loss.backward();
-        (values, read_f32(tracked.grad(&grads).unwrap()).unwrap())
-    };
-    let relative = |a: &[f32], b: &[f32]| {
-        let difference: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
-        let size: f32 = b.iter().map(|y| y * y).sum();
-        (difference / size).sqrt()
-    };
-    let (values, gradient) = run(&frozen);
-    let (expected_values, expected_gradient) = run(&reference);
-    for (tap, (got, want)) in values.iter().zip(&expected_values).enumerate() {
-        assert_eq!(got.len(), want.len());
-        let l2 = relative(got, want);
-        assert!(l2 < 1e-5, "tap {tap}: relative L2 {l2:e}");
-    }
-    let l2 = relative(&gradient, &expected_gradient);
-    eprintln!("input gradient, frozen vs burn's ops: relative L2 {l2:e}");
-    assert!(l2 < 1e-4, "input gradient: relative L2 {l2:e}");
+    common::assert_paths_agree(
+        |x| frozen.features(x, &taps),
+        |x| reference.features(x, &taps),
+        &input(&pattern(96, 80)),
+        1e-4,
+    );
 }

@@ -115,6 +115,28 @@ fn vgg19_activations_match_the_numpy_reference() {
     fixture.assert_matches(net.features(input, &wanted), &tolerance);
 }
 
+/// The CPU runs VGG19 channels-last through the frozen layers of
+/// `flex-kernels`; burn's own NCHW ops must give the same taps and input
+/// gradient, with max and with average pooling.
+#[test]
+fn frozen_channels_last_path_matches_burns_ops() {
+    let rgb = reference_image();
+    let picture = tensor4(vgg19::to_caffe(rgb.as_raw(), 48, 32), [1, 3, 32, 48]);
+    let mut wanted = style_layer_indices();
+    wanted.push(vgg19::layer_index("block5_conv2").unwrap());
+    for pooling in [vgg19::Pooling::Max, vgg19::Pooling::Average] {
+        let mut frozen = vgg();
+        frozen.pooling = pooling;
+        let reference = frozen.clone().channels_first();
+        common::assert_paths_agree(
+            |x| frozen.features(x, &wanted),
+            |x| reference.features(x, &wanted),
+            &picture,
+            1e-4,
+        );
+    }
+}
+
 #[test]
 fn every_optimiser_descends_a_quadratic() {
     let target = tensor4(

@@ -4,10 +4,13 @@
 //! `vgg19.preprocess_input`: BGR, 0–255, ImageNet mean subtracted.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use burn::tensor::module::{avg_pool2d, conv2d, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use burn::tensor::{Device, Tensor, TensorData};
+use flex_kernels::frozen_conv::{FrozenConv, frozen_conv};
+use flex_kernels::frozen_pool::{MaxPool, frozen_max_pool};
 
 use super::NetError;
 use crate::assets::{self, Cache, Manifest, VGG19_FILE};
@@ -63,8 +66,18 @@ fn pools_after(index: usize) -> bool {
 #[derive(Clone, Debug)]
 pub struct Vgg19 {
     convs: Vec<(Tensor<4>, Tensor<1>)>,
+    /// The same convolutions for the channels-last CPU path (burn-flex
+    /// only); empty where burn's own NCHW ops run.
+    frozen: Vec<Arc<FrozenConv>>,
     pub pooling: Pooling,
 }
+
+/// VGG's 2×2 max pooling, stride 2.
+const HALVE: MaxPool = MaxPool {
+    size: 2,
+    stride: 2,
+    pad: 0,
+};
 
 impl Vgg19 {
     /// Loads the converted weights (`vgg19.safetensors`).
@@ -102,6 +115,7 @@ impl Vgg19 {
             }
         };
         let mut convs = Vec::with_capacity(LAYERS.len());
+        let mut frozen = Vec::new();
         let mut channels = 3;
         for layer in LAYERS {
             let (weight, shape) = find(format!("{layer}.weight"))?;
@@ -117,6 +131,12 @@ impl Vgg19 {
                 )));
             }
             channels = out;
+            if flex_kernels::runs_on(device) {
+                let shape = [out, inp, 3, 3];
+                let conv =
+                    FrozenConv::from_oihw(&weight, shape, bias.clone(), [1, 1], [1, 1], true);
+                frozen.push(Arc::new(conv));
+            }
             convs.push((
                 Tensor::from_data(TensorData::new(weight, [out, inp, 3, 3]), device),
                 Tensor::from_data(TensorData::new(bias, [out]), device),
@@ -124,8 +144,17 @@ impl Vgg19 {
         }
         Ok(Self {
             convs,
+            frozen,
             pooling: Pooling::Max,
         })
+    }
+
+    /// The same network on burn's channels-first ops even on the CPU (to
+    /// check the frozen layers against).
+    #[must_use]
+    pub fn channels_first(mut self) -> Self {
+        self.frozen.clear();
+        self
     }
 
     /// The activations (after ReLU) of the layers in `wanted` (indices into
@@ -134,6 +163,9 @@ impl Vgg19 {
         let Some(&deepest) = wanted.iter().max() else {
             return Vec::new();
         };
+        if !self.frozen.is_empty() {
+            return self.features_channels_last(input, wanted, deepest);
+        }
         let mut taps: Vec<Option<Tensor<4>>> = vec![None; wanted.len()];
         let mut x = input;
         for (index, (weight, bias)) in self.convs.iter().enumerate().take(deepest + 1) {
@@ -149,6 +181,31 @@ impl Vgg19 {
             }
             if pools_after(index) && index < deepest {
                 x = self.pool(x);
+            }
+        }
+        taps.into_iter().flatten().collect()
+    }
+
+    /// [`Self::features`] on the CPU: NHWC through the frozen layers, the
+    /// taps handed back NCHW.
+    fn features_channels_last(
+        &self,
+        input: Tensor<4>,
+        wanted: &[usize],
+        deepest: usize,
+    ) -> Vec<Tensor<4>> {
+        let mut taps: Vec<Option<Tensor<4>>> = vec![None; wanted.len()];
+        let mut x = input.permute([0, 2, 3, 1]);
+        for (index, conv) in self.frozen.iter().enumerate().take(deepest + 1) {
+            x = frozen_conv(x, conv);
+            for (slot, _) in wanted.iter().enumerate().filter(|(_, w)| **w == index) {
+                taps[slot] = Some(x.clone().permute([0, 3, 1, 2]));
+            }
+            if pools_after(index) && index < deepest {
+                x = match self.pooling {
+                    Pooling::Max => frozen_max_pool(x, HALVE),
+                    Pooling::Average => self.pool(x.permute([0, 3, 1, 2])).permute([0, 2, 3, 1]),
+                };
             }
         }
         taps.into_iter().flatten().collect()

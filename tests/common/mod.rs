@@ -122,3 +122,47 @@ pub fn assert_cancels_within_a_step<E: std::fmt::Debug, C>(
         "{took:?} for steps of {step:?}"
     );
 }
+
+/// Two ways of computing the same taps of a frozen network — the CPU's
+/// channels-last `frozen` layers and burn's own ops — agree on `picture`:
+/// the taps' values, and the input gradient of Σ mean(tap²), each to
+/// `tolerance` in relative L2.
+pub fn assert_paths_agree(
+    frozen: impl Fn(Tensor<4>) -> Vec<Tensor<4>>,
+    reference: impl Fn(Tensor<4>) -> Vec<Tensor<4>>,
+    picture: &Tensor<4>,
+    tolerance: f32,
+) {
+    use latent_studio::job::read_f32;
+    let run = |features: &dyn Fn(Tensor<4>) -> Vec<Tensor<4>>| {
+        let tracked = picture.clone().autodiff().require_grad();
+        let taps = features(tracked.clone());
+        let values: Vec<Vec<f32>> = taps
+            .iter()
+            .map(|t| read_f32(t.clone().detach().inner()).unwrap())
+            .collect();
+        let loss = taps
+            .into_iter()
+            .map(|t| t.square().mean())
+            .reduce(|a, b| a + b)
+            .unwrap();
+        let grads = loss.backward();
+        (values, read_f32(tracked.grad(&grads).unwrap()).unwrap())
+    };
+    let relative = |a: &[f32], b: &[f32]| {
+        assert_eq!(a.len(), b.len());
+        let difference: f32 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+        let size: f32 = b.iter().map(|y| y * y).sum();
+        (difference / size).sqrt()
+    };
+    let (values, gradient) = run(&frozen);
+    let (expected_values, expected_gradient) = run(&reference);
+    assert_eq!(values.len(), expected_values.len());
+    for (tap, (got, want)) in values.iter().zip(&expected_values).enumerate() {
+        let l2 = relative(got, want);
+        assert!(l2 < tolerance, "tap {tap}: relative L2 {l2:e}");
+    }
+    let l2 = relative(&gradient, &expected_gradient);
+    eprintln!("input gradient, frozen layers vs burn's ops: relative L2 {l2:e}");
+    assert!(l2 < tolerance, "input gradient: relative L2 {l2:e}");
+}

@@ -103,6 +103,28 @@ fn a_big_picture_splits_into_chunks_and_matches() {
 }
 
 #[test]
+fn winograd_layers_match_burns() {
+    // 3×3 "same" with 64 channels or more: odd sides (tiles half outside),
+    // a batch of two, many chunks, with and without the ReLU.
+    check_conv([2, 37, 41, 64], [3, 3], 72, 1, [1, 1], true);
+    check_conv([1, 5, 3, 96], [3, 3], 64, 1, [1, 1], false);
+    check_conv([1, 2, 2, 64], [3, 3], 64, 1, [1, 1], true);
+    let layer = |channels: usize| {
+        FrozenConv::from_oihw(
+            &vec![0.0; 9 * channels * channels],
+            [channels, channels, 3, 3],
+            vec![0.0; channels],
+            [1; 2],
+            [1; 2],
+            true,
+        )
+    };
+    assert!(format!("{:?}", layer(64)).contains("winograd: true"));
+    assert!(format!("{:?}", layer(64).direct()).contains("winograd: false"));
+    assert!(format!("{:?}", layer(32)).contains("winograd: false"));
+}
+
+#[test]
 fn max_pools_match_burns() {
     for (shape, pool) in [
         (
